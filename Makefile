@@ -1,0 +1,37 @@
+# ossx — see README.md. `make demo` and `make test` are the quick start.
+GO       ?= go
+BIN      ?= bin
+TOOLS    := ossuploader gtail ossls osslocal
+PKG      := github.com/ossx/ossx
+LDFLAGS  := -s -w
+GOFLAGS_BUILD := -trimpath -ldflags "$(LDFLAGS)"
+
+.PHONY: all build test demo bench soak lint clean $(TOOLS)
+
+all: build
+
+build: $(TOOLS)
+
+$(TOOLS):
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN)/$@ ./cmd/$@
+
+# What CI runs (.ci/run). Whole-process and unit tests against osslocal.
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+demo: build
+	./scripts/demo
+
+bench: build
+	./scripts/bench
+
+soak: build
+	OSSX_SOAK=1 $(GO) test -count=1 -timeout 60m -run Soak ./...
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+clean:
+	rm -rf $(BIN) dist

@@ -1,0 +1,83 @@
+package osslocal
+
+import (
+	"crypto/rand"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+// Error is an OSS error response. Its XML matches what OSS sends and what
+// aliyun-oss-go-sdk parses into oss.ServiceError (oss/error.go):
+// <Error><Code/><Message/><RequestId/><HostId/>…</Error>.
+type Error struct {
+	XMLName   xml.Name `xml:"Error"`
+	Status    int      `xml:"-"`
+	Code      string   `xml:"Code"`
+	Message   string   `xml:"Message"`
+	RequestID string   `xml:"RequestId"`
+	HostID    string   `xml:"HostId"`
+	EC        string   `xml:"EC,omitempty"`
+	// Extra elements some errors carry (e.g. SignatureDoesNotMatch's
+	// StringToSign); kept simple as a flat list.
+	Extra []ErrorField `xml:",any"`
+	// Headers added to the response (e.g. x-oss-next-append-position on a
+	// 409 PositionNotEqualToLength).
+	Headers map[string]string `xml:"-"`
+}
+
+// ErrorField is one extra element of an Error.
+type ErrorField struct {
+	XMLName xml.Name
+	Value   string `xml:",chardata"`
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+// NewError returns an Error with the given status, code and message.
+func NewError(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// newRequestID returns a 24-hex-digit id like OSS's x-oss-request-id.
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%X", b[:])
+}
+
+// requestID returns the id assigned to r (set on the response header by the
+// server on entry), or a new one.
+func requestID(w http.ResponseWriter) string {
+	if id := w.Header().Get("x-oss-request-id"); id != "" {
+		return id
+	}
+	id := newRequestID()
+	w.Header().Set("x-oss-request-id", id)
+	return id
+}
+
+// WriteError writes e as OSS does: application/xml body, x-oss-request-id
+// header, and x-oss-ec when set.
+func WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
+	e.RequestID = requestID(w)
+	if e.HostID == "" {
+		e.HostID = r.Host
+	}
+	for k, v := range e.Headers {
+		w.Header().Set(k, v)
+	}
+	if e.EC != "" {
+		w.Header().Set("x-oss-ec", e.EC)
+	}
+	body, _ := xml.Marshal(e)
+	body = append([]byte(xml.Header), body...)
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(e.Status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
