@@ -80,4 +80,3 @@ func WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
 		_, _ = w.Write(body)
 	}
 }
-
