@@ -28,56 +28,89 @@ func (u URL) Join(rel string) URL {
 // resolves against defaultBucket. Errors are *UsageError.
 func ParseURL(s, defaultBucket string) (URL, error) {
 	var u URL
+	if s == "" {
+		return URL{}, &UsageError{
+			Err:  fmt.Errorf("empty object URL"),
+			Hint: "write oss://BUCKET/KEY, or a KEY with OSS_BUCKET or --bucket set",
+		}
+	}
 	if rest, ok := strings.CutPrefix(s, "oss://"); ok {
 		u.Bucket, u.Key, _ = strings.Cut(rest, "/")
 		if u.Bucket == "" {
-			return URL{}, Usagef("invalid URL %q: no bucket after oss://", s)
+			return URL{}, Usagef("invalid URL %s: no bucket after oss://", quote(s))
 		}
 	} else {
+		// "oss:/b/k" or "OSS://b/k" is a typo, not a key: uploading to an
+		// object literally named "oss:/b/k" would look like success.
+		if len(s) >= 4 && strings.EqualFold(s[:4], "oss:") {
+			return URL{}, &UsageError{
+				Err:  fmt.Errorf("invalid URL %s", quote(s)),
+				Hint: "OSS URLs are written oss://BUCKET/KEY (lowercase scheme, two slashes)",
+			}
+		}
 		if strings.Contains(s, "://") {
-			return URL{}, Usagef("invalid URL %q: only oss:// URLs are supported", s)
+			return URL{}, Usagef("invalid URL %s: only oss:// URLs are supported", quote(s))
 		}
 		if defaultBucket == "" {
 			return URL{}, &UsageError{
-				Err:  fmt.Errorf("%q names no bucket", s),
+				Err:  fmt.Errorf("%s names no bucket", quote(s)),
 				Hint: "write oss://BUCKET/KEY, or set OSS_BUCKET or --bucket",
 			}
 		}
 		u.Bucket, u.Key = defaultBucket, s
 	}
 	if err := ValidBucketName(u.Bucket); err != nil {
-		return URL{}, &UsageError{Err: fmt.Errorf("invalid URL %q: %w", s, err)}
+		return URL{}, &UsageError{Err: fmt.Errorf("invalid URL %s: %w", quote(s), err)}
 	}
 	if u.Key != "" {
 		if err := ValidKey(u.Key); err != nil {
-			return URL{}, &UsageError{Err: fmt.Errorf("invalid URL %q: %w", s, err)}
+			return URL{}, &UsageError{Err: fmt.Errorf("invalid URL %s: %w", quote(s), err)}
 		}
 	}
 	return u, nil
 }
 
+// quote renders a user-supplied string for a one-line message: Go-quoted (so
+// control bytes and invalid UTF-8 stay visible and on one line) and cut to a
+// readable length, since keys may be up to 1023 bytes.
+func quote(s string) string {
+	const max = 96
+	if len(s) <= max {
+		return fmt.Sprintf("%q", s)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%q…", s[:cut])
+}
+
 // ValidBucketName applies OSS's bucket naming rules: 3–63 characters,
 // lowercase letters, digits and hyphens, starting and ending with a letter or
-// digit. Source: OSS docs, "Bucket naming conventions".
+// digit. Source: OSS docs, "Bucket naming conventions",
+// https://www.alibabacloud.com/help/en/oss/user-guide/bucket-naming-conventions
 func ValidBucketName(b string) error {
 	if len(b) < 3 || len(b) > 63 {
-		return fmt.Errorf("bucket name %q must be 3 to 63 characters long", b)
+		return fmt.Errorf("bucket name %s must be 3 to 63 characters long", quote(b))
 	}
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
 		if !ok {
-			return fmt.Errorf("bucket name %q may hold only lowercase letters, digits and hyphens", b)
+			return fmt.Errorf("bucket name %s may hold only lowercase letters, digits and hyphens", quote(b))
 		}
 	}
 	if b[0] == '-' || b[len(b)-1] == '-' {
-		return fmt.Errorf("bucket name %q must start and end with a letter or digit", b)
+		return fmt.Errorf("bucket name %s must start and end with a letter or digit", quote(b))
 	}
 	return nil
 }
 
 // ValidKey applies OSS's object naming rules: 1–1023 bytes of UTF-8, not
-// starting with "/" or "\". Source: OSS docs, "Object naming conventions".
+// starting with "/" or "\". Source: OSS docs, "Object naming conventions",
+// https://www.alibabacloud.com/help/en/oss/user-guide/object-naming-conventions
+// (OSS answers 0016-00000001/2/5 for an empty, too long or non-UTF-8, or
+// slash-led name).
 func ValidKey(k string) error {
 	switch {
 	case k == "":
@@ -87,7 +120,7 @@ func ValidKey(k string) error {
 	case !utf8.ValidString(k):
 		return fmt.Errorf("object key is not valid UTF-8")
 	case k[0] == '/' || k[0] == '\\':
-		return fmt.Errorf("object key %q must not start with %q", k, k[:1])
+		return fmt.Errorf("object key %s must not start with %q", quote(k), k[:1])
 	}
 	return nil
 }
