@@ -18,7 +18,7 @@ type fileProfile struct {
 	Region, Endpoint                            string
 
 	// Role-based credentials (ossutil's mode=EcsRamRole / OIDC settings).
-	Mode, ECSRoleName                     string
+	Mode, ECSRoleName                       string
 	RoleARN, OIDCProviderARN, OIDCTokenFile string
 }
 
