@@ -1,12 +1,15 @@
 // Package version holds the build stamp of every ossx tool.
 //
-// Release builds set the variables through -ldflags "-X"; `go install` builds
-// leave them empty and the values come from the module's build info instead.
+// Release builds set the variables through -ldflags "-X" (see
+// goreleaser.yaml); `go install` and `go build` builds leave them empty and
+// the values come from the build info the Go toolchain embeds instead.
 package version
 
 import (
 	"fmt"
+	"regexp"
 	"runtime/debug"
+	"time"
 )
 
 // Set by goreleaser: -X github.com/ossx/ossx/internal/version.Version=...
@@ -19,22 +22,39 @@ var (
 // Info returns version, commit and date, falling back to the build info that
 // the Go toolchain embeds (module version, vcs.revision, vcs.time).
 func Info() (ver, commit, date string) {
-	ver, commit, date = Version, Commit, Date
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	bi, _ := debug.ReadBuildInfo()
+	return info(Version, Commit, Date, bi)
+}
+
+// pseudoVersion matches the tail of a Go pseudo-version such as
+// v0.0.0-20261121113641-abcdef123456 (https://go.dev/ref/mod#pseudo-versions),
+// which is what `go install ...@latest` records for an untagged commit (and
+// `go build` in a checkout, with a +dirty suffix for local changes).
+var pseudoVersion = regexp.MustCompile(`[-.](\d{14})-([0-9a-f]{12})(\+[0-9A-Za-z.-]+)?$`)
+
+// info is Info with its inputs explicit: the ldflags stamp wins, then the
+// module version and VCS settings of bi (nil when the binary has none), then
+// the commit and time encoded in a pseudo-version, then placeholders.
+func info(ver, commit, date string, bi *debug.BuildInfo) (string, string, string) {
+	if bi != nil {
 		if ver == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			ver = bi.Main.Version
 		}
 		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				if commit == "" {
-					commit = s.Value
-				}
-			case "vcs.time":
-				if date == "" {
-					date = s.Value
-				}
+			switch {
+			case s.Key == "vcs.revision" && commit == "":
+				commit = s.Value
+			case s.Key == "vcs.time" && date == "":
+				date = s.Value
 			}
+		}
+	}
+	if m := pseudoVersion.FindStringSubmatch(ver); m != nil {
+		if commit == "" {
+			commit = m[2]
+		}
+		if t, err := time.Parse("20060102150405", m[1]); err == nil && date == "" {
+			date = t.UTC().Format(time.RFC3339)
 		}
 	}
 	if ver == "" {
