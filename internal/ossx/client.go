@@ -2,9 +2,19 @@ package ossx
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
@@ -12,10 +22,18 @@ import (
 	"github.com/ossx/ossx/internal/version"
 )
 
-// NewClient builds an SDK client from cfg: timeouts, user agent, V4 signing
-// when the region is known, credentials refreshed through cfg.Credentials.
+// NewClient builds an SDK client from cfg: its own HTTP transport (connect
+// timeout, a read/write timeout on every socket operation, proxies from
+// HTTPS_PROXY / HTTP_PROXY / NO_PROXY), user agent ossx/VERSION, V4 signing
+// when the region is known (else V1), and credentials fetched per request
+// through cfg.Credentials so role credentials are refreshed in flight.
+//
+// The SDK takes a context per call, not per client: every call must pass
+// oss.WithContext(ctx) so that SIGINT and deadlines stop it. Requests are
+// not retried by the SDK; wrap each call in cfg.Retry.Do.
 func (cfg *Config) NewClient() (*oss.Client, error) {
 	opts := []oss.ClientOption{
+		oss.HTTPClient(cfg.HTTPClient()),
 		oss.Timeout(int64(cfg.ConnectTimeout/time.Second), int64(cfg.ReadWriteTimeout/time.Second)),
 		oss.UserAgent(version.UserAgent()),
 		oss.SetCredentialsProvider(sdkProvider{cfg.Credentials}),
@@ -23,7 +41,65 @@ func (cfg *Config) NewClient() (*oss.Client, error) {
 	if cfg.Region != "" {
 		opts = append(opts, oss.Region(cfg.Region), oss.AuthVersion(oss.AuthV4))
 	}
-	return oss.New(cfg.Endpoint, "", "", opts...)
+	if u, err := url.Parse(cfg.Endpoint); err == nil && isLocalhost(u.Hostname()) {
+		// Virtual-hosted names like bucket.localhost do not resolve
+		// everywhere; IP endpoints are path-style already (SDK urlTypeIP).
+		opts = append(opts, oss.ForcePathStyle(true))
+	}
+	c, err := oss.New(cfg.Endpoint, "", "", opts...)
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("endpoint %s: %w", cfg.Endpoint, err)}
+	}
+	return c, nil
+}
+
+func isLocalhost(h string) bool {
+	return h == "localhost" || strings.HasSuffix(h, ".localhost")
+}
+
+// HTTPClient is the client NewClient hands the SDK. The SDK's own transport
+// (oss/transport_1_7.go newTransport) sets no Proxy, so it ignores
+// HTTPS_PROXY and NO_PROXY; this one uses http.ProxyFromEnvironment, which
+// also never proxies requests to localhost or loopback addresses.
+func (cfg *Config) HTTPClient() *http.Client {
+	rw := cfg.ReadWriteTimeout
+	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err != nil || rw <= 0 {
+				return c, err
+			}
+			return &deadlineConn{Conn: c, timeout: rw}, nil
+		},
+		TLSHandshakeTimeout:   cfg.ConnectTimeout,
+		ResponseHeaderTimeout: rw,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   100,
+		IdleConnTimeout:       50 * time.Second,
+	}
+	return &http.Client{Transport: tr}
+}
+
+// deadlineConn fails any single read or write that makes no progress for
+// timeout, like the SDK's timeoutConn: a stalled server or a black-holed
+// network ends in a timeout error instead of a hang, while a long transfer
+// that keeps moving is never cut off.
+type deadlineConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c *deadlineConn) Read(b []byte) (int, error) {
+	c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
+	return c.Conn.Read(b)
+}
+
+func (c *deadlineConn) Write(b []byte) (int, error) {
+	c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	return c.Conn.Write(b)
 }
 
 // OpenBucket returns a handle on one bucket.
@@ -58,6 +134,10 @@ type RetryPolicy struct {
 	Attempts int           // total attempts, ≥1
 	Base     time.Duration // first backoff
 	Max      time.Duration // backoff cap
+
+	// OnRetry, if set, is called before each wait with the attempt that
+	// failed (from 1), its error and the wait; tools log it with --verbose.
+	OnRetry func(attempt int, err error, wait time.Duration)
 }
 
 // DefaultRetryPolicy allows retries extra attempts (negative: the default 5).
@@ -75,18 +155,24 @@ func (p RetryPolicy) Do(ctx context.Context, op func(ctx context.Context) error)
 	var err error
 	for attempt := 0; attempt < max(p.Attempts, 1); attempt++ {
 		if attempt > 0 {
-			if werr := sleep(ctx, p.Backoff(attempt)); werr != nil {
-				return errors.Join(werr, err)
+			wait := p.Backoff(attempt)
+			if p.OnRetry != nil {
+				p.OnRetry(attempt, err, wait)
+			}
+			if werr := sleep(ctx, wait); werr != nil {
+				return fmt.Errorf("%w (while waiting to retry after: %w)", werr, err)
 			}
 		}
-		if err = op(ctx); err == nil || !IsRetryable(err) {
+		if err = op(ctx); err == nil || !IsRetryable(err) || ctx.Err() != nil {
 			return err
 		}
 	}
 	return err
 }
 
-// Backoff is the wait before attempt n (n≥1): exponential with full jitter.
+// Backoff is the wait before retry n (n≥1): Base·2^(n-1), capped at Max,
+// of which a random half is taken off ("equal jitter") so that many clients
+// failing together do not retry in lockstep.
 func (p RetryPolicy) Backoff(n int) time.Duration {
 	d := p.Base << min(n-1, 20)
 	if d > p.Max || d <= 0 {
@@ -106,25 +192,123 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// IsRetryable reports whether err is worth another attempt: 5xx, 429,
-// timeouts and network errors. Client errors (4xx) are final.
+// IsRetryable reports whether err is worth another attempt.
+//
+// Retryable: OSS answers 5xx, 429 and RequestTimeout; non-XML 5xx/429
+// bodies from proxies and load balancers; network errors (refused, reset,
+// broken pipe, timeouts, EOF mid-response); failures to fetch role
+// credentials (*CredentialsError).
+//
+// Final: other OSS answers (4xx: wrong secret, no bucket, access denied…);
+// context cancellation and deadlines (the caller gave up); usage errors;
+// local file errors; and oss.CRCCheckError. A CRC mismatch is not retried
+// here on purpose: it means the bytes OSS stored are not the bytes read
+// (a changing source, a broken proxy, a lying server), and a blind resend
+// would hide that; the caller decides — ossuploader removes the bad object
+// and reports it. Unknown errors are final, so a bug never loops.
 func IsRetryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || errors.Is(err, context.Canceled) || holds(err, context.DeadlineExceeded) {
 		return false
 	}
-	var se oss.ServiceError
-	if errors.As(err, &se) {
-		return se.StatusCode >= 500 || se.StatusCode == 429
+	var ue *UsageError
+	var crc oss.CRCCheckError
+	var pe *fs.PathError
+	if errors.As(err, &ue) || errors.As(err, &crc) || (errors.As(err, &pe) && !isNetErr(pe.Err)) {
+		return false
+	}
+	if se, ok := serviceError(err); ok {
+		return se.StatusCode >= 500 || se.StatusCode == http.StatusTooManyRequests || se.Code == "RequestTimeout"
+	}
+	var usc oss.UnexpectedStatusCodeError
+	if errors.As(err, &usc) {
+		return retryableStatus(usc.Got())
+	}
+	var ce *CredentialsError
+	if errors.As(err, &ce) {
+		return true
+	}
+	if code, ok := invalidBodyStatus(err); ok {
+		return retryableStatus(code)
+	}
+	return isNetErr(err)
+}
+
+// holds reports whether target itself is in err's chain. Unlike errors.Is
+// it ignores Is methods: net/http's "timeout awaiting response headers" and
+// socket deadline errors claim to be context.DeadlineExceeded, but they are
+// our own I/O timeouts, worth retrying, not the caller's deadline.
+func holds(err, target error) bool {
+	for err != nil {
+		if err == target {
+			return true
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				if holds(e, target) {
+					return true
+				}
+			}
+			return false
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+func retryableStatus(code int) bool { return code >= 500 || code == http.StatusTooManyRequests }
+
+func isNetErr(err error) bool {
+	// A certificate problem is a network error that no retry fixes.
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) {
+		return false
 	}
 	var ne net.Error
-	if errors.As(err, &ne) {
-		return true
+	var ue *url.Error
+	return errors.As(err, &ne) || errors.As(err, &ue) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, syscall.ETIMEDOUT) || errors.Is(err, syscall.EHOSTUNREACH) ||
+		errors.Is(err, syscall.ENETUNREACH)
+}
+
+// serviceError finds an OSS error answer in err's chain; the SDK returns
+// oss.ServiceError by value, but a pointer is accepted too.
+func serviceError(err error) (oss.ServiceError, bool) {
+	var se oss.ServiceError
+	if errors.As(err, &se) {
+		return se, true
 	}
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		return true
+	var sp *oss.ServiceError
+	if errors.As(err, &sp) && sp != nil {
+		return *sp, true
 	}
-	// Resets, EOFs mid-response and the like surface as plain errors from
-	// net/http; anything that is not an OSS answer is treated as transient.
-	return true
+	return oss.ServiceError{}, false
+}
+
+// invalidBodyStatus extracts the status of the SDK's plain error for an
+// error answer whose body is not OSS XML (an HTML 502 from a proxy): "oss:
+// service returned invalid response body, status = 502 Bad Gateway, …"
+// (oss/conn.go handleResponse).
+func invalidBodyStatus(err error) (int, bool) {
+	const marker = "service returned invalid response body, status = "
+	msg := err.Error()
+	i := strings.Index(msg, marker)
+	if i < 0 {
+		return 0, false
+	}
+	rest := msg[i+len(marker):]
+	if len(rest) < 3 {
+		return 0, false
+	}
+	code, err := strconv.Atoi(rest[:3])
+	return code, err == nil
 }
