@@ -1,0 +1,505 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+	"golang.org/x/time/rate"
+
+	"github.com/ossx/ossx/internal/ossx"
+	"github.com/ossx/ossx/internal/upload"
+)
+
+const tool = "ossuploader"
+
+// source is one SRC argument, resolved against DEST.
+type source struct {
+	path string   // "-" for stdin
+	dst  ossx.URL // the key, or for a directory the prefix
+	fi   fs.FileInfo
+	err  error // could not be examined; reported as that item's failure
+}
+
+func (s source) isDir() bool { return s.fi != nil && s.fi.IsDir() }
+
+// planSources checks the arguments against each other and the file system;
+// every problem found here is a usage error and nothing has been sent.
+func planSources(opts options, dst ossx.URL) ([]source, error) {
+	stdin := 0
+	for _, s := range opts.sources {
+		if s == "-" {
+			stdin++
+		}
+	}
+	switch {
+	case stdin > 1:
+		return nil, ossx.Usagef("stdin (-) can be read only once")
+	case stdin == 1 && dst.IsPrefix():
+		return nil, &ossx.UsageError{
+			Err:  fmt.Errorf("stdin has no file name to append to %s", dst),
+			Hint: "name the object in full, e.g. oss://BUCKET/path/file.gz",
+		}
+	case stdin == 1 && opts.deleteSource:
+		return nil, ossx.Usagef("--delete-source cannot delete stdin")
+	case len(opts.sources) > 1 && !dst.IsPrefix():
+		return nil, &ossx.UsageError{
+			Err:  fmt.Errorf("%d sources need a destination prefix ending in /, not %s", len(opts.sources), dst),
+			Hint: "write the destination as " + dst.String() + "/",
+		}
+	}
+	plan := make([]source, 0, len(opts.sources))
+	for _, p := range opts.sources {
+		s := source{path: p, dst: dst}
+		if p == "-" {
+			plan = append(plan, s)
+			continue
+		}
+		// Named on the command line, a symlink is followed (like cp -H).
+		s.fi, s.err = os.Stat(p)
+		switch {
+		case s.err != nil:
+		case s.fi.IsDir() && !opts.recursive:
+			return nil, &ossx.UsageError{Err: fmt.Errorf("%s is a directory", p), Hint: "pass -r to upload a directory"}
+		case s.fi.IsDir():
+			if !dst.IsPrefix() {
+				s.dst.Key += "/"
+			}
+		case dst.IsPrefix():
+			s.dst = dst.Join(filepath.Base(p))
+		}
+		plan = append(plan, s)
+	}
+	return plan, nil
+}
+
+// item is one file (or stdin) to upload.
+type item struct {
+	path string
+	dst  ossx.URL
+	size int64 // -1 for stdin
+}
+
+// batch uploads a plan's items in parallel and reports on each.
+type batch struct {
+	ctx      context.Context
+	opts     options
+	cfg      *ossx.Config
+	client   *oss.Client
+	uploader *upload.Uploader
+	bar      *progressbar.ProgressBar
+
+	outMu sync.Mutex // stdout and stderr lines
+	multi bool       // several items: failures are reported one by one
+
+	mu       sync.Mutex
+	total    int
+	failed   int
+	fatalErr error
+	cancel   context.CancelFunc
+}
+
+func newBatch(ctx context.Context, opts options, cfg *ossx.Config, client *oss.Client, stateDir string) *batch {
+	uo := upload.Options{
+		Object:        opts.object,
+		NoClobber:     opts.noClobber,
+		SkipUnchanged: opts.skipUnchanged,
+		Threshold:     opts.threshold,
+		PartSize:      opts.partSize,
+		Jobs:          opts.jobs,
+		StateDir:      stateDir,
+		Retry:         cfg.Retry,
+	}
+	if opts.bwlimit > 0 {
+		burst := int(min(opts.bwlimit, 64<<10))
+		uo.Limiter = rate.NewLimiter(rate.Limit(opts.bwlimit), burst)
+	}
+	b := &batch{ctx: ctx, opts: opts, cfg: cfg, client: client}
+	if b.showProgress() {
+		b.bar = progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(os.Stderr),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionShowTotalBytes(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetDescription("uploading"),
+		)
+		uo.Progress = func(n int64) { b.bar.Add64(n) }
+	}
+	b.uploader = upload.New(client, uo)
+	return b
+}
+
+func (b *batch) showProgress() bool {
+	switch {
+	case b.opts.quiet || b.opts.progress == "never" || b.opts.dryRun:
+		return false
+	case b.opts.progress == "always":
+		return true
+	}
+	return term.IsTerminal(int(os.Stderr.Fd()))
+}
+
+// run uploads every item of plan, jobs at a time.
+func (b *batch) run(plan []source) error {
+	for _, s := range plan {
+		b.multi = b.multi || s.isDir()
+	}
+	b.multi = b.multi || len(plan) > 1
+	if !b.multi {
+		return b.single(plan[0])
+	}
+	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	b.cancel = cancel
+	items := make(chan item)
+	var wg sync.WaitGroup
+	for range b.opts.jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range items {
+				b.do(ctx, it)
+			}
+		}()
+	}
+	b.produce(ctx, plan, items)
+	close(items)
+	wg.Wait()
+	b.finishBar()
+
+	if b.fatalErr != nil {
+		return b.fatalErr
+	}
+	if err := b.ctx.Err(); err != nil {
+		return interrupted()
+	}
+	if b.failed > 0 {
+		return &ossx.PartialError{Failed: b.failed, Total: b.total}
+	}
+	return nil
+}
+
+// produce sends every file of plan to items, reporting what cannot go.
+func (b *batch) produce(ctx context.Context, plan []source, items chan<- item) {
+	send := func(it item) bool {
+		b.mu.Lock()
+		b.total++
+		b.mu.Unlock()
+		select {
+		case items <- it:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for _, s := range plan {
+		switch {
+		case s.path == "-":
+			if !send(item{path: "-", dst: s.dst, size: -1}) {
+				return
+			}
+		case s.err != nil:
+			b.failure(s.path, s.err)
+		case s.isDir():
+			found := 0
+			err := upload.Walk(ctx, s.path, b.opts.followSymlinks,
+				func(path, rel string, fi fs.FileInfo) error {
+					found++
+					if !send(item{path: path, dst: s.dst.Join(rel), size: fi.Size()}) {
+						return ctx.Err()
+					}
+					return nil
+				},
+				func(path string, err error) {
+					if errors.Is(err, upload.ErrSymlinkSkipped) {
+						b.warn("%s: %v", path, err)
+						return
+					}
+					b.failure(path, err)
+				})
+			if err != nil && ctx.Err() == nil {
+				b.failure(s.path, err)
+			}
+			if found == 0 && err == nil {
+				b.warn("%s: no files to upload", s.path)
+			}
+		default:
+			if !send(item{path: s.path, dst: s.dst, size: s.fi.Size()}) {
+				return
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// single uploads the one item of a plan; its error is the command's.
+func (b *batch) single(s source) error {
+	defer b.finishBar()
+	if s.err != nil {
+		return s.err
+	}
+	size := int64(-1)
+	if s.fi != nil {
+		if !s.fi.Mode().IsRegular() {
+			return &upload.NotRegularError{Path: s.path, Mode: s.fi.Mode()}
+		}
+		size = s.fi.Size()
+	}
+	err := b.upload(b.ctx, item{path: s.path, dst: s.dst, size: size})
+	if err != nil && b.ctx.Err() != nil {
+		return interrupted()
+	}
+	return err
+}
+
+// do uploads one item of a batch and records the outcome.
+func (b *batch) do(ctx context.Context, it item) {
+	if ctx.Err() != nil {
+		return
+	}
+	err := b.upload(ctx, it)
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	if fatal(err) {
+		b.mu.Lock()
+		if b.fatalErr == nil {
+			b.fatalErr = err
+		}
+		b.mu.Unlock()
+		b.cancel()
+		return
+	}
+	b.mu.Lock()
+	b.failed++
+	b.mu.Unlock()
+	b.report(err)
+}
+
+// failure records an entry that failed before any upload.
+func (b *batch) failure(path string, err error) {
+	b.mu.Lock()
+	b.total++
+	b.failed++
+	b.mu.Unlock()
+	b.report(fmt.Errorf("%s: %w", path, err))
+}
+
+// upload sends one item and prints its line.
+func (b *batch) upload(ctx context.Context, it item) error {
+	name := it.path
+	if name == "-" {
+		name = "stdin"
+	}
+	if err := ossx.ValidKey(it.dst.Key); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if b.opts.dryRun {
+		b.notice("dry run: would upload %s (%s) to %s", name, sizeText(it.size), it.dst)
+		return b.print(it.path, upload.Result{URL: it.dst, Size: it.size}, true)
+	}
+	if b.bar != nil && it.size > 0 {
+		b.outMu.Lock()
+		if b.bar.GetMax64() < 0 {
+			b.bar.ChangeMax64(0)
+		}
+		b.bar.ChangeMax64(b.bar.GetMax64() + it.size)
+		b.outMu.Unlock()
+	}
+	var res upload.Result
+	var err error
+	if it.path == "-" {
+		res, err = b.uploader.Stream(ctx, os.Stdin, it.dst)
+	} else {
+		res, err = b.uploader.File(ctx, it.path, it.dst)
+	}
+	if err != nil {
+		return fmt.Errorf("upload %s to %s: %w", name, it.dst, err)
+	}
+	switch {
+	case res.Skipped:
+		b.notice("%s: unchanged, skipped", it.path)
+	case res.Resumed > 0:
+		b.notice("%s: resumed, %d part(s) were already uploaded", it.path, res.Resumed)
+	}
+	if b.opts.deleteSource && it.path != "-" {
+		if err := os.Remove(it.path); err != nil {
+			return fmt.Errorf("%s was uploaded to %s, but removing it failed: %w", it.path, it.dst, err)
+		}
+	}
+	return b.print(it.path, res, false)
+}
+
+// line is what --json prints for each object. The CRC64 is a string: as a
+// JSON number it would lose precision in JavaScript and jq.
+type line struct {
+	Bucket  string `json:"bucket"`
+	Key     string `json:"key"`
+	Size    int64  `json:"size"`
+	CRC64   string `json:"crc64,omitempty"`
+	ETag    string `json:"etag,omitempty"`
+	URL     string `json:"url"`
+	Source  string `json:"source"`
+	Skipped bool   `json:"skipped,omitempty"`
+	DryRun  bool   `json:"dry_run,omitempty"`
+}
+
+// print writes the line for one object to stdout.
+func (b *batch) print(path string, res upload.Result, dryRun bool) error {
+	if b.opts.quiet {
+		return nil
+	}
+	u, err := b.objectURL(res.URL)
+	if err != nil {
+		return err
+	}
+	text := u
+	if b.opts.json {
+		l := line{Bucket: res.URL.Bucket, Key: res.URL.Key, Size: res.Size, ETag: res.ETag,
+			URL: u, Source: path, Skipped: res.Skipped, DryRun: dryRun}
+		if !dryRun {
+			l.CRC64 = strconv.FormatUint(res.CRC64, 10)
+		}
+		data, err := json.Marshal(l)
+		if err != nil {
+			return err
+		}
+		text = string(data)
+	}
+	b.outMu.Lock()
+	defer b.outMu.Unlock()
+	b.clearBar()
+	_, err = fmt.Fprintln(os.Stdout, text)
+	return err
+}
+
+// objectURL renders where an object is, as --print and --sign ask.
+func (b *batch) objectURL(u ossx.URL) (string, error) {
+	if b.opts.sign > 0 {
+		bk, err := b.client.Bucket(u.Bucket)
+		if err != nil {
+			return "", err
+		}
+		return bk.SignURL(u.Key, oss.HTTPGet, int64(b.opts.sign/time.Second))
+	}
+	if b.opts.print == "https" {
+		return publicURL(b.cfg.Endpoint, u), nil
+	}
+	return u.String(), nil
+}
+
+// publicURL is the object's address over HTTP: virtual-hosted
+// (https://bucket.endpoint/key) as OSS serves it, or path-style for an IP or
+// localhost endpoint, the way the SDK addresses those (oss/conn.go urlMaker).
+func publicURL(endpoint string, u ossx.URL) string {
+	ep, err := url.Parse(endpoint)
+	if err != nil || ep.Host == "" {
+		return u.String()
+	}
+	segs := strings.Split(u.Key, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	key := strings.Join(segs, "/")
+	host := ep.Hostname()
+	if net.ParseIP(host) != nil || host == "localhost" {
+		return ep.Scheme + "://" + ep.Host + "/" + u.Bucket + "/" + key
+	}
+	return "https://" + u.Bucket + "." + ep.Host + "/" + key
+}
+
+// report prints one failed item of a batch.
+func (b *batch) report(err error) {
+	b.outMu.Lock()
+	defer b.outMu.Unlock()
+	b.clearBar()
+	ossx.Report(os.Stderr, tool, err)
+}
+
+// warn prints something left out on purpose; shown even with --quiet.
+func (b *batch) warn(format string, args ...any) {
+	b.outMu.Lock()
+	defer b.outMu.Unlock()
+	b.clearBar()
+	fmt.Fprintf(os.Stderr, "%s: warning: %s\n", tool, ossx.Redact(fmt.Sprintf(format, args...)))
+}
+
+// notice prints information that --quiet silences.
+func (b *batch) notice(format string, args ...any) {
+	if b.opts.quiet {
+		return
+	}
+	b.outMu.Lock()
+	defer b.outMu.Unlock()
+	b.clearBar()
+	fmt.Fprintf(os.Stderr, "%s: %s\n", tool, ossx.Redact(fmt.Sprintf(format, args...)))
+}
+
+func (b *batch) clearBar() {
+	if b.bar != nil {
+		b.bar.Clear()
+	}
+}
+
+func (b *batch) finishBar() {
+	if b.bar != nil {
+		b.outMu.Lock()
+		b.bar.Exit()
+		b.outMu.Unlock()
+	}
+}
+
+func sizeText(n int64) string {
+	if n < 0 {
+		return "unknown size"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// fatal reports whether err would fail every other item as well (bad
+// credentials, a missing bucket, an endpoint that cannot be reached), so the
+// batch stops rather than repeat it for each file.
+func fatal(err error) bool {
+	var se oss.ServiceError
+	if errors.As(err, &se) {
+		switch se.Code {
+		case "SignatureDoesNotMatch", "InvalidAccessKeyId", "NoSuchBucket",
+			"SecurityTokenExpired", "InvalidSecurityToken", "RequestTimeTooSkewed":
+			return true
+		}
+		return false
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
+}
+
+// resumable marks an interrupt that left work to continue.
+type resumable struct{ err error }
+
+func (r *resumable) Error() string { return r.err.Error() }
+func (r *resumable) Unwrap() error { return r.err }
+func (r *resumable) Hint() string {
+	return "large files keep their checkpoint; run the same command again to continue where it stopped"
+}
+
+// interrupted turns the cancellation a signal caused into ossx.ErrInterrupted
+// (exit 130) while keeping the resume hint.
+func interrupted() error {
+	return &resumable{fmt.Errorf("%w by signal", ossx.ErrInterrupted)}
+}

@@ -1,0 +1,181 @@
+package upload
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// StateDir returns where ossx keeps its state: $XDG_STATE_HOME/ossx, else
+// ~/.local/state/ossx (XDG Base Directory spec). Never the working
+// directory: a checkpoint there would be committed, copied or served.
+func StateDir(getenv func(string) string) (string, error) {
+	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "ossx"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", fmt.Errorf("no state directory: set XDG_STATE_HOME or HOME")
+		}
+	}
+	return filepath.Join(home, ".local", "state", "ossx"), nil
+}
+
+// checkpoint records a multipart upload in progress so that a later run of
+// the same command can continue it. It is rewritten (atomically) after every
+// part.
+type checkpoint struct {
+	Version  int      `json:"version"`
+	Source   string   `json:"source"` // absolute path
+	File     identity `json:"file"`
+	Endpoint string   `json:"endpoint"`
+	Bucket   string   `json:"bucket"`
+	Key      string   `json:"key"`
+	Headers  string   `json:"headers"` // digest of the object's headers and options
+	UploadID string   `json:"upload_id"`
+	PartSize int64    `json:"part_size"`
+	Parts    []part   `json:"parts"` // uploaded, by number
+}
+
+type part struct {
+	Number int    `json:"number"`
+	Size   int64  `json:"size"`
+	ETag   string `json:"etag"`
+	CRC64  uint64 `json:"crc64"`
+}
+
+const checkpointVersion = 1
+
+// checkpoints is the store of checkpoints under a state directory.
+type checkpoints struct {
+	dir string // …/ossx/uploads
+	mu  sync.Mutex
+}
+
+func newCheckpoints(stateDir string) *checkpoints {
+	if stateDir == "" {
+		return nil
+	}
+	return &checkpoints{dir: filepath.Join(stateDir, "uploads")}
+}
+
+// name is the file a checkpoint for source → endpoint/bucket/key lives in.
+// The file's size and mtime are kept inside rather than in the name, so that
+// a run over a changed source finds, and drops, the stale checkpoint.
+func (s *checkpoints) name(source, endpoint, bucket, key string) string {
+	h := sha256.New()
+	for _, v := range []string{source, endpoint, bucket, key} {
+		h.Write([]byte(v))
+		h.Write([]byte{0})
+	}
+	return filepath.Join(s.dir, hex.EncodeToString(h.Sum(nil))[:32])
+}
+
+// lock takes an exclusive lock for one upload, so that two runs of the same
+// command do not fight over one checkpoint. The kernel drops it when the
+// process dies, kill -9 included.
+func (s *checkpoints) lock(name string) (*os.File, error) {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(name+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, errors.New("another ossuploader is uploading the same file to the same object")
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+// unlock releases the lock; with remove, the lock file goes too.
+func (s *checkpoints) unlock(f *os.File, remove bool) {
+	if remove {
+		os.Remove(f.Name())
+	}
+	f.Close()
+}
+
+// load reads a checkpoint; a missing one is (nil, nil).
+func (s *checkpoints) load(name string) (*checkpoint, error) {
+	data, err := os.ReadFile(name + ".json")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var cp checkpoint
+	if err := json.Unmarshal(data, &cp); err != nil || cp.Version != checkpointVersion {
+		// Unreadable (another version, or damaged): start afresh rather
+		// than fail every future run.
+		return nil, nil
+	}
+	return &cp, nil
+}
+
+// save writes cp atomically: a temporary file (mode 0600), synced, renamed.
+func (s *checkpoints) save(name string, cp *checkpoint) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.write(name, cp)
+}
+
+// add records an uploaded part and saves cp.
+func (s *checkpoints) add(name string, cp *checkpoint, p part) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp.Parts = append(cp.Parts, p)
+	return s.write(name, cp)
+}
+
+func (s *checkpoints) write(name string, cp *checkpoint) error {
+	sort.Slice(cp.Parts, func(i, j int) bool { return cp.Parts[i].Number < cp.Parts[j].Number })
+	data, err := json.MarshalIndent(cp, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(s.dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name+".json")
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("save checkpoint: %w", err)
+	}
+	return nil
+}
+
+// drop removes a checkpoint.
+func (s *checkpoints) drop(name string) error {
+	err := os.Remove(name + ".json")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}

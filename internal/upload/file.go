@@ -1,0 +1,194 @@
+package upload
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+
+	"github.com/ossx/ossx/internal/ossx"
+)
+
+// identity is what tells one version of a file from another without
+// reading it: size, modification time and inode.
+type identity struct {
+	Size    int64  `json:"size"`
+	ModTime int64  `json:"mtime_ns"`
+	Inode   uint64 `json:"inode"`
+}
+
+func identityOf(fi fs.FileInfo) identity {
+	id := identity{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		id.Inode = uint64(st.Ino)
+	}
+	return id
+}
+
+// unchanged fails with ErrSourceChanged when f no longer matches id.
+func unchanged(f *os.File, id identity) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if identityOf(fi) != id {
+		return fmt.Errorf("%w (size or modification time differ)", ErrSourceChanged)
+	}
+	return nil
+}
+
+// NotRegularError means a source is a directory, FIFO, device or socket.
+type NotRegularError struct {
+	Path string
+	Mode fs.FileMode
+}
+
+func (e *NotRegularError) Error() string {
+	return fmt.Sprintf("%s is not a regular file (%s)", e.Path, Kind(e.Mode))
+}
+
+// Hint implements ossx.Hinted.
+func (e *NotRegularError) Hint() string {
+	if e.Mode.IsDir() {
+		return "pass -r to upload a directory"
+	}
+	return "to upload a stream, pipe it: COMMAND | ossuploader - KEY"
+}
+
+// Kind names a file type for messages.
+func Kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	case m.IsRegular():
+		return "regular file"
+	default:
+		return "special file"
+	}
+}
+
+// File uploads the regular file at path to dst.
+func (u *Uploader) File(ctx context.Context, path string, dst ossx.URL) (Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Result{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Result{}, err
+	}
+	if !fi.Mode().IsRegular() {
+		return Result{}, &NotRegularError{Path: path, Mode: fi.Mode()}
+	}
+	id := identityOf(fi)
+
+	if u.opts.SkipUnchanged {
+		if res, ok, err := u.skipIfUnchanged(ctx, f, id, dst); err != nil || ok {
+			return res, err
+		}
+	}
+	var res Result
+	if id.Size > u.opts.Threshold {
+		res, err = u.multipartFile(ctx, f, path, id, dst)
+	} else {
+		res, err = u.singleFile(ctx, f, path, id, dst)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// skipIfUnchanged reports ok when dst already holds the file's bytes, going
+// by size first and CRC64 only when the sizes agree.
+func (u *Uploader) skipIfUnchanged(ctx context.Context, f *os.File, id identity, dst ossx.URL) (Result, bool, error) {
+	b, err := u.bucket(dst.Bucket)
+	if err != nil {
+		return Result{}, false, err
+	}
+	r, err := u.head(ctx, b, dst.Key)
+	if err != nil || !r.ok || !r.hasCR || r.size != id.Size {
+		return Result{}, false, err
+	}
+	d, err := hashSection(ctx, f, 0, id.Size)
+	if err != nil {
+		return Result{}, false, err
+	}
+	if err := unchanged(f, id); err != nil {
+		return Result{}, false, err
+	}
+	if d.crc.Sum64() != r.crc {
+		return Result{}, false, nil
+	}
+	return Result{URL: dst, Size: id.Size, CRC64: r.crc, ETag: r.etag, Skipped: true}, true, nil
+}
+
+// singleFile sends f in one PUT. The file is read twice: once for the
+// Content-MD5 header, which must precede the body, and once as the body.
+// OSS rejects the body if it differs from the first read (400 InvalidDigest),
+// and the source is checked for changes before the last byte leaves, so a
+// file written to meanwhile never becomes an object.
+func (u *Uploader) singleFile(ctx context.Context, f *os.File, path string, id identity, dst ossx.URL) (Result, error) {
+	d, err := hashSection(ctx, f, 0, id.Size)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := unchanged(f, id); err != nil {
+		return Result{}, err
+	}
+	open := func() (io.Reader, error) { return io.NewSectionReader(f, 0, id.Size), nil }
+	final := func() error { return unchanged(f, id) }
+	res, err := u.putObject(ctx, dst, path, id.Size, d.md5Base64(), d.crc.Sum64(), open, final)
+	if err != nil {
+		return Result{}, err
+	}
+	// The last check ran before the final bytes were sent; one more closes
+	// the window in which the file changed as the request finished.
+	if err := unchanged(f, id); err != nil {
+		b, berr := u.bucket(dst.Bucket)
+		if berr != nil {
+			return Result{}, berr
+		}
+		return Result{}, u.discard(b, dst, err)
+	}
+	return res, nil
+}
+
+// hashSection reads size bytes of f from off and returns their digests.
+func hashSection(ctx context.Context, f *os.File, off, size int64) (*digests, error) {
+	d := newDigests()
+	r := io.NewSectionReader(f, off, size)
+	n, err := io.Copy(d, ctxReader{ctx, r})
+	if err != nil {
+		return nil, err
+	}
+	if n != size {
+		return nil, fmt.Errorf("%w: it is shorter than when the upload started", ErrSourceChanged)
+	}
+	return d, nil
+}
+
+// ctxReader stops reading when ctx ends, so hashing a big file does not
+// outlive an interrupt.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

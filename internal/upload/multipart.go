@@ -1,0 +1,469 @@
+package upload
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/ossx"
+)
+
+// ChoosePartSize returns the part size for a file of size bytes: want if
+// set (checked against OSS's limits), else the smallest multiple of 1 MiB of
+// at least DefaultPartSize that keeps within MaxParts parts.
+func ChoosePartSize(size, want int64) (int64, error) {
+	if size > MaxParts*MaxPartSize {
+		return 0, fmt.Errorf("%d bytes is more than OSS's largest object (%d parts of 5 GiB)", size, MaxParts)
+	}
+	if want > 0 {
+		if want < MinPartSize || want > MaxPartSize {
+			return 0, ossx.Usagef("part size %d is outside OSS's limits (100 KiB to 5 GiB)", want)
+		}
+		if n := (size + want - 1) / want; n > MaxParts {
+			return 0, &ossx.UsageError{
+				Err:  fmt.Errorf("part size %d would split %d bytes into %d parts; OSS allows %d", want, size, n, MaxParts),
+				Hint: "drop --part-size to have one chosen, or pass a larger one",
+			}
+		}
+		return want, nil
+	}
+	ps := int64(DefaultPartSize)
+	if min := (size + MaxParts - 1) / MaxParts; min > ps {
+		ps = (min + 1<<20 - 1) &^ (1<<20 - 1)
+	}
+	return ps, nil
+}
+
+// errUploadGone means OSS no longer knows the multipart upload and the
+// object is not there either: the upload must start again.
+var errUploadGone = errors.New("the multipart upload is gone from OSS (aborted or expired) and the object is not there")
+
+// keepCheckpoint reports whether a failed multipart upload is worth
+// continuing later: yes for interrupts and network or server trouble, no
+// when the source changed or the upload is finished one way or another.
+func keepCheckpoint(err error) bool {
+	var crc *CRCMismatchError
+	var ex *ExistsError
+	switch {
+	case errors.Is(err, ErrSourceChanged), errors.Is(err, errUploadGone),
+		errors.As(err, &crc), errors.As(err, &ex):
+		return false
+	}
+	return true
+}
+
+// multipartFile uploads f in parts, resuming from a checkpoint left by an
+// earlier run of the same command when there is one.
+func (u *Uploader) multipartFile(ctx context.Context, f *os.File, path string, id identity, dst ossx.URL) (res Result, err error) {
+	b, err := u.bucket(dst.Bucket)
+	if err != nil {
+		return Result{}, err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return Result{}, err
+	}
+	partSize, err := ChoosePartSize(id.Size, u.opts.PartSize)
+	if err != nil {
+		return Result{}, err
+	}
+	headers := u.headerOptions(dst.Key, path)
+	hdrDigest := u.headerDigest(dst.Key, path)
+
+	store := newCheckpoints(u.opts.StateDir)
+	var name string
+	var cp *checkpoint
+	if store != nil {
+		name = store.name(abs, u.endpoint, dst.Bucket, dst.Key)
+		var lockf *os.File
+		if lockf, err = store.lock(name); err != nil {
+			return Result{}, fmt.Errorf("checkpoint: %w", err)
+		}
+		done := false
+		defer func() { store.unlock(lockf, done) }()
+		if cp, err = store.load(name); err != nil {
+			return Result{}, fmt.Errorf("checkpoint: %w", err)
+		}
+		if cp != nil && (cp.File != id || cp.Headers != hdrDigest || cp.PartSize < MinPartSize) {
+			// The source or the options changed since the checkpoint was
+			// written: its parts are of no use.
+			u.abort(b, dst.Key, cp.UploadID)
+			if err := store.drop(name); err != nil {
+				return Result{}, err
+			}
+			cp = nil
+		}
+		defer func() {
+			if err == nil || !keepCheckpoint(err) {
+				if cp != nil && err != nil {
+					u.abort(b, dst.Key, cp.UploadID)
+				}
+				if derr := store.drop(name); derr != nil && err == nil {
+					err = derr
+				}
+				done = err == nil
+			}
+		}()
+	} else {
+		// Nothing can resume this upload: abort it on failure so that its
+		// parts do not linger (and cost) on the server.
+		defer func() {
+			if err != nil && cp != nil {
+				u.abort(b, dst.Key, cp.UploadID)
+			}
+		}()
+	}
+
+	if cp != nil {
+		partSize = cp.PartSize
+		finished, ok, err := u.verifyCheckpoint(ctx, b, f, cp)
+		if err != nil {
+			return Result{}, err
+		}
+		if ok {
+			return finished, nil
+		}
+		if len(cp.Parts) == 0 && cp.UploadID == "" {
+			cp = nil
+		}
+	}
+	if cp == nil {
+		if u.opts.NoClobber {
+			if r, err := u.head(ctx, b, dst.Key); err != nil {
+				return Result{}, err
+			} else if r.ok {
+				return Result{}, &ExistsError{URL: dst}
+			}
+		}
+		var imur oss.InitiateMultipartUploadResult
+		err := u.retry(ctx, func(ctx context.Context) error {
+			var err error
+			imur, err = b.InitiateMultipartUpload(dst.Key, append(slices.Clone(headers), oss.WithContext(ctx))...)
+			return err
+		})
+		if err != nil {
+			return Result{}, err
+		}
+		cp = &checkpoint{
+			Version: checkpointVersion, Source: abs, File: id,
+			Endpoint: u.endpoint, Bucket: dst.Bucket, Key: dst.Key,
+			Headers: hdrDigest, UploadID: imur.UploadID, PartSize: partSize,
+		}
+		if store != nil {
+			if err := store.save(name, cp); err != nil {
+				return Result{}, err
+			}
+		}
+	}
+	resumed := len(cp.Parts)
+	if err := u.uploadParts(ctx, b, f, id, cp, store, name); err != nil {
+		return Result{}, err
+	}
+	if err := unchanged(f, id); err != nil {
+		return Result{}, err
+	}
+	res, err = u.complete(ctx, b, dst, cp, id.Size)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Resumed = resumed
+	return res, nil
+}
+
+// headerDigest condenses what the object will be created with, so that a
+// checkpoint made with other options is not resumed.
+func (u *Uploader) headerDigest(key, source string) string {
+	o := u.opts.Object
+	ct := o.ContentType
+	if ct == "" {
+		ct = contentType(source, key)
+	}
+	metaKeys := make([]string, 0, len(o.Meta))
+	for k := range o.Meta {
+		metaKeys = append(metaKeys, k)
+	}
+	sort.Strings(metaKeys)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%q %q %q %q %q %v", ct, o.CacheControl, o.ContentDisposition, o.ACL, o.StorageClass, u.opts.NoClobber)
+	for _, k := range metaKeys {
+		fmt.Fprintf(&sb, " %q=%q", k, o.Meta[k])
+	}
+	sum := sha256.Sum256([]byte(sb.String()))
+	return hex.EncodeToString(sum[:16])
+}
+
+// verifyCheckpoint checks the parts a checkpoint lists against ListParts
+// and against the file as it is now; parts that do not match are dropped
+// from cp and will be sent again. When OSS no longer has the upload, an
+// earlier run may have completed it without learning so (the connection
+// dropped after OSS applied Complete): if the object holds the expected
+// bytes, ok is true. Otherwise cp is emptied for a fresh start.
+func (u *Uploader) verifyCheckpoint(ctx context.Context, b *oss.Bucket, f *os.File, cp *checkpoint) (Result, bool, error) {
+	imur := oss.InitiateMultipartUploadResult{Bucket: cp.Bucket, Key: cp.Key, UploadID: cp.UploadID}
+	remoteParts, err := u.listParts(ctx, b, imur)
+	if isCode(err, "NoSuchUpload") {
+		if nparts(cp.File.Size, cp.PartSize) == len(cp.Parts) {
+			crc := combinedCRC(cp.Parts)
+			r, err := u.head(ctx, b, cp.Key)
+			if err != nil {
+				return Result{}, false, err
+			}
+			if r.matches(cp.File.Size, crc) {
+				return Result{URL: ossx.URL{Bucket: cp.Bucket, Key: cp.Key}, Size: cp.File.Size, CRC64: crc, ETag: r.etag, Resumed: len(cp.Parts)}, true, nil
+			}
+		}
+		cp.UploadID, cp.Parts = "", nil
+		return Result{}, false, nil
+	}
+	if err != nil {
+		return Result{}, false, err
+	}
+	var keep []part
+	for _, p := range cp.Parts {
+		rp, ok := remoteParts[p.Number]
+		if !ok || int64(rp.Size) != p.Size || !strings.EqualFold(trimETag(rp.ETag), p.ETag) {
+			continue
+		}
+		d, err := hashSection(ctx, f, int64(p.Number-1)*cp.PartSize, p.Size)
+		if err != nil {
+			return Result{}, false, err
+		}
+		if d.crc.Sum64() != p.CRC64 {
+			// Same size and mtime, other bytes: the file was rewritten and
+			// its mtime restored. Nothing uploaded so far can be trusted.
+			return Result{}, false, fmt.Errorf("%w since the interrupted upload (part %d differs)", ErrSourceChanged, p.Number)
+		}
+		keep = append(keep, p)
+	}
+	cp.Parts = keep
+	return Result{}, false, nil
+}
+
+// listParts returns every part OSS holds for an upload, by number.
+func (u *Uploader) listParts(ctx context.Context, b *oss.Bucket, imur oss.InitiateMultipartUploadResult) (map[int]oss.UploadedPart, error) {
+	parts := map[int]oss.UploadedPart{}
+	marker := 0
+	for {
+		var out oss.ListUploadedPartsResult
+		err := u.retry(ctx, func(ctx context.Context) error {
+			var err error
+			out, err = b.ListUploadedParts(imur, oss.PartNumberMarker(marker), oss.MaxParts(1000), oss.WithContext(ctx))
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range out.UploadedParts {
+			parts[p.PartNumber] = p
+		}
+		next := 0
+		fmt.Sscan(out.NextPartNumberMarker, &next)
+		if !out.IsTruncated || next <= marker {
+			return parts, nil
+		}
+		marker = next
+	}
+}
+
+func nparts(size, partSize int64) int {
+	return int(max((size+partSize-1)/partSize, 1))
+}
+
+// combinedCRC is the CRC64 of the whole object from its parts' CRCs
+// (oss.CRC64Combine, as the SDK's own resumable upload does).
+func combinedCRC(parts []part) uint64 {
+	sorted := slices.Clone(parts)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Number < sorted[j].Number })
+	var crc uint64
+	for _, p := range sorted {
+		crc = oss.CRC64Combine(crc, p.CRC64, uint64(p.Size))
+	}
+	return crc
+}
+
+// uploadParts sends every part cp does not list yet, up to Jobs at a time
+// (shared with the other transfers of this Uploader), recording each in the
+// checkpoint as it is confirmed.
+func (u *Uploader) uploadParts(ctx context.Context, b *oss.Bucket, f *os.File, id identity, cp *checkpoint, store *checkpoints, name string) error {
+	have := map[int]bool{}
+	for _, p := range cp.Parts {
+		have[p.Number] = true
+	}
+	imur := oss.InitiateMultipartUploadResult{Bucket: cp.Bucket, Key: cp.Key, UploadID: cp.UploadID}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		cancel()
+	}
+	n := nparts(id.Size, cp.PartSize)
+	for num := 1; num <= n; num++ {
+		if have[num] {
+			continue
+		}
+		if err := u.acquire(ctx); err != nil {
+			fail(err)
+			break
+		}
+		off := int64(num-1) * cp.PartSize
+		size := min(cp.PartSize, id.Size-off)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer u.release()
+			p, err := u.filePart(ctx, b, imur, f, id, num, off, size)
+			if err == nil && store != nil {
+				err = store.add(name, cp, p)
+			} else if err == nil {
+				mu.Lock()
+				cp.Parts = append(cp.Parts, p)
+				mu.Unlock()
+			}
+			if err != nil {
+				fail(fmt.Errorf("part %d: %w", num, err))
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// filePart sends one part of f, with Content-MD5, and checks the CRC64 OSS
+// reports for it.
+func (u *Uploader) filePart(ctx context.Context, b *oss.Bucket, imur oss.InitiateMultipartUploadResult,
+	f *os.File, id identity, num int, off, size int64) (part, error) {
+	d, err := hashSection(ctx, f, off, size)
+	if err != nil {
+		return part{}, err
+	}
+	if err := unchanged(f, id); err != nil {
+		return part{}, err
+	}
+	open := func() io.Reader { return io.NewSectionReader(f, off, size) }
+	return u.sendPart(ctx, b, imur, num, size, d, open)
+}
+
+// sendPart sends part num, size bytes from open() (called afresh for each
+// attempt) whose digests are d, and checks the CRC64 OSS reports for it.
+func (u *Uploader) sendPart(ctx context.Context, b *oss.Bucket, imur oss.InitiateMultipartUploadResult,
+	num int, size int64, d *digests, open func() io.Reader) (part, error) {
+	crc, md5b64 := d.crc.Sum64(), d.md5Base64()
+	var etag string
+	err := u.retry(ctx, func(ctx context.Context) error {
+		bd := u.newBody(ctx, open(), size, nil)
+		var h http.Header
+		up, err := b.UploadPart(imur, bd, size, num,
+			oss.ContentMD5(md5b64), oss.GetResponseHeader(&h), oss.WithContext(ctx))
+		if err != nil {
+			bd.undo()
+			if isCode(err, "NoSuchUpload") {
+				return permanent(errUploadGone)
+			}
+			return err
+		}
+		if bd.crc.Sum64() != crc {
+			return permanent(ErrSourceChanged)
+		}
+		// Real OSS returns the part's CRC64 (x-oss-hash-crc64ecma on
+		// UploadPart); a wrong one means the part was damaged on the way:
+		// send it again, which replaces it.
+		if srv, ok := serverCRC(h); ok && srv != crc {
+			bd.undo()
+			return &CRCMismatchError{Local: crc, Server: srv}
+		}
+		etag = trimETag(up.ETag)
+		return nil
+	})
+	if err != nil {
+		return part{}, err
+	}
+	return part{Number: num, Size: size, ETag: etag, CRC64: crc}, nil
+}
+
+// complete finishes an upload whose parts are all in cp and checks the
+// object's CRC64. A Complete that OSS applied but whose answer was lost
+// shows up on retry as NoSuchUpload; the object then tells whether it was
+// ours.
+func (u *Uploader) complete(ctx context.Context, b *oss.Bucket, dst ossx.URL, cp *checkpoint, size int64) (Result, error) {
+	imur := oss.InitiateMultipartUploadResult{Bucket: cp.Bucket, Key: cp.Key, UploadID: cp.UploadID}
+	parts := make([]oss.UploadPart, 0, len(cp.Parts))
+	for _, p := range cp.Parts {
+		parts = append(parts, oss.UploadPart{PartNumber: p.Number, ETag: p.ETag})
+	}
+	crc := combinedCRC(cp.Parts)
+	res := Result{URL: dst, Size: size, CRC64: crc}
+	uncertain := false
+	err := u.retry(ctx, func(ctx context.Context) error {
+		var h http.Header
+		opts := []oss.Option{oss.GetResponseHeader(&h), oss.WithContext(ctx)}
+		if u.opts.NoClobber {
+			opts = append(opts, oss.ForbidOverWrite(true))
+		}
+		out, err := b.CompleteMultipartUpload(imur, slices.Clone(parts), opts...)
+		switch {
+		case isCode(err, "NoSuchUpload"), isCode(err, "FileAlreadyExists"):
+			r, herr := u.head(ctx, b, dst.Key)
+			if herr != nil {
+				return herr
+			}
+			if r.matches(size, crc) && (uncertain || isCode(err, "NoSuchUpload")) {
+				res.ETag = r.etag
+				return nil
+			}
+			if isCode(err, "FileAlreadyExists") {
+				return permanent(&ExistsError{URL: dst})
+			}
+			return permanent(errUploadGone)
+		case err != nil:
+			var se oss.ServiceError
+			uncertain = uncertain || !errors.As(err, &se) || se.StatusCode >= 500
+			return err
+		}
+		if err := checkCRC(h, crc); err != nil {
+			return permanent(u.discard(b, dst, err))
+		}
+		res.ETag = trimETag(out.ETag)
+		if res.ETag == "" {
+			res.ETag = trimETag(h.Get(oss.HTTPHeaderEtag))
+		}
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// abort cancels a multipart upload, best effort: its parts would otherwise
+// stay (and be billed) until a lifecycle rule removes them.
+func (u *Uploader) abort(b *oss.Bucket, key, uploadID string) {
+	if uploadID == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	imur := oss.InitiateMultipartUploadResult{Bucket: b.BucketName, Key: key, UploadID: uploadID}
+	_ = b.AbortMultipartUpload(imur, oss.WithContext(ctx))
+}

@@ -1,0 +1,174 @@
+package upload
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc64"
+	"io"
+	"sync"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/ossx"
+)
+
+// streamPartSize is the size of part num of a stream of unknown length:
+// base for the first thousand parts, doubling every thousand after, so that
+// 10,000 parts of an 8 MiB base reach about 8 TiB while memory stays small
+// for ordinary streams.
+func streamPartSize(base int64, num int) int64 {
+	return min(base<<((num-1)/1000), MaxPartSize)
+}
+
+// Stream uploads everything r yields to dst. A stream that fits in one part
+// goes up in a single PUT; a longer one in parts, holding at most Jobs+1
+// parts in memory. A stream cannot be re-read, so an interrupted stream
+// upload is aborted rather than checkpointed.
+func (u *Uploader) Stream(ctx context.Context, r io.Reader, dst ossx.URL) (Result, error) {
+	base := u.opts.PartSize
+	if base <= 0 {
+		base = DefaultPartSize
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	buf, eof, err := readPart(br, base)
+	if err != nil {
+		return Result{}, fmt.Errorf("read stdin: %w", err)
+	}
+	if eof && int64(len(buf)) <= u.opts.Threshold {
+		d := newDigests()
+		d.Write(buf)
+		open := func() (io.Reader, error) { return bytes.NewReader(buf), nil }
+		return u.putObject(ctx, dst, "", int64(len(buf)), d.md5Base64(), d.crc.Sum64(), open, nil)
+	}
+	return u.multipartStream(ctx, br, buf, eof, base, dst)
+}
+
+// readPart reads up to size bytes; eof reports that the stream ended with
+// them.
+func readPart(br *bufio.Reader, size int64) (buf []byte, eof bool, err error) {
+	buf = make([]byte, size)
+	n, err := io.ReadFull(br, buf)
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return buf[:n], true, nil
+	case err != nil:
+		return nil, false, err
+	}
+	if _, perr := br.Peek(1); errors.Is(perr, io.EOF) {
+		return buf, true, nil
+	} else if perr != nil {
+		return nil, false, perr
+	}
+	return buf, false, nil
+}
+
+func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []byte, eof bool, base int64, dst ossx.URL) (res Result, err error) {
+	b, err := u.bucket(dst.Bucket)
+	if err != nil {
+		return Result{}, err
+	}
+	if u.opts.NoClobber {
+		if r, err := u.head(ctx, b, dst.Key); err != nil {
+			return Result{}, err
+		} else if r.ok {
+			return Result{}, &ExistsError{URL: dst}
+		}
+	}
+	var imur oss.InitiateMultipartUploadResult
+	err = u.retry(ctx, func(ctx context.Context) error {
+		var err error
+		imur, err = b.InitiateMultipartUpload(dst.Key, append(u.headerOptions(dst.Key, ""), oss.WithContext(ctx))...)
+		return err
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	defer func() {
+		if err != nil {
+			u.abort(b, dst.Key, imur.UploadID)
+		}
+	}()
+	cp := &checkpoint{Bucket: dst.Bucket, Key: dst.Key, UploadID: imur.UploadID}
+
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		total    int64
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		cancel()
+	}
+	whole := crc64.New(crcTable)
+	for num := 1; ; num++ {
+		if num > MaxParts {
+			fail(&ossx.UsageError{
+				Err:  fmt.Errorf("stdin is longer than %d parts", MaxParts),
+				Hint: "pass a larger --part-size",
+			})
+			break
+		}
+		whole.Write(buf)
+		total += int64(len(buf))
+		if err := u.acquire(pctx); err != nil {
+			fail(err)
+			break
+		}
+		wg.Add(1)
+		go func(num int, data []byte) {
+			defer wg.Done()
+			defer u.release()
+			p, err := u.memoryPart(pctx, b, imur, num, data)
+			if err != nil {
+				fail(fmt.Errorf("part %d: %w", num, err))
+				return
+			}
+			mu.Lock()
+			cp.Parts = append(cp.Parts, p)
+			mu.Unlock()
+		}(num, buf)
+		if eof {
+			break
+		}
+		buf, eof, err = readPart(br, streamPartSize(base, num+1))
+		if err != nil {
+			fail(fmt.Errorf("read stdin: %w", err))
+			break
+		}
+		if len(buf) == 0 {
+			break
+		}
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return Result{}, firstErr
+	}
+	res, err = u.complete(ctx, b, dst, cp, total)
+	if err != nil {
+		return Result{}, err
+	}
+	if res.CRC64 != whole.Sum64() {
+		// The parts' CRCs combine to something other than the stream's:
+		// a bug, never a success.
+		return Result{}, u.discard(b, dst, &CRCMismatchError{Local: whole.Sum64(), Server: res.CRC64})
+	}
+	return res, nil
+}
+
+// memoryPart sends one in-memory part.
+func (u *Uploader) memoryPart(ctx context.Context, b *oss.Bucket, imur oss.InitiateMultipartUploadResult, num int, data []byte) (part, error) {
+	d := newDigests()
+	d.Write(data)
+	open := func() io.Reader { return bytes.NewReader(data) }
+	return u.sendPart(ctx, b, imur, num, int64(len(data)), d, open)
+}

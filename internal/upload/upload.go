@@ -1,0 +1,464 @@
+// Package upload puts local files and streams into OSS so that the object
+// either holds exactly the bytes read or does not look finished: every object
+// is checked against the server's CRC64-ECMA, single PUTs carry Content-MD5,
+// large files go up in resumable multipart uploads, and a source that changes
+// while it is read is an error, never a torn object.
+package upload
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc64"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+	"golang.org/x/time/rate"
+
+	"github.com/ossx/ossx/internal/ossx"
+)
+
+// Limits OSS puts on multipart uploads (OSS docs, "UploadPart"): at most
+// 10,000 parts, each but the last at least 100 KiB and at most 5 GiB.
+const (
+	MaxParts    = 10000
+	MinPartSize = 100 << 10
+	MaxPartSize = 5 << 30
+
+	// DefaultPartSize is the smallest part size chosen automatically, and
+	// the part size used for stdin.
+	DefaultPartSize = 8 << 20
+	// DefaultThreshold is the size above which a file goes up in parts.
+	DefaultThreshold = 64 << 20
+)
+
+// crcTable is the CRC64-ECMA table OSS uses for x-oss-hash-crc64ecma.
+var crcTable = crc64.MakeTable(crc64.ECMA)
+
+// Object holds what is set on the objects written: headers, metadata, ACL
+// and storage class. Empty fields are left to OSS's defaults, except the
+// content type, which defaults to one guessed from the extension.
+type Object struct {
+	ContentType        string
+	CacheControl       string
+	ContentDisposition string
+	Meta               map[string]string // x-oss-meta-*
+	ACL                string            // private, public-read, public-read-write, default
+	StorageClass       string            // Standard, IA, Archive, ColdArchive, DeepColdArchive
+}
+
+// Options control an Uploader.
+type Options struct {
+	Object Object
+
+	NoClobber     bool // never replace an existing object (x-oss-forbid-overwrite)
+	SkipUnchanged bool // skip when the object has the same size and CRC64
+
+	Threshold int64 // files larger than this go up in parts; 0: DefaultThreshold
+	PartSize  int64 // 0: chosen from the size (files) or DefaultPartSize (stdin)
+	Jobs      int   // transfers in flight at once; <1: 1
+
+	Limiter  *rate.Limiter // shared bandwidth limit; nil: unlimited
+	StateDir string        // where multipart checkpoints live; "": not resumable
+	Retry    ossx.RetryPolicy
+
+	// Progress, when set, is told about bytes sent (negative when an
+	// attempt is retried and its bytes will be sent again). It must be safe
+	// for concurrent use.
+	Progress func(delta int64)
+}
+
+// Result describes an object that is now in OSS with the source's bytes.
+type Result struct {
+	URL     ossx.URL
+	Size    int64
+	CRC64   uint64
+	ETag    string
+	Skipped bool // --skip-unchanged: the object already held these bytes
+	Resumed int  // parts taken over from an earlier, interrupted run
+}
+
+// Uploader uploads to one OSS endpoint. It is safe for concurrent use.
+type Uploader struct {
+	client   *oss.Client
+	endpoint string
+	opts     Options
+	slots    chan struct{} // one per transfer (PUT or part) in flight
+}
+
+// New returns an Uploader using client. It turns off the SDK's own CRC
+// check: the Uploader checks every object itself and, unlike the SDK
+// (oss/error.go CheckCRC), treats a missing server CRC as a failure.
+func New(client *oss.Client, opts Options) *Uploader {
+	client.Config.IsEnableCRC = false
+	client.Config.IsEnableMD5 = false
+	if opts.Threshold <= 0 {
+		opts.Threshold = DefaultThreshold
+	}
+	opts.Jobs = max(opts.Jobs, 1)
+	if opts.Retry.Attempts < 1 {
+		opts.Retry = ossx.DefaultRetryPolicy(-1)
+	}
+	return &Uploader{
+		client:   client,
+		endpoint: client.Config.Endpoint,
+		opts:     opts,
+		slots:    make(chan struct{}, opts.Jobs),
+	}
+}
+
+// CRCMismatchError means the server's CRC64 of an object differs from the
+// CRC64 of the bytes sent: the object is corrupt and has been removed.
+type CRCMismatchError struct {
+	Local, Server uint64
+}
+
+func (e *CRCMismatchError) Error() string {
+	return fmt.Sprintf("CRC64 mismatch: sent %d, server computed %d", e.Local, e.Server)
+}
+
+// Hint implements ossx.Hinted.
+func (e *CRCMismatchError) Hint() string {
+	return "the data was corrupted on the way; run the same command again"
+}
+
+// ErrSourceChanged means the source file was modified while it was read.
+var ErrSourceChanged = errors.New("source changed while it was being uploaded")
+
+// ExistsError means --no-clobber found the key taken.
+type ExistsError struct{ URL ossx.URL }
+
+func (e *ExistsError) Error() string { return e.URL.String() + " already exists" }
+
+// Hint implements ossx.Hinted.
+func (e *ExistsError) Hint() string {
+	return "--no-clobber keeps existing objects; choose another key or drop --no-clobber"
+}
+
+func (u *Uploader) bucket(name string) (*oss.Bucket, error) {
+	return u.client.Bucket(name)
+}
+
+// acquire takes a transfer slot, bounding the requests carrying data.
+func (u *Uploader) acquire(ctx context.Context) error {
+	select {
+	case u.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (u *Uploader) release() { <-u.slots }
+
+// permanentError stops a retry loop at once: a local condition (the source
+// changed, a CRC mismatch) that another attempt cannot fix.
+// ossx.IsRetryable treats every non-OSS error as transient, so these must
+// not reach it.
+type permanentError struct{ err error }
+
+func (p *permanentError) Error() string { return p.err.Error() }
+
+func permanent(err error) error { return &permanentError{err} }
+
+// retry runs op under the retry policy; a permanentError ends it.
+func (u *Uploader) retry(ctx context.Context, op func(ctx context.Context) error) error {
+	var final error
+	err := u.opts.Retry.Do(ctx, func(ctx context.Context) error {
+		err := op(ctx)
+		var p *permanentError
+		if errors.As(err, &p) {
+			final = p.err
+			return nil
+		}
+		return err
+	})
+	if final != nil {
+		return final
+	}
+	if err != nil && ctx.Err() != nil {
+		return errors.Join(ctx.Err(), err)
+	}
+	return err
+}
+
+// headerOptions are the request options that set what Object says.
+func (u *Uploader) headerOptions(key, source string) []oss.Option {
+	o := u.opts.Object
+	ct := o.ContentType
+	if ct == "" {
+		ct = contentType(source, key)
+	}
+	opts := []oss.Option{oss.ContentType(ct)}
+	if o.CacheControl != "" {
+		opts = append(opts, oss.CacheControl(o.CacheControl))
+	}
+	if o.ContentDisposition != "" {
+		opts = append(opts, oss.ContentDisposition(o.ContentDisposition))
+	}
+	for k, v := range o.Meta {
+		opts = append(opts, oss.Meta(k, v))
+	}
+	if o.ACL != "" {
+		opts = append(opts, oss.ObjectACL(oss.ACLType(o.ACL)))
+	}
+	if o.StorageClass != "" {
+		opts = append(opts, oss.ObjectStorageClass(oss.StorageClassType(o.StorageClass)))
+	}
+	if u.opts.NoClobber {
+		opts = append(opts, oss.ForbidOverWrite(true))
+	}
+	return opts
+}
+
+// contentType guesses from the source's extension, then the key's, with
+// the SDK's table (oss/mime.go), falling back to a binary type.
+func contentType(source, key string) string {
+	for _, name := range []string{source, key} {
+		if name == "" || name == "-" {
+			continue
+		}
+		if t := oss.TypeByExtension(name); t != "" {
+			return t
+		}
+	}
+	return "application/octet-stream"
+}
+
+// remote is what HEAD says about an object; ok is false when it is absent.
+type remote struct {
+	ok    bool
+	size  int64
+	crc   uint64
+	hasCR bool
+	etag  string
+}
+
+// head fetches an object's size, CRC64 and ETag.
+func (u *Uploader) head(ctx context.Context, b *oss.Bucket, key string) (remote, error) {
+	var r remote
+	err := u.retry(ctx, func(ctx context.Context) error {
+		h, err := b.GetObjectDetailedMeta(key, oss.WithContext(ctx))
+		if isStatus(err, http.StatusNotFound) {
+			r = remote{}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		r = remote{ok: true, etag: trimETag(h.Get(oss.HTTPHeaderEtag))}
+		r.size, _ = strconv.ParseInt(h.Get(oss.HTTPHeaderContentLength), 10, 64)
+		r.crc, r.hasCR = serverCRC(h)
+		return nil
+	})
+	return r, err
+}
+
+// matches reports whether the remote object holds size bytes with CRC64 crc.
+func (r remote) matches(size int64, crc uint64) bool {
+	return r.ok && r.hasCR && r.size == size && r.crc == crc
+}
+
+// deleteObject removes an object this run wrote and found corrupt.
+func (u *Uploader) deleteObject(b *oss.Bucket, key string) error {
+	// A fresh context: the object must go even when the run was cancelled.
+	ctx := context.WithoutCancel(context.Background())
+	return u.retry(ctx, func(ctx context.Context) error {
+		return b.DeleteObject(key, oss.WithContext(ctx))
+	})
+}
+
+func serverCRC(h http.Header) (uint64, bool) {
+	v := h.Get(oss.HTTPHeaderOssCRC64)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	return n, err == nil
+}
+
+func trimETag(s string) string { return strings.Trim(s, `"`) }
+
+func isStatus(err error, status int) bool {
+	var se oss.ServiceError
+	return errors.As(err, &se) && se.StatusCode == status
+}
+
+func isCode(err error, code string) bool {
+	var se oss.ServiceError
+	return errors.As(err, &se) && se.Code == code
+}
+
+// checkCRC compares the server's CRC64 with the local one.
+func checkCRC(h http.Header, local uint64) error {
+	srv, ok := serverCRC(h)
+	if !ok {
+		return fmt.Errorf("server sent no %s header; cannot verify the upload", oss.HTTPHeaderOssCRC64)
+	}
+	if srv != local {
+		return &CRCMismatchError{Local: local, Server: srv}
+	}
+	return nil
+}
+
+// digests hashes the bytes read through it: CRC64 and MD5.
+type digests struct {
+	crc hash.Hash64
+	md5 hash.Hash
+}
+
+func newDigests() *digests {
+	return &digests{crc: crc64.New(crcTable), md5: md5.New()}
+}
+
+func (d *digests) Write(p []byte) (int, error) {
+	d.crc.Write(p)
+	d.md5.Write(p)
+	return len(p), nil
+}
+
+func (d *digests) md5Base64() string { return base64.StdEncoding.EncodeToString(d.md5.Sum(nil)) }
+
+// body is a request body: it hashes what is read, honours the bandwidth
+// limit, reports progress and, before handing out the final bytes, runs
+// final (used to check the source did not change, so that a changed source
+// aborts the request before the server can commit it).
+type body struct {
+	ctx      context.Context
+	r        io.Reader
+	left     int64
+	crc      hash.Hash64
+	limiter  *rate.Limiter
+	progress func(int64)
+	sent     int64
+	final    func() error
+}
+
+func (u *Uploader) newBody(ctx context.Context, r io.Reader, size int64, final func() error) *body {
+	return &body{
+		ctx: ctx, r: r, left: size, crc: crc64.New(crcTable),
+		limiter: u.opts.Limiter, progress: u.opts.Progress, final: final,
+	}
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	if b.limiter != nil && len(p) > b.limiter.Burst() {
+		p = p[:b.limiter.Burst()]
+	}
+	n, err := b.r.Read(p)
+	if n > 0 {
+		b.left -= int64(n)
+		if b.left == 0 && b.final != nil {
+			if ferr := b.final(); ferr != nil {
+				return 0, ferr
+			}
+		}
+		b.crc.Write(p[:n])
+		if b.limiter != nil {
+			if werr := b.limiter.WaitN(b.ctx, n); werr != nil {
+				return 0, werr
+			}
+		}
+		b.sent += int64(n)
+		if b.progress != nil {
+			b.progress(int64(n))
+		}
+	}
+	if err == io.EOF && b.left > 0 {
+		return n, fmt.Errorf("%w: it is shorter than when the upload started", ErrSourceChanged)
+	}
+	return n, err
+}
+
+// undo takes back the progress of a failed attempt.
+func (b *body) undo() {
+	if b.progress != nil && b.sent > 0 {
+		b.progress(-b.sent)
+	}
+	b.sent = 0
+}
+
+// putObject sends one object in a single PUT: size bytes from open() (called
+// afresh for each attempt), with Content-MD5 md5b64 and the expected CRC64
+// crc. final, when set, runs before the last byte is handed over.
+func (u *Uploader) putObject(ctx context.Context, dst ossx.URL, source string, size int64, md5b64 string, crc uint64,
+	open func() (io.Reader, error), final func() error) (Result, error) {
+	b, err := u.bucket(dst.Bucket)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := u.acquire(ctx); err != nil {
+		return Result{}, err
+	}
+	defer u.release()
+
+	res := Result{URL: dst, Size: size, CRC64: crc}
+	// uncertain is set once an attempt failed without a clear answer from
+	// OSS: it may have been applied, so a later FileAlreadyExists may be our
+	// own object.
+	uncertain := false
+	err = u.retry(ctx, func(ctx context.Context) error {
+		r, err := open()
+		if err != nil {
+			return permanent(err)
+		}
+		bd := u.newBody(ctx, r, size, final)
+		var h http.Header
+		opts := append(u.headerOptions(dst.Key, source),
+			oss.ContentMD5(md5b64), oss.GetResponseHeader(&h), oss.WithContext(ctx))
+		err = b.PutObject(dst.Key, &io.LimitedReader{R: bd, N: size}, opts...)
+		switch {
+		case errors.Is(err, ErrSourceChanged):
+			return permanent(err)
+		case isCode(err, "FileAlreadyExists"):
+			if uncertain {
+				if r, herr := u.head(ctx, b, dst.Key); herr == nil && r.matches(size, crc) {
+					res.ETag = r.etag
+					return nil
+				}
+			}
+			return permanent(&ExistsError{URL: dst})
+		case err != nil:
+			bd.undo()
+			var se oss.ServiceError
+			uncertain = uncertain || !errors.As(err, &se) || se.StatusCode >= 500
+			return err
+		}
+		res.ETag = trimETag(h.Get(oss.HTTPHeaderEtag))
+		if bd.crc.Sum64() != crc {
+			// The source read differently this time, yet OSS accepted it
+			// under the first read's MD5: cannot happen unless MD5 collides.
+			return permanent(u.discard(b, dst, ErrSourceChanged))
+		}
+		if err := checkCRC(h, crc); err != nil {
+			return permanent(u.discard(b, dst, err))
+		}
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// discard deletes an object this run just wrote and that failed
+// verification, so nothing good-looking is left behind; cause is returned,
+// joined with any failure to delete.
+func (u *Uploader) discard(b *oss.Bucket, dst ossx.URL, cause error) error {
+	if err := u.deleteObject(b, dst.Key); err != nil {
+		return errors.Join(cause, fmt.Errorf("could not delete the bad object %s: %w", dst, err))
+	}
+	return fmt.Errorf("%w; the object was deleted", cause)
+}
