@@ -1,0 +1,90 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/ossx/ossx/internal/keytmpl"
+	"github.com/ossx/ossx/internal/ossx"
+)
+
+// helpTemplate is gtail --help, laid out like a man page. Keep it in step
+// with docs/gtail.md.
+var helpTemplate = `NAME
+   gtail - follow log files and append every byte to OSS, exactly once
+
+SYNOPSIS
+   gtail [options] FILE|GLOB... oss://BUCKET/PREFIX/
+   gtail [options] FILE|GLOB... PREFIX/          (bucket from --bucket or $OSS_BUCKET)
+   gtail --once [options] FILE|GLOB... DEST       (ship what is there, exit; for cron)
+   gtail [options] - DEST                         (ship standard input)
+
+DESCRIPTION
+   gtail follows files like tail -F: globs are evaluated again every
+   --poll-interval (and on inotify events), so files created later are
+   picked up; a file renamed away (logrotate's default) is read to its end
+   through the descriptor gtail holds, while the new file is followed too;
+   a truncated file (copytruncate, "> app.log") is noticed by a fingerprint
+   of its first KiB even if it regrew past the old offset, and the bytes
+   its copy holds are finished from the copy when it sits in the same
+   directory.
+
+   Every new byte is appended to an OSS appendable object, unchanged: CRLF,
+   NUL and invalid UTF-8 are kept. Only complete lines are sent; a trailing
+   line without newline goes after --partial-timeout, when the file is
+   rotated, or at shutdown. Appends are batched by --flush-interval and
+   --flush-bytes. An object ends at --roll-size, and when the day (or hour)
+   in its key changes; each generation of a file writes its own objects.
+
+   Exactly once: a state file per destination (in --state-dir, mode 0600,
+   replaced atomically) records for each file generation (device, inode,
+   CRC64 of its head) how far it was shipped, to which object, and that
+   object's length and CRC64. AppendObject only applies at the object's
+   current length, so after a crash, a timeout or a lost answer gtail asks
+   OSS for the object's length and CRC64 and accepts extra bytes only if
+   they are exactly the file's next bytes. Anything else means another
+   writer: that file is stopped with an error. A second gtail on the same
+   state refuses to start.
+
+   When OSS is down gtail retries with backoff for as long as it takes; the
+   files are the buffer and memory stays bounded. Bytes that vanish before
+   gtail could ship them (a rotated file deleted while gtail was not
+   running) are reported as lost in the log and the exit status.
+
+   Standard input ("-") is shipped with the same appends but has no state:
+   what gtail had read and not shipped when it is killed is lost.
+
+KEYS
+   Objects are named PREFIX + the --key template, default:
+      ` + keytmpl.Default + `
+   e.g. logs/web-1/var/log/app.log/2026-11-21/20261121T093000Z-0000
+` + indent(keytmpl.Fields, "   ") + `
+   With --gzip, consider ending the template in .gz.
+
+SIGNALS
+   SIGTERM, SIGINT   ship what is there (within --shutdown-timeout), save the
+                     state, exit 0
+   SIGUSR1           log a status summary: files, bytes shipped, lag
+
+OPTIONS{{template "visibleFlagCategoryTemplate" .}}
+
+EXAMPLES
+   Follow the app's logs (a Kubernetes sidecar sharing /var/log/app):
+      gtail '/var/log/app/*.log' oss://my-logs/prod/
+
+   Ship whatever is new, from cron, compressed:
+      gtail --once --gzip --key '{host}/{file}/{date}/{gen}.gz' /var/log/nginx/access.log oss://my-logs/nginx/
+
+   Pipe a program's output:
+      ./batch-job 2>&1 | gtail - oss://my-logs/jobs/
+
+   Print the status of a running gtail:
+      kill -USR1 $(pidof gtail)
+
+` + ossx.ExitCodesHelp + `
+   With --once, 3 means some files failed and others were shipped. A clean
+   stop on SIGTERM/SIGINT exits 0; 130 only if --shutdown-timeout ran out.
+`
+
+func indent(s, pre string) string {
+	return pre + strings.ReplaceAll(s, "\n", "\n"+pre)
+}

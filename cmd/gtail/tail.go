@@ -1,0 +1,524 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/ossx/ossx/internal/follow"
+	"github.com/ossx/ossx/internal/keytmpl"
+	"github.com/ossx/ossx/internal/ossx"
+	"github.com/ossx/ossx/internal/ship"
+)
+
+// tailer is the supervisor: it finds files (globs re-evaluated on every
+// wake), recognises them across restarts and rotations by identity, and runs
+// one gen goroutine per file generation. Each generation ships to its own
+// objects, so a rotated file being drained and its successor being followed
+// never interleave.
+type tailer struct {
+	o    options
+	dest ossx.URL
+	st   *ship.State
+	app  *ship.Appender
+	log  *slog.Logger
+	w    *follow.Watcher
+
+	shipCtx  context.Context // ends only when --shutdown-timeout runs out
+	stopping chan struct{}   // closed when gtail is asked to stop
+	sem      chan struct{}   // bounds the batches held in memory at once
+	bufs     sync.Pool
+	dirty    chan struct{}
+	echoMu   sync.Mutex
+
+	gens     map[*ship.Entry]*gen // supervisor goroutine only
+	deferred map[[2]uint64]time.Time
+	wg       sync.WaitGroup
+
+	shipped   atomic.Int64
+	lost      atomic.Int64
+	failed    atomic.Int64
+	total     atomic.Int64
+	unshipped atomic.Int64
+}
+
+func newTailer(o options, dest ossx.URL, st *ship.State, app *ship.Appender, log *slog.Logger) *tailer {
+	return &tailer{
+		o: o, dest: dest, st: st, app: app, log: log,
+		stopping: make(chan struct{}),
+		sem:      make(chan struct{}, 4),
+		dirty:    make(chan struct{}, 1),
+		gens:     map[*ship.Entry]*gen{},
+		deferred: map[[2]uint64]time.Time{},
+	}
+}
+
+func (t *tailer) run(ctx context.Context) error {
+	shipCtx, cancelShip := context.WithCancel(context.Background())
+	defer cancelShip()
+	t.shipCtx = shipCtx
+	wctx, stopWatch := context.WithCancel(context.Background())
+	defer stopWatch()
+	t.w = follow.NewWatcher(wctx, t.o.poll, 20*time.Millisecond, t.log)
+	saved := make(chan error, 1)
+	go func() { saved <- t.saver(wctx) }()
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
+
+	t.resume()
+	t.scan(true)
+	if t.o.once {
+		close(t.stopping)
+		t.wg.Wait()
+	} else {
+		t.follow(ctx, usr1)
+		close(t.stopping)
+		timer := time.AfterFunc(t.o.shutdownTimeout, cancelShip)
+		t.wg.Wait()
+		timer.Stop()
+	}
+	stopWatch()
+	if err := <-saved; err != nil {
+		return err
+	}
+	if err := t.st.Save(); err != nil {
+		return err
+	}
+	t.log.Info("stopped", "shipped_bytes", t.shipped.Load(), "state", t.st.Path())
+	return t.result()
+}
+
+func (t *tailer) follow(ctx context.Context, usr1 <-chan os.Signal) {
+	for {
+		select {
+		case <-ctx.Done():
+			t.log.Info("stopping: shipping what is left", "timeout", t.o.shutdownTimeout)
+			return
+		case <-t.w.C:
+			t.scan(false)
+			for _, g := range t.gens {
+				g.poke()
+			}
+		case <-usr1:
+			t.status()
+		}
+	}
+}
+
+// result turns what went wrong during the run into the exit status.
+func (t *tailer) result() error {
+	var errs []error
+	if n := t.lost.Load(); n > 0 {
+		errs = append(errs, fmt.Errorf("%d bytes were lost: files were truncated or deleted before gtail could ship them (see the log)", n))
+	}
+	if n := t.unshipped.Load(); n > 0 {
+		errs = append(errs, fmt.Errorf("%w: %d bytes not shipped within --shutdown-timeout; they will be shipped at the next start", ossx.ErrInterrupted, n))
+	}
+	if n, total := t.failed.Load(), t.total.Load(); n > 0 {
+		if len(errs) == 0 && n < total {
+			return &ossx.PartialError{Failed: int(n), Total: int(total)}
+		}
+		errs = append(errs, fmt.Errorf("%d of %d files failed (see the log)", n, total))
+	}
+	return errors.Join(errs...)
+}
+
+// saver persists the state shortly after it changes. Between saves the
+// state may lag the objects; Reconcile settles that at the next start. What
+// must never lag — a new object key — is saved synchronously instead.
+func (t *tailer) saver(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.dirty:
+		}
+		if err := t.st.Save(); err != nil {
+			t.log.Error("saving state", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (t *tailer) markDirty() {
+	select {
+	case t.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// resume reopens every generation the state says is not finished: at its
+// path if it is still there, or wherever the inode went (renamed while gtail
+// was down), or reports its unshipped bytes lost.
+func (t *tailer) resume() {
+	t.st.Lock()
+	entries := append([]*ship.Entry(nil), t.st.Entries...)
+	t.st.Unlock()
+	for _, e := range entries {
+		if e.Done {
+			continue
+		}
+		f, detached := t.locate(e)
+		if f == nil {
+			t.st.Lock()
+			lost := e.Size - e.Offset
+			e.Done = true
+			t.st.Unlock()
+			if lost > 0 {
+				t.reportLoss(e.Path, lost, "was deleted or truncated while gtail was not running")
+			}
+			continue
+		}
+		t.start(e, f, detached)
+	}
+	t.markDirty()
+}
+
+// locate finds the file of e: at its path, else by inode among the matches
+// and e's directory (rotated by rename), else a copy (copytruncate).
+func (t *tailer) locate(e *ship.Entry) (f *os.File, detached bool) {
+	if f := openMatching(e.Path, e.Identity, e.Offset); f != nil {
+		return f, false
+	}
+	cands := append(t.expand(), dirFiles(filepath.Dir(e.Path))...)
+	for _, p := range cands {
+		if f := openMatching(p, e.Identity, e.Offset); f != nil {
+			t.log.Info("found rotated file", "path", e.Path, "now", p)
+			return f, true
+		}
+	}
+	if f, id := t.findCopy(e); f != nil {
+		t.st.Lock()
+		e.Identity = id
+		t.st.Unlock()
+		return f, true
+	}
+	return nil, false
+}
+
+// openMatching opens p if it is the generation id with at least offset bytes.
+func openMatching(p string, id follow.Identity, offset int64) *os.File {
+	fi, err := os.Stat(p)
+	if err != nil || !fi.Mode().IsRegular() || !id.SameInode(fi) || fi.Size() < offset {
+		return nil
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil
+	}
+	if ok, err := id.HeadMatches(f); err != nil || !ok {
+		f.Close()
+		return nil
+	}
+	return f
+}
+
+// findCopy looks in e's directory for a copy of e that holds at least the
+// bytes shipped (logrotate's copytruncate copies, then truncates), so the
+// generation can be finished from the copy. It returns the copy's identity.
+func (t *tailer) findCopy(e *ship.Entry) (*os.File, follow.Identity) {
+	t.st.Lock()
+	id, offset := e.Identity, e.Offset
+	taken := map[[2]uint64]bool{}
+	for _, o := range t.st.Entries {
+		if !o.Done {
+			taken[[2]uint64{o.Dev, o.Ino}] = true
+		}
+	}
+	t.st.Unlock()
+	if id.HeadLen == 0 {
+		return nil, follow.Identity{}
+	}
+	var best *os.File
+	var bestID follow.Identity
+	var bestTime time.Time
+	for _, p := range dirFiles(filepath.Dir(e.Path)) {
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() < offset {
+			continue
+		}
+		dev, ino := follow.DevIno(fi)
+		if taken[[2]uint64{dev, ino}] || (best != nil && !fi.ModTime().After(bestTime)) {
+			continue
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		if ok, _ := id.HeadMatches(f); !ok {
+			f.Close()
+			continue
+		}
+		if best != nil {
+			best.Close()
+		}
+		best, bestTime = f, fi.ModTime()
+		bestID = id
+		bestID.Dev, bestID.Ino = dev, ino
+	}
+	if best != nil {
+		t.log.Info("copytruncate: finishing the generation from its copy", "path", e.Path, "copy", best.Name())
+	}
+	return best, bestID
+}
+
+func dirFiles(dir string) []string {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	out := make([]string, 0, len(ents))
+	for _, d := range ents {
+		if d.Type().IsRegular() {
+			out = append(out, filepath.Join(dir, d.Name()))
+		}
+	}
+	return out
+}
+
+// expand evaluates the arguments: globs, and plain paths that exist.
+func (t *tailer) expand() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range t.o.sources {
+		var ps []string
+		if strings.ContainsAny(s, "*?[") {
+			ps, _ = filepath.Glob(s) // the only error is a bad pattern, checked at start
+		} else {
+			ps = []string{s}
+		}
+		for _, p := range ps {
+			if abs, err := filepath.Abs(p); err == nil {
+				p = abs
+			}
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// scan re-evaluates the arguments: new files get a generation, files whose
+// path now names another inode are marked rotated (their gen drains them),
+// finished entries no file matches any more are forgotten.
+func (t *tailer) scan(initial bool) {
+	for e, g := range t.gens {
+		select {
+		case <-g.ended:
+			delete(t.gens, e)
+			continue
+		default:
+		}
+		t.st.Lock()
+		p, id := e.Path, e.Identity
+		t.st.Unlock()
+		fi, err := os.Stat(p)
+		g.detached.Store(err != nil || !id.SameInode(fi))
+	}
+	keep := map[*ship.Entry]bool{}
+	seen := map[[2]uint64]bool{}
+	now := time.Now()
+	for _, p := range t.expand() {
+		t.w.Watch(p)
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		dev, ino := follow.DevIno(fi)
+		di := [2]uint64{dev, ino}
+		if seen[di] {
+			continue // the same file through a second path or symlink
+		}
+		seen[di] = true
+		if t.liveInode(di) {
+			continue
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			t.log.Warn("cannot open", "path", p, "err", err)
+			continue
+		}
+		if e := t.doneMatching(di, f); e != nil {
+			keep[e] = true
+			f.Close()
+			continue
+		}
+		if t.looksLikeCopy(p, di, f, now) {
+			f.Close()
+			continue
+		}
+		if !t.add(p, f, fi, initial) {
+			f.Close()
+		}
+	}
+	t.st.Lock()
+	kept := t.st.Entries[:0]
+	for _, e := range t.st.Entries {
+		if !e.Done || keep[e] {
+			kept = append(kept, e)
+		}
+	}
+	pruned := len(kept) != len(t.st.Entries)
+	t.st.Entries = kept
+	t.st.Unlock()
+	if pruned {
+		t.markDirty()
+	}
+}
+
+func (t *tailer) liveInode(di [2]uint64) bool {
+	t.st.Lock()
+	defer t.st.Unlock()
+	for e, g := range t.gens {
+		select {
+		case <-g.ended:
+			continue
+		default:
+		}
+		if e.Dev == di[0] && e.Ino == di[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// doneMatching returns the finished entry f is (a rotated file already
+// drained, still matched by a glob), if any.
+func (t *tailer) doneMatching(di [2]uint64, f *os.File) *ship.Entry {
+	t.st.Lock()
+	var cands []*ship.Entry
+	for _, e := range t.st.Entries {
+		if e.Done && e.Dev == di[0] && e.Ino == di[1] {
+			cands = append(cands, e)
+		}
+	}
+	t.st.Unlock()
+	for _, e := range cands {
+		if ok, _ := e.Identity.HeadMatches(f); ok {
+			return e
+		}
+	}
+	return nil
+}
+
+// looksLikeCopy holds back, for --rotate-wait, a new file whose head is that
+// of a generation being followed in the same directory: with copytruncate
+// the copy appears just before the original is truncated, and the
+// generation then finishes from the copy instead of shipping it twice. A file
+// that merely starts the same way is shipped once the wait is over.
+func (t *tailer) looksLikeCopy(p string, di [2]uint64, f *os.File, now time.Time) bool {
+	t.st.Lock()
+	var ids []follow.Identity
+	for _, e := range t.st.Entries {
+		if !e.Done && e.HeadLen > 0 && filepath.Dir(e.Path) == filepath.Dir(p) {
+			ids = append(ids, e.Identity)
+		}
+	}
+	t.st.Unlock()
+	for _, id := range ids {
+		if ok, _ := id.HeadMatches(f); ok {
+			first, ok := t.deferred[di]
+			if !ok {
+				t.deferred[di] = now
+				return true
+			}
+			return now.Sub(first) < t.o.rotateWait
+		}
+	}
+	return false
+}
+
+// add starts a generation for a file seen for the first time.
+func (t *tailer) add(p string, f *os.File, fi os.FileInfo, initial bool) bool {
+	id, err := follow.Fingerprint(f, fi)
+	if err != nil {
+		t.log.Warn("cannot read", "path", p, "err", err)
+		return false
+	}
+	t.st.Lock()
+	gen := keytmpl.GenID(time.Now())
+	base, n := gen, 0
+	known := false
+	for again := true; again; {
+		again = false
+		for _, e := range t.st.Entries {
+			if e.Gen == gen {
+				n++
+				gen = fmt.Sprintf("%s.%d", base, n)
+				again = true
+			}
+			known = known || e.Path == p
+		}
+	}
+	e := &ship.Entry{Path: p, Identity: id, Gen: gen, Size: fi.Size()}
+	if initial && t.o.fromEnd && !known {
+		e.Offset, e.ObjStart = fi.Size(), fi.Size()
+	}
+	t.st.Entries = append(t.st.Entries, e)
+	t.st.Unlock()
+	t.log.Info("following", "path", p, "generation", gen, "from", e.Offset)
+	t.markDirty()
+	t.start(e, f, false)
+	return true
+}
+
+func (t *tailer) start(e *ship.Entry, f *os.File, detached bool) {
+	g := &gen{t: t, e: e, f: f, wake: make(chan struct{}, 1), ended: make(chan struct{})}
+	g.detached.Store(detached)
+	t.st.Lock()
+	t.gens[e] = g
+	t.st.Unlock()
+	t.total.Add(1)
+	t.w.Watch(e.Path)
+	t.wg.Add(1)
+	go g.run()
+}
+
+func (t *tailer) reportLoss(path string, n int64, why string) {
+	t.lost.Add(n)
+	t.log.Error("BYTES LOST", "path", path, "bytes", n, "why", why)
+}
+
+// status logs a summary on SIGUSR1: per file where it is and how far behind.
+func (t *tailer) status() {
+	var files int
+	var lag int64
+	for e, g := range t.gens {
+		select {
+		case <-g.ended:
+			continue
+		default:
+		}
+		size := int64(-1)
+		if fi, err := g.f.Stat(); err == nil {
+			size = fi.Size()
+		}
+		t.st.Lock()
+		off, key, pos := e.Offset, e.Key, e.Pos
+		t.st.Unlock()
+		files++
+		lag += max(size-off, 0)
+		t.log.Info("status", "path", e.Path, "rotated", g.detached.Load(), "offset", off, "size", size,
+			"lag_bytes", max(size-off, 0), "object", key, "object_size", pos)
+	}
+	t.log.Info("status summary", "files", files, "shipped_bytes", t.shipped.Load(), "lag_bytes", lag,
+		"failed_files", t.failed.Load(), "lost_bytes", t.lost.Load())
+}

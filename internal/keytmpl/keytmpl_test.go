@@ -1,0 +1,51 @@
+package keytmpl
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExpand(t *testing.T) {
+	at := time.Date(2026, 11, 21, 9, 5, 0, 0, time.UTC)
+	v := Vars{Host: "web-1", Path: "/var/log/app.log", Time: at, Gen: "20261121T090000Z", Seq: 3}
+	for _, tc := range []struct{ tmpl, want string }{
+		{Default, "web-1/var/log/app.log/2026-11-21/20261121T090000Z-0003"},
+		{"logs/{file}.{date}T{hour}.{gen}.gz", "logs/app.log.2026-11-21T09.20261121T090000Z-0003.gz"},
+		{"{gen}", "20261121T090000Z-0003"},
+	} {
+		tm, err := Parse(tc.tmpl)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tc.tmpl, err)
+		}
+		if got := tm.Expand(v); got != tc.want {
+			t.Errorf("Expand(%q) = %q, want %q", tc.tmpl, got, tc.want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct{ tmpl, want string }{
+		{"{host}/{path}", "no {gen}"},
+		{"{gen}/{nope}", "unknown field {nope}"},
+		{"{gen}/{date", "unclosed"},
+		{"/{gen}", "must not start"},
+	} {
+		_, err := Parse(tc.tmpl)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%q) = %v, want error containing %q", tc.tmpl, err, tc.want)
+		}
+	}
+}
+
+func TestUsesTime(t *testing.T) {
+	for tmpl, want := range map[string]bool{Default: true, "{path}/{gen}": false, "{hour}{gen}": true} {
+		tm, err := Parse(tmpl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tm.UsesTime() != want {
+			t.Errorf("%q UsesTime = %v", tmpl, !want)
+		}
+	}
+}

@@ -1,0 +1,262 @@
+package ship
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc64"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/ossx"
+)
+
+var ecma = crc64.MakeTable(crc64.ECMA)
+
+// Object is the committed state of one appendable object.
+type Object struct {
+	Key string
+	Pos int64  // length: the next append position
+	CRC uint64 // CRC64-ECMA of the whole object
+}
+
+// ConflictError means the object is not what this gtail wrote: another
+// writer, a deleted or overwritten object, or a file that changed under a
+// stale state. The file it belongs to is stopped.
+type ConflictError struct {
+	Key    string
+	Reason string
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("object %s: %s; another writer? stopping this file", e.Key, e.Reason)
+}
+
+// Appender appends to OSS appendable objects exactly once.
+//
+// AppendObject is a compare-and-append: it applies only at position ==
+// current length. Any outcome that is not a clear answer (timeout, reset,
+// 5xx, 409 PositionNotEqualToLength after a lost response, a CRC mismatch) is
+// settled by HeadObject: length and x-oss-hash-crc64ecma say whether the
+// append landed — the CRC must equal the state's CRC extended by exactly
+// the bytes we sent — and then we move on or retry. We never guess.
+type Appender struct {
+	Bucket *oss.Bucket
+	Retry  ossx.RetryPolicy // Base and Max are used; attempts are unlimited
+	Gzip   bool
+	Log    *slog.Logger
+}
+
+// Encode returns the bytes an append of data sends: data itself, or with
+// gzip one complete gzip member, so the object is a valid .gz after every
+// append. Members carry no name or time, so the same data always encodes
+// the same way.
+func (a *Appender) Encode(data []byte) []byte {
+	if !a.Gzip {
+		return data
+	}
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write(data)
+	zw.Close()
+	return b.Bytes()
+}
+
+// Append appends body (already encoded) to obj, retrying through outages
+// for as long as ctx allows. It returns the new object state.
+func (a *Appender) Append(ctx context.Context, obj Object, body []byte) (Object, error) {
+	want := Object{Key: obj.Key, Pos: obj.Pos + int64(len(body)), CRC: crc64.Update(obj.CRC, ecma, body)}
+	for attempt := 1; ; attempt++ {
+		next, err := a.Bucket.AppendObject(obj.Key, bytes.NewReader(body), obj.Pos,
+			oss.InitCRC(obj.CRC), oss.WithContext(ctx), oss.ContentType("application/octet-stream"))
+		if err == nil && next == want.Pos {
+			return want, nil
+		}
+		if err == nil {
+			err = fmt.Errorf("OSS answered next position %d, expected %d", next, want.Pos)
+		}
+		if ctx.Err() != nil {
+			return obj, ctx.Err()
+		}
+		var se oss.ServiceError
+		if errors.As(err, &se) && se.StatusCode/100 == 4 && se.Code != "PositionNotEqualToLength" && se.StatusCode != 429 {
+			if se.Code == "ObjectNotAppendable" {
+				return obj, &ConflictError{Key: obj.Key, Reason: "exists and is not appendable"}
+			}
+			return obj, fmt.Errorf("append %s: %w", obj.Key, err)
+		}
+		// The append may or may not have landed: ask OSS.
+		a.Log.Warn("append failed; checking the object", "key", obj.Key, "pos", obj.Pos, "attempt", attempt, "err", ossx.Message(err))
+		got, err := a.Head(ctx, obj.Key)
+		if err != nil {
+			return obj, err
+		}
+		switch {
+		case got == want:
+			return want, nil // it landed; only the answer was lost
+		case got.Pos == obj.Pos && (got.CRC == obj.CRC || obj.Pos == 0):
+			// It did not land: wait and send it again.
+		default:
+			return obj, &ConflictError{Key: obj.Key, Reason: fmt.Sprintf(
+				"is %d bytes (crc %d); expected %d (crc %d) before or %d (crc %d) after our append",
+				got.Pos, got.CRC, obj.Pos, obj.CRC, want.Pos, want.CRC)}
+		}
+		if err := sleep(ctx, a.Retry.Backoff(attempt)); err != nil {
+			return obj, err
+		}
+	}
+}
+
+// Head returns the object's length and CRC64 (zero for a missing object),
+// retrying through outages for as long as ctx allows.
+func (a *Appender) Head(ctx context.Context, key string) (Object, error) {
+	for attempt := 1; ; attempt++ {
+		h, err := a.Bucket.GetObjectDetailedMeta(key, oss.WithContext(ctx))
+		if err == nil {
+			size, err1 := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+			crc, err2 := strconv.ParseUint(h.Get(oss.HTTPHeaderOssCRC64), 10, 64)
+			if err1 != nil || err2 != nil {
+				return Object{}, fmt.Errorf("head %s: OSS sent no length or CRC64 (%q, %q)", key, h.Get("Content-Length"), h.Get(oss.HTTPHeaderOssCRC64))
+			}
+			return Object{Key: key, Pos: size, CRC: crc}, nil
+		}
+		var se oss.ServiceError
+		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
+			return Object{Key: key}, nil
+		}
+		if ctx.Err() != nil {
+			return Object{}, ctx.Err()
+		}
+		if !ossx.IsRetryable(err) {
+			return Object{}, fmt.Errorf("head %s: %w", key, err)
+		}
+		a.Log.Warn("head failed; retrying", "key", key, "attempt", attempt, "err", ossx.Message(err))
+		if err := sleep(ctx, a.Retry.Backoff(attempt)); err != nil {
+			return Object{}, err
+		}
+	}
+}
+
+// Reconcile settles obj (as the state recorded it) against OSS when gtail
+// starts: the object may be longer than the state says if gtail died after
+// an append landed and before the state was saved. The extra bytes are
+// accepted only if they are exactly the file's next bytes from offset (src
+// holds avail of them): plain bytes are checked by CRC64 against the file;
+// gzip members are read back, their CRC64 checked, decompressed and
+// compared with the file. It returns the settled object and how many file
+// bytes it holds beyond offset.
+func (a *Appender) Reconcile(ctx context.Context, obj Object, src io.ReaderAt, offset, avail int64) (Object, int64, error) {
+	got, err := a.Head(ctx, obj.Key)
+	if err != nil {
+		return obj, 0, err
+	}
+	switch {
+	case got.Pos == obj.Pos && (got.CRC == obj.CRC || obj.Pos == 0):
+		return obj, 0, nil
+	case got.Pos < obj.Pos:
+		return obj, 0, &ConflictError{Key: obj.Key, Reason: fmt.Sprintf("is %d bytes, shorter than the %d gtail wrote (deleted or overwritten)", got.Pos, obj.Pos)}
+	case got.Pos == obj.Pos:
+		return obj, 0, &ConflictError{Key: obj.Key, Reason: "has the expected length but not the expected CRC64"}
+	}
+	delta := got.Pos - obj.Pos
+	var n int64
+	if a.Gzip {
+		n, err = a.verifyGzip(ctx, obj, got, src, offset, avail)
+	} else {
+		n, err = delta, verifyPlain(obj, got, src, offset, avail)
+	}
+	if err != nil {
+		return obj, 0, err
+	}
+	a.Log.Info("object is ahead of the state: the last append landed before gtail stopped; verified",
+		"key", obj.Key, "bytes", delta)
+	return got, n, nil
+}
+
+func verifyPlain(obj, got Object, src io.ReaderAt, offset, avail int64) error {
+	delta := got.Pos - obj.Pos
+	if delta > avail {
+		return &ConflictError{Key: obj.Key, Reason: fmt.Sprintf("has %d bytes beyond the state but the file only %d", delta, avail)}
+	}
+	h := &crcWriter{obj.CRC}
+	if _, err := io.Copy(h, io.NewSectionReader(src, offset, delta)); err != nil {
+		return fmt.Errorf("read file: %w", err)
+	}
+	if h.crc != got.CRC {
+		return &ConflictError{Key: obj.Key, Reason: fmt.Sprintf("has %d bytes beyond the state that are not the file's next bytes", delta)}
+	}
+	return nil
+}
+
+func (a *Appender) verifyGzip(ctx context.Context, obj, got Object, src io.ReaderAt, offset, avail int64) (int64, error) {
+	body, err := a.Bucket.GetObject(obj.Key, oss.Range(obj.Pos, got.Pos-1), oss.WithContext(ctx))
+	if err != nil {
+		return 0, fmt.Errorf("read back %s: %w", obj.Key, err)
+	}
+	defer body.Close()
+	h := &crcWriter{obj.CRC}
+	zr, err := gzip.NewReader(io.TeeReader(body, h))
+	if err != nil {
+		return 0, &ConflictError{Key: obj.Key, Reason: "bytes beyond the state are not a gzip member"}
+	}
+	local := io.NewSectionReader(src, offset, avail)
+	n, same, err := equalReaders(zr, local)
+	if err != nil {
+		return 0, &ConflictError{Key: obj.Key, Reason: "bytes beyond the state are not complete gzip members: " + err.Error()}
+	}
+	io.Copy(h, body)
+	if !same || h.crc != got.CRC {
+		return 0, &ConflictError{Key: obj.Key, Reason: "gzip members beyond the state do not hold the file's next bytes"}
+	}
+	return n, nil
+}
+
+// equalReaders reads a to its end and reports how many bytes it held and
+// whether b starts with exactly those bytes.
+func equalReaders(a, b io.Reader) (int64, bool, error) {
+	ba, bb := make([]byte, 64<<10), make([]byte, 64<<10)
+	var n int64
+	same := true
+	for {
+		k, err := io.ReadFull(a, ba)
+		if k > 0 {
+			n += int64(k)
+			if same {
+				m, _ := io.ReadFull(b, bb[:k])
+				same = m == k && bytes.Equal(ba[:k], bb[:k])
+			}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return n, same, nil
+		}
+		if err != nil {
+			return n, false, err
+		}
+	}
+}
+
+// crcWriter extends a CRC64-ECMA with what is written to it.
+type crcWriter struct{ crc uint64 }
+
+func (w *crcWriter) Write(p []byte) (int, error) {
+	w.crc = crc64.Update(w.crc, ecma, p)
+	return len(p), nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

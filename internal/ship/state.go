@@ -1,0 +1,201 @@
+// Package ship holds gtail's exactly-once machinery: the state file that
+// records, per followed file generation, how far the file has been shipped
+// and to which object; and the appender that moves bytes from a file to an
+// OSS appendable object and settles every ambiguous outcome against OSS
+// (object length + CRC64) instead of guessing.
+package ship
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/ossx/ossx/internal/follow"
+)
+
+// Entry is what the state knows about one generation of one file.
+//
+// The invariant that makes restarts exact: the object Key holds exactly the
+// file bytes [ObjStart, Offset) (compressed when gzip), Pos bytes long with
+// CRC64 CRC — or, if gtail died between an append and the next save, those
+// bytes plus more that Reconcile verifies against the file before moving on.
+// A new Key is saved before anything is appended to it.
+type Entry struct {
+	Path string `json:"path"` // as followed (glob match or argument)
+	follow.Identity
+	Gen string `json:"gen"` // generation id, part of the key
+	Seq int    `json:"seq"` // object number within the generation
+
+	Offset   int64  `json:"offset"`    // file bytes shipped
+	Size     int64  `json:"size"`      // file size when last seen
+	Key      string `json:"key"`       // current object
+	ObjStart int64  `json:"obj_start"` // file offset where Key began
+	Pos      int64  `json:"pos"`       // object length (next append position)
+	CRC      uint64 `json:"crc"`       // object CRC64-ECMA
+
+	Done bool `json:"done,omitempty"` // drained (or gone): kept only to recognise the file
+}
+
+type file struct {
+	Version int      `json:"version"`
+	Dest    string   `json:"dest"`
+	Files   []*Entry `json:"files"`
+}
+
+// State is the state file of one destination, locked against a second gtail.
+// Entries are changed under Lock/Unlock and persisted by Save.
+type State struct {
+	mu      sync.Mutex
+	Entries []*Entry
+
+	path   string
+	dest   string
+	lock   *os.File
+	saveMu sync.Mutex
+}
+
+// ErrLocked is returned by Open when another gtail holds the state.
+var ErrLocked = errors.New("state is locked by another gtail")
+
+// DefaultDir is $XDG_STATE_HOME/ossx/gtail, or ~/.local/state/ossx/gtail.
+func DefaultDir(getenv func(string) string) (string, error) {
+	if d := getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "ossx", "gtail"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no state directory: set --state-dir, XDG_STATE_HOME or HOME")
+		}
+		home = h
+	}
+	return filepath.Join(home, ".local", "state", "ossx", "gtail"), nil
+}
+
+// FileName is the state file name for a destination such as
+// "oss://bucket/prefix/": readable, and unique through a hash.
+func FileName(dest string) string {
+	sum := sha256.Sum256([]byte(dest))
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			return r
+		}
+		return '_'
+	}, strings.TrimPrefix(dest, "oss://"))
+	if len(name) > 80 {
+		name = name[:80]
+	}
+	return name + "-" + hex.EncodeToString(sum[:4]) + ".json"
+}
+
+// Open locks and loads the state of dest in dir, creating dir (0700).
+func Open(dir, dest string) (*State, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("state dir: %w", err)
+	}
+	path := filepath.Join(dir, FileName(dest))
+	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("state lock: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%s: %w", path, ErrLocked)
+		}
+		return nil, fmt.Errorf("state lock %s: %w", path, err)
+	}
+	s := &State{path: path, dest: dest, lock: lock}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return s, nil
+	case err != nil:
+		s.Close()
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	var f file
+	if err := json.Unmarshal(data, &f); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("state file %s is corrupt: %w", path, err)
+	}
+	if f.Version != 1 {
+		s.Close()
+		return nil, fmt.Errorf("state file %s has version %d; this gtail reads version 1", path, f.Version)
+	}
+	if f.Dest != dest {
+		s.Close()
+		return nil, fmt.Errorf("state file %s belongs to %s, not %s", path, f.Dest, dest)
+	}
+	s.Entries = f.Files
+	return s, nil
+}
+
+// Path is the state file's path.
+func (s *State) Path() string { return s.path }
+
+// Lock guards Entries and every Entry in it.
+func (s *State) Lock() { s.mu.Lock() }
+
+// Unlock releases Lock.
+func (s *State) Unlock() { s.mu.Unlock() }
+
+// Save writes the state atomically and durably: temp file, fsync, rename,
+// fsync of the directory. Concurrent Saves are serialised; each writes a
+// snapshot taken under Lock.
+func (s *State) Save() error {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	s.mu.Lock()
+	data, err := json.MarshalIndent(file{Version: 1, Dest: s.dest, Files: s.Entries}, "", " ")
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	tmp := s.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	_, err = f.Write(append(data, '\n'))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, s.path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("save state: %w", err)
+	}
+	d, err := os.Open(filepath.Dir(s.path))
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("save state: sync dir: %w", err)
+	}
+	return nil
+}
+
+// Close releases the lock.
+func (s *State) Close() error {
+	if s.lock == nil {
+		return nil
+	}
+	err := s.lock.Close()
+	s.lock = nil
+	return err
+}
