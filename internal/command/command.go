@@ -58,6 +58,10 @@ func Main(app *cli.App, args []string, stderr io.Writer) int {
 		stop()
 	}()
 	defer stop()
+	if handled, err := generate(app, args); handled {
+		ossx.Report(stderr, app.Name, err)
+		return ossx.ExitCode(err)
+	}
 	err := app.RunContext(ctx, args)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		err = fmt.Errorf("%w by signal", ossx.ErrInterrupted)
@@ -76,7 +80,7 @@ func ConfigFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "internal", Usage: "use the region's internal (VPC) endpoint", Category: cat},
 		&cli.StringFlag{Name: "bucket", Usage: "default bucket for keys given without oss:// (default $OSS_BUCKET)", Category: cat},
 		&cli.StringFlag{Name: "profile", Usage: "profile in the ossutil config file (default $OSS_PROFILE)", Category: cat},
-		&cli.StringFlag{Name: "config", Usage: "ossutil config file (default ~/.ossutilconfig)", Category: cat},
+		&cli.StringFlag{Name: "config", Usage: "ossutil config file (default ~/.ossutilconfig)", Category: cat, TakesFile: true},
 		&cli.DurationFlag{Name: "timeout", Usage: "connect timeout; reads and writes get 6× this", Value: 0, Category: cat},
 		&cli.IntFlag{Name: "retries", Usage: "retries of a failed request (5xx, 429, network)", Value: -1, DefaultText: "5", Category: cat},
 	}

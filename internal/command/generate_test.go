@@ -1,0 +1,220 @@
+package command
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ossx/ossx/internal/version"
+)
+
+// The test binary doubles as a tool named "demo": with OSSX_COMMAND_DEMO=1
+// it runs Main on a small app, so the tests below run it as users and
+// shells do.
+func TestMain(m *testing.M) {
+	if os.Getenv("OSSX_COMMAND_DEMO") == "1" {
+		version.Version, version.Commit, version.Date = "v1.2.3", "abc1234", "2026-11-21T11:36:41Z"
+		os.Exit(Main(demoApp(), os.Args, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func demoApp() *cli.App {
+	app := NewApp("demo", "upload things for the test", "demo [options] FILE oss://BUCKET/KEY",
+		"demo uploads FILE to OSS.\n\nEXAMPLES:\n   demo notes.txt oss://b/notes.txt")
+	app.Flags = append([]cli.Flag{
+		&cli.BoolFlag{Name: "recursive", Aliases: []string{"r"}, Usage: "upload a directory"},
+	}, ConfigFlags()...)
+	app.Action = func(*cli.Context) error { return nil }
+	return app
+}
+
+// demo returns the path of the demo tool: the test binary under the name
+// "demo" in a directory of its own, which is also returned for PATH.
+func demo(t *testing.T) (bin, dir string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "demo")
+	if err := os.Symlink(exe, bin); err != nil {
+		t.Fatal(err)
+	}
+	return bin, dir
+}
+
+// run runs the demo tool with args and returns stdout, stderr, exit code.
+func run(t *testing.T, bin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "OSSX_COMMAND_DEMO=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func TestVersionFlag(t *testing.T) {
+	bin, _ := demo(t)
+	stdout, stderr, code := run(t, bin, "--version")
+	if want := "demo v1.2.3 (abc1234, 2026-11-21T11:36:41Z)\n"; stdout != want || stderr != "" || code != 0 {
+		t.Errorf("demo --version = %q, %q, %d; want %q, \"\", 0", stdout, stderr, code, want)
+	}
+}
+
+func TestGenerateMan(t *testing.T) {
+	bin, _ := demo(t)
+	stdout, stderr, code := run(t, bin, "--generate-man")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{
+		`.TH demo 1`, `.SH NAME`, `demo \- upload things for the test`,
+		`.SH SYNOPSIS`, `demo [options] FILE oss://BUCKET/KEY`,
+		`.SH DESCRIPTION`, `EXAMPLES`, `.SH OPTIONS`,
+		`--recursive, -r`, `--endpoint`, `--retries`, `--help`, `--version`,
+		`.SH EXIT STATUS`, `interrupted by SIGINT or SIGTERM`, `130`,
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("man page lacks %q:\n%s", want, stdout)
+		}
+	}
+	// Hidden flags stay out of the documentation.
+	for _, unwanted := range []string{"generate-bash-completion", "generate-man", "generate-completion"} {
+		if strings.Contains(stdout, unwanted) {
+			t.Errorf("man page mentions %q", unwanted)
+		}
+	}
+	// The page renders without warnings where a man formatter exists.
+	if _, err := exec.LookPath("groff"); err == nil {
+		page := filepath.Join(t.TempDir(), "demo.1")
+		if err := os.WriteFile(page, []byte(stdout), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("groff", "-k", "-man", "-Tutf8", "-ww", "-z", page).CombinedOutput()
+		if err != nil || len(out) > 0 {
+			t.Errorf("groff -man: %v\n%s", err, out)
+		}
+	}
+}
+
+func TestGenerateCompletionScripts(t *testing.T) {
+	bin, _ := demo(t)
+	tests := []struct {
+		shell string
+		check []string // how to syntax-check the script, if the shell exists
+		want  []string
+	}{
+		{"bash", []string{"bash", "-n"}, []string{"complete -o bashdefault -o default -F _demo_complete demo", "--generate-bash-completion"}},
+		{"zsh", []string{"zsh", "-n"}, []string{"#compdef demo", "compdef _demo demo"}},
+		{"fish", []string{"fish", "--no-execute"}, []string{"complete -c demo", "-l recursive", "-l endpoint"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.shell, func(t *testing.T) {
+			for _, args := range [][]string{{"--generate-completion", tt.shell}, {"--generate-completion=" + tt.shell}} {
+				stdout, stderr, code := run(t, bin, args...)
+				if code != 0 || stderr != "" {
+					t.Fatalf("%v: exit %d, stderr %q", args, code, stderr)
+				}
+				for _, want := range tt.want {
+					if !strings.Contains(stdout, want) {
+						t.Errorf("%v lacks %q:\n%s", args, want, stdout)
+					}
+				}
+				if n := strings.Count(stdout, "-l help "); tt.shell == "fish" && n != 1 {
+					t.Errorf("%v: --help completed %d times:\n%s", args, n, stdout)
+				}
+				if strings.Contains(stdout, "{{") {
+					t.Errorf("%v: unexpanded placeholder:\n%s", args, stdout)
+				}
+				if _, err := exec.LookPath(tt.check[0]); err != nil {
+					continue
+				}
+				script := filepath.Join(t.TempDir(), "script")
+				if err := os.WriteFile(script, []byte(stdout), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if out, err := exec.Command(tt.check[0], append(tt.check[1:], script)...).CombinedOutput(); err != nil {
+					t.Errorf("%v: %s rejects the script: %v\n%s", args, tt.check[0], err, out)
+				}
+			}
+		})
+	}
+}
+
+// TestBashCompletes sources the bash script and asks it to complete, as bash
+// does on TAB: the script calls the tool, which answers from its flags.
+func TestBashCompletes(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash not installed")
+	}
+	bin, dir := demo(t)
+	script, _, _ := run(t, bin, "--generate-completion", "bash")
+	file := filepath.Join(dir, "demo.bash")
+	if err := os.WriteFile(file, []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		words []string // the command line; the last word is under the cursor
+		want  string   // COMPREPLY, one per line
+	}{
+		{[]string{"demo", "--buc"}, "--bucket\n"},
+		{[]string{"demo", "--re"}, "--recursive\n--region\n--retries\n"},
+		{[]string{"demo", "--recursive", "--re"}, "--region\n--retries\n"},
+		{[]string{"demo", "--zzz"}, ""},
+	}
+	for _, tt := range tests {
+		words := "'" + strings.Join(tt.words, "' '") + "'"
+		cmd := exec.Command("bash", "--norc", "--noprofile", "-c",
+			`source "$1" && COMP_WORDS=(`+words+`) && COMP_CWORD=$((${#COMP_WORDS[@]}-1)) && _demo_complete && printf '%s\n' "${COMPREPLY[@]}" | sort | sed '/^$/d'`,
+			"bash", file)
+		cmd.Env = append(os.Environ(), "OSSX_COMMAND_DEMO=1", "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", tt.words, err, out)
+		}
+		if string(out) != tt.want {
+			t.Errorf("complete %v = %q, want %q", tt.words, out, tt.want)
+		}
+	}
+}
+
+func TestGenerateErrors(t *testing.T) {
+	bin, _ := demo(t)
+	tests := []struct {
+		args []string
+		want string // first line of stderr
+	}{
+		{[]string{"--generate-completion"}, "demo: error: --generate-completion needs a shell: bash, zsh, fish"},
+		{[]string{"--generate-completion", "tcsh"}, `demo: error: unknown shell "tcsh" for --generate-completion (want bash, zsh, fish)`},
+		{[]string{"--generate-completion=powershell"}, `demo: error: unknown shell "powershell" for --generate-completion (want bash, zsh, fish)`},
+		{[]string{"--generate-completion", "bash", "zsh"}, "demo: error: --generate-completion takes one shell"},
+		{[]string{"--generate-man", "extra"}, "demo: error: --generate-man takes no arguments"},
+		// Only the first argument is a generator request; elsewhere it is an
+		// unknown flag like any other.
+		{[]string{"-r", "--generate-man"}, "demo: error: flag provided but not defined: -generate-man"},
+	}
+	for _, tt := range tests {
+		stdout, stderr, code := run(t, bin, tt.args...)
+		lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+		if code != 2 || stdout != "" || lines[0] != tt.want {
+			t.Errorf("demo %v = stdout %q, stderr %q, exit %d; want stderr %q…, exit 2", tt.args, stdout, stderr, code, tt.want)
+		}
+		if len(lines) != 2 || !strings.HasPrefix(lines[1], "demo: hint: ") {
+			t.Errorf("demo %v: want one error and one hint line, got %q", tt.args, stderr)
+		}
+	}
+}
