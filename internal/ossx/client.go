@@ -46,6 +46,7 @@ func (cfg *Config) NewClient() (*oss.Client, error) {
 		// everywhere; IP endpoints are path-style already (SDK urlTypeIP).
 		opts = append(opts, oss.ForcePathStyle(true))
 	}
+	hintEndpoint.Store(cfg.Endpoint)
 	c, err := oss.New(cfg.Endpoint, "", "", opts...)
 	if err != nil {
 		return nil, &UsageError{Err: fmt.Errorf("endpoint %s: %w", cfg.Endpoint, err)}

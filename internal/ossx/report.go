@@ -1,11 +1,20 @@
 package ossx
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 )
@@ -17,9 +26,11 @@ var secrets struct {
 	list []string
 }
 
-// RegisterSecret records a value that must never be printed.
+// RegisterSecret records a value that must never be printed. Values shorter
+// than 8 bytes are ignored: real secrets and tokens are far longer, and
+// redacting a short word would garble ordinary messages.
 func RegisterSecret(s string) {
-	if len(s) < 4 {
+	if len(s) < 8 {
 		return
 	}
 	secrets.Lock()
@@ -32,12 +43,20 @@ func RegisterSecret(s string) {
 	secrets.list = append(secrets.list, s)
 }
 
-// Redact replaces every registered secret in s with "[REDACTED]".
+// Redact replaces every registered secret in s with "[REDACTED]", also in
+// its URL-escaped forms (an STS token travels as security-token=… in
+// presigned URLs, with + / = escaped).
 func Redact(s string) string {
 	secrets.Lock()
 	defer secrets.Unlock()
 	for _, sec := range secrets.list {
 		s = strings.ReplaceAll(s, sec, "[REDACTED]")
+		if q := url.QueryEscape(sec); q != sec {
+			s = strings.ReplaceAll(s, q, "[REDACTED]")
+		}
+		if p := url.PathEscape(sec); p != sec {
+			s = strings.ReplaceAll(s, p, "[REDACTED]")
+		}
 	}
 	return s
 }
@@ -45,17 +64,30 @@ func Redact(s string) string {
 // Hinted is implemented by errors that know how the user can fix them.
 type Hinted interface{ Hint() string }
 
-// hintsByCode are the fixes for OSS error codes a user can act on.
+// hintsByCode are the fixes for OSS error codes a user can act on. Codes:
+// OSS docs, "Error codes", https://www.alibabacloud.com/help/en/oss/support/
+// (and the 00xx-xxxxxxxx EC pages there).
 var hintsByCode = map[string]string{
-	"SignatureDoesNotMatch": "check OSS_ACCESS_KEY_SECRET (or the profile's secret) matches OSS_ACCESS_KEY_ID",
-	"InvalidAccessKeyId":    "check OSS_ACCESS_KEY_ID; the key may be disabled or belong to another account",
-	"NoSuchBucket":          "check the bucket name and that OSS_ENDPOINT / OSS_REGION is the bucket's region",
-	"AccessDenied":          "the credentials lack permission for this bucket or key; check the RAM policy",
-	"SecurityTokenExpired":  "the STS token has expired; refresh OSS_SESSION_TOKEN",
-	"InvalidSecurityToken":  "check OSS_SESSION_TOKEN belongs to OSS_ACCESS_KEY_ID",
-	"FileAlreadyExists":     "the key exists and --no-clobber was given; choose another key or drop --no-clobber",
-	"RequestTimeTooSkewed":  "the local clock is off; sync it (e.g. with NTP)",
+	"SignatureDoesNotMatch":    "check OSS_ACCESS_KEY_SECRET (or the profile's secret) matches OSS_ACCESS_KEY_ID",
+	"InvalidAccessKeyId":       "check OSS_ACCESS_KEY_ID; the key may be disabled or belong to another account",
+	"NoSuchBucket":             "check the bucket name and that OSS_ENDPOINT / OSS_REGION is the bucket's region",
+	"NoSuchKey":                "check the key; list what is there with ossls oss://BUCKET/PREFIX",
+	"AccessDenied":             "the credentials lack permission for this bucket or key; check the RAM policy",
+	"SecurityTokenExpired":     "the STS token has expired; refresh OSS_SESSION_TOKEN",
+	"InvalidSecurityToken":     "check OSS_SESSION_TOKEN belongs to OSS_ACCESS_KEY_ID",
+	"FileAlreadyExists":        "the key exists and --no-clobber was given; choose another key or drop --no-clobber",
+	"RequestTimeTooSkewed":     "the local clock is off; sync it (e.g. with NTP)",
+	"ObjectNotAppendable":      "the object exists but was not created by appending; choose another key",
+	"PositionNotEqualToLength": "the object grew or shrank behind our back: another writer is appending to the same key",
+	"InvalidObjectName":        "object keys are 1 to 1023 bytes of UTF-8 and must not start with / or \\",
+	"InvalidBucketName":        "bucket names are 3 to 63 lowercase letters, digits and hyphens",
+	"EntityTooLarge":           "the object is larger than a single PUT allows; large files are uploaded in parts",
+	"TooManyRequests":          "OSS is throttling requests; lower --jobs or retry later",
 }
+
+// hintEndpoint is the endpoint the last client was built for, so a hint can
+// name it; one process talks to one endpoint.
+var hintEndpoint atomic.Value // string
 
 // HintFor returns the fix for err, if one is known.
 func HintFor(err error) string {
@@ -67,31 +99,90 @@ func HintFor(err error) string {
 	if errors.As(err, &ue) && ue.Hint != "" {
 		return ue.Hint
 	}
-	var se oss.ServiceError
-	if errors.As(err, &se) {
+	endpoint, _ := hintEndpoint.Load().(string)
+	if se, ok := serviceError(err); ok {
+		switch {
+		case se.Code == "NoSuchBucket":
+			b := xmlField(se.RawMessage, "BucketName")
+			if b == "" {
+				b = "BUCKET"
+			}
+			where := "the endpoint"
+			if endpoint != "" {
+				where = endpoint
+			}
+			return fmt.Sprintf("bucket %s does not exist at %s; check the name and that OSS_ENDPOINT / OSS_REGION is the bucket's region", b, where)
+		case se.Endpoint != "" || se.Code == "PermanentRedirect":
+			// OSS names the bucket's own endpoint when it was addressed
+			// through another region's.
+			if e := first(se.Endpoint, xmlField(se.RawMessage, "Endpoint")); e != "" {
+				return fmt.Sprintf("the bucket lives at %s: set OSS_ENDPOINT=https://%s (or its region in OSS_REGION)", e, e)
+			}
+		}
 		return hintsByCode[se.Code]
 	}
-	var sp *oss.ServiceError
-	if errors.As(err, &sp) {
-		return hintsByCode[sp.Code]
+	var crc oss.CRCCheckError
+	if errors.As(err, &crc) {
+		return "the data OSS stored differs from what was sent; check for a proxy rewriting bodies, or a source that changed during the upload"
+	}
+	return networkHint(err, endpoint)
+}
+
+func networkHint(err error, endpoint string) string {
+	ep := "OSS_ENDPOINT"
+	if endpoint != "" {
+		ep = endpoint
+	}
+	var dns *net.DNSError
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var ne net.Error
+	switch {
+	case errors.As(err, &dns):
+		return fmt.Sprintf("cannot resolve the endpoint host; check %s and your DNS", ep)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Sprintf("nothing is listening at %s; check the endpoint and port", ep)
+	case errors.As(err, &cv) || errors.As(err, &ua):
+		return "the endpoint's TLS certificate is not trusted; check the endpoint, or the proxy intercepting HTTPS"
+	case errors.As(err, &ne) && ne.Timeout():
+		return fmt.Sprintf("%s did not answer in time; check the network and any HTTPS_PROXY, or raise --timeout", ep)
 	}
 	return ""
+}
+
+// xmlField pulls <name>value</name> out of an OSS error body; the SDK keeps
+// the raw body but parses only the common fields.
+func xmlField(raw, name string) string {
+	_, rest, ok := strings.Cut(raw, "<"+name+">")
+	if !ok {
+		return ""
+	}
+	v, _, ok := strings.Cut(rest, "</"+name+">")
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(v)
 }
 
 // Message renders err as one line: OSS service errors shortened to their
 // code, status and request id, newlines folded, secrets redacted.
 func Message(err error) string {
 	msg := err.Error()
-	var se oss.ServiceError
-	if errors.As(err, &se) {
+	if se, ok := serviceError(err); ok {
 		msg = strings.Replace(msg, se.Error(), describeServiceError(se), 1)
 	}
-	msg = strings.Join(strings.Fields(msg), " ")
-	return Redact(msg)
+	return oneLine(Redact(msg))
 }
 
+// oneLine folds any run of whitespace (newlines included) into one space.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 func describeServiceError(se oss.ServiceError) string {
-	s := fmt.Sprintf("%s (HTTP %d)", se.Code, se.StatusCode)
+	s := se.Code
+	if s == "" {
+		s = http.StatusText(se.StatusCode)
+	}
+	s = fmt.Sprintf("%s (HTTP %d)", s, se.StatusCode)
 	if se.Message != "" {
 		s += ": " + strings.TrimSuffix(se.Message, ".")
 	}
@@ -102,14 +193,42 @@ func describeServiceError(se oss.ServiceError) string {
 }
 
 // Report prints err once, as "TOOL: error: …" and, where the fix is known,
-// "TOOL: hint: …". A PartialError prints only its summary: the failures
-// themselves were reported as they happened.
+// "TOOL: hint: …", each on one line with secrets redacted. A PartialError
+// prints only its summary: the failures themselves were reported as they
+// happened.
 func Report(w io.Writer, tool string, err error) {
 	if err == nil {
 		return
 	}
 	fmt.Fprintf(w, "%s: error: %s\n", tool, Message(err))
 	if h := HintFor(err); h != "" {
-		fmt.Fprintf(w, "%s: hint: %s\n", tool, Redact(h))
+		fmt.Fprintf(w, "%s: hint: %s\n", tool, oneLine(Redact(h)))
 	}
+}
+
+// CatchPanic turns a panic into a redacted one-line error and ExitFailed
+// instead of Go's raw traceback, which would print whatever the panic value
+// holds — a request, a URL, a secret. Defer it first thing in a function
+// that returns the exit code:
+//
+//	func main() { os.Exit(run()) }
+//
+//	func run() (code int) {
+//		defer ossx.CatchPanic("ossls", os.Stderr, &code)
+//		return command.Main(newApp(), os.Args, os.Stderr)
+//	}
+//
+// It only sees panics of its own goroutine. With OSSX_TRACEBACK=1 the stack
+// follows, redacted too.
+func CatchPanic(tool string, w io.Writer, code *int) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	fmt.Fprintf(w, "%s: error: internal error: %s\n", tool, oneLine(Redact(fmt.Sprint(r))))
+	fmt.Fprintf(w, "%s: hint: this is a bug in %s; please report it with the command that triggered it (rerun with OSSX_TRACEBACK=1 for a stack)\n", tool, tool)
+	if os.Getenv("OSSX_TRACEBACK") == "1" {
+		fmt.Fprint(w, Redact(string(debug.Stack())))
+	}
+	*code = ExitFailed
 }
