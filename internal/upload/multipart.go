@@ -387,11 +387,11 @@ func (u *Uploader) sendPart(ctx context.Context, b *oss.Bucket, imur oss.Initiat
 			return permanent(ErrSourceChanged)
 		}
 		// Real OSS returns the part's CRC64 (x-oss-hash-crc64ecma on
-		// UploadPart); a wrong one means the part was damaged on the way:
-		// send it again, which replaces it.
+		// UploadPart); a wrong one means the part was damaged on the way.
+		// Like ossx.IsRetryable, do not resend blindly: fail, and let the
+		// upload be aborted.
 		if srv, ok := serverCRC(h); ok && srv != crc {
-			bd.undo()
-			return &CRCMismatchError{Local: crc, Server: srv}
+			return permanent(&CRCMismatchError{Local: crc, Server: srv})
 		}
 		etag = trimETag(up.ETag)
 		return nil
