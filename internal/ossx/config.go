@@ -41,13 +41,13 @@ type Config struct {
 // over instance role. getenv is os.Getenv in production, a map in tests.
 // Errors are *UsageError: nothing has been attempted yet.
 //
-// Where the endpoint comes from, highest first: --endpoint; --region
-// (derived); the --profile named on the command line; OSS_ENDPOINT;
-// OSS_REGION (derived); the config file profile's endpoint, then its region
-// (derived). A region named anywhere above the file beats the file's
-// endpoint, so OSS_REGION=cn-shanghai never signs for Shanghai while talking
-// to a Hangzhou endpoint from ~/.ossutilconfig. --internal turns a derived or
-// standard public endpoint into the region's VPC endpoint.
+// The endpoint is the first one given (--endpoint; the --profile named on
+// the command line; OSS_ENDPOINT; the config file profile); only when none
+// is given is it derived from the region (--region, the --profile's,
+// OSS_REGION, the config file's). An explicit endpoint is never overridden
+// by a region from a higher layer: that would silently send data somewhere
+// else than OSS_ENDPOINT says. --internal turns a derived or standard public
+// endpoint into the region's VPC endpoint.
 func Load(opts Options, getenv func(string) string) (*Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -80,20 +80,13 @@ func Load(opts Options, getenv func(string) string) (*Config, error) {
 		ReadWriteTimeout: orDuration(opts.ReadWriteTimeout, 60*time.Second),
 		Retry:            DefaultRetryPolicy(opts.Retries),
 	}
-	derived := false
 	for _, l := range layers {
-		if cfg.Region == "" {
-			cfg.Region = l.region
-		}
-		if cfg.Endpoint != "" {
-			continue
-		}
-		switch {
-		case l.endpoint != "":
-			cfg.Endpoint = l.endpoint
-		case l.region != "":
-			cfg.Endpoint, derived = RegionEndpoint(l.region, opts.Internal), true
-		}
+		cfg.Endpoint = first(cfg.Endpoint, l.endpoint)
+		cfg.Region = first(cfg.Region, l.region)
+	}
+	derived := false
+	if cfg.Endpoint == "" && cfg.Region != "" {
+		cfg.Endpoint, derived = RegionEndpoint(cfg.Region, opts.Internal), true
 	}
 	cfg.Region = strings.TrimPrefix(cfg.Region, "oss-")
 	if cfg.Region != "" && !validRegion(cfg.Region) {

@@ -182,10 +182,10 @@ func TestLoad(t *testing.T) {
 			endpoint: "http://127.0.0.1:1", region: "cn-qingdao", keyID: "DEFAULTID",
 		},
 		{
-			name:     "flag region beats env endpoint",
+			name:     "an explicit endpoint is never overridden by a region",
 			opts:     Options{ConfigFile: f2, Region: "cn-qingdao"},
-			env:      []string{"OSS_ENDPOINT=https://env.example"},
-			endpoint: "https://oss-cn-qingdao.aliyuncs.com", region: "cn-qingdao",
+			env:      []string{"OSS_ENDPOINT=http://127.0.0.1:9000"},
+			endpoint: "http://127.0.0.1:9000", region: "cn-qingdao",
 		},
 		{
 			name:     "env endpoint beats file; file region still signs",
@@ -194,10 +194,15 @@ func TestLoad(t *testing.T) {
 			endpoint: "https://env.example", region: "cn-hangzhou",
 		},
 		{
-			name:     "env region beats file endpoint",
+			name:     "file endpoint beats a derived one; env region signs",
 			opts:     Options{ConfigFile: f17},
 			env:      []string{"OSS_REGION=cn-beijing"},
-			endpoint: "https://oss-cn-beijing.aliyuncs.com", region: "cn-beijing",
+			endpoint: "https://oss-cn-shenzhen.aliyuncs.com", region: "cn-beijing",
+		},
+		{
+			name:     "flag region beats file region for deriving",
+			opts:     Options{ConfigFile: f2, Region: "cn-qingdao"},
+			endpoint: "https://oss-cn-qingdao.aliyuncs.com", region: "cn-qingdao",
 		},
 		{
 			name:     "oss- prefixed region",

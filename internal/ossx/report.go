@@ -103,15 +103,16 @@ func HintFor(err error) string {
 	if se, ok := serviceError(err); ok {
 		switch {
 		case se.Code == "NoSuchBucket":
-			b := xmlField(se.RawMessage, "BucketName")
-			if b == "" {
-				b = "BUCKET"
+			// OSS names the bucket in <BucketName>.
+			b := "the bucket"
+			if name := xmlField(se.RawMessage, "BucketName"); name != "" {
+				b = "bucket " + name
 			}
 			where := "the endpoint"
 			if endpoint != "" {
 				where = endpoint
 			}
-			return fmt.Sprintf("bucket %s does not exist at %s; check the name and that OSS_ENDPOINT / OSS_REGION is the bucket's region", b, where)
+			return fmt.Sprintf("%s does not exist at %s; check the name and that OSS_ENDPOINT / OSS_REGION is the bucket's region", b, where)
 		case se.Endpoint != "" || se.Code == "PermanentRedirect":
 			// OSS names the bucket's own endpoint when it was addressed
 			// through another region's.

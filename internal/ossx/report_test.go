@@ -71,7 +71,7 @@ func TestHintFor(t *testing.T) {
 				RawMessage: "<Error><Code>NoSuchBucket</Code><BucketName>photos</BucketName></Error>"}),
 			[]string{"bucket photos does not exist at http://127.0.0.1:9", "OSS_REGION"},
 		},
-		{"NoSuchBucket without body", svc("NoSuchBucket"), []string{"bucket BUCKET does not exist at http://127.0.0.1:9"}},
+		{"NoSuchBucket without body", svc("NoSuchBucket"), []string{"the bucket does not exist at http://127.0.0.1:9"}},
 		{
 			"wrong region names the right endpoint",
 			oss.ServiceError{StatusCode: 301, Code: "PermanentRedirect", Endpoint: "oss-cn-beijing.aliyuncs.com"},
