@@ -151,7 +151,8 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 	}
 	idle := now.Sub(g.lastGrowth)
 	drained := g.detached.Load() && (o.once || idle >= o.rotateWait)
-	all := stopping || drained || idle >= o.partialTimeout
+	// --once leaves a young partial line for the next run; a stop ships it.
+	all := (stopping && !o.once) || drained || idle >= o.partialTimeout
 	due := stopping || drained || pending >= int64(o.flushBytes) ||
 		(pending > 0 && now.Sub(g.pendingSince) >= o.flushInterval)
 	if due && pending > 0 {

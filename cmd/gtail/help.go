@@ -56,7 +56,7 @@ DESCRIPTION
 KEYS
    Objects are named PREFIX + the --key template, default:
       ` + keytmpl.Default + `
-   e.g. logs/web-1/var/log/app.log/2026-11-21/20261121T093000Z-0000
+   e.g. logs/web-1/var/log/app.log/2026-11-21/20261121T093000.000Z-0000
 ` + indent(keytmpl.Fields, "   ") + `
    With --gzip, consider ending the template in .gz.
 

@@ -34,7 +34,7 @@ func shipStdin(ctx context.Context, o options, dest ossx.URL, app *ship.Appender
 			}
 		}
 	}()
-	gen := keytmpl.GenID(time.Now())
+	gen := keytmpl.NextGenID(time.Now(), "")
 	seq := -1
 	var obj ship.Object
 	shipCtx, cancel := context.WithCancel(context.Background())

@@ -454,19 +454,11 @@ func (t *tailer) add(p string, f *os.File, fi os.FileInfo, initial bool) bool {
 		return false
 	}
 	t.st.Lock()
-	gen := keytmpl.GenID(time.Now())
-	base, n := gen, 0
+	gen := keytmpl.NextGenID(time.Now(), t.st.LastGen)
+	t.st.LastGen = gen
 	known := false
-	for again := true; again; {
-		again = false
-		for _, e := range t.st.Entries {
-			if e.Gen == gen {
-				n++
-				gen = fmt.Sprintf("%s.%d", base, n)
-				again = true
-			}
-			known = known || e.Path == p
-		}
+	for _, e := range t.st.Entries {
+		known = known || e.Path == p
 	}
 	e := &ship.Entry{Path: p, Identity: id, Gen: gen, Size: fi.Size()}
 	if initial && t.o.fromEnd && !known {

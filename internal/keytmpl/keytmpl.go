@@ -22,7 +22,7 @@ const Fields = `{host}  the host name (--host, default the machine's)
 {date}  the day the object was started, YYYY-MM-DD (UTC unless --local-time)
 {hour}  the hour the object was started, HH (UTC unless --local-time)
 {gen}   the file generation and object number: START-NNNN, where START is when
-        gtail first saw this generation of the file (YYYYMMDDTHHMMSSZ) and
+        gtail first saw this generation of the file (YYYYMMDDTHHMMSS.mmmZ) and
         NNNN counts the objects of that generation (rolls); required`
 
 // Template is a parsed key template.
@@ -41,7 +41,7 @@ type Vars struct {
 	Host string
 	Path string    // absolute path of the file, or a name such as "stdin"
 	Time time.Time // when the object was started, already in the wanted zone
-	Gen  string    // generation start, e.g. 20261121T113642Z
+	Gen  string    // generation id from NextGenID, e.g. 20261121T113642.250Z
 	Seq  int       // object number within the generation
 }
 
@@ -113,8 +113,23 @@ func (t Template) Expand(v Vars) string {
 	return b.String()
 }
 
-// GenID formats a generation start time as used in {gen}.
-func GenID(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
+const genLayout = "20060102T150405.000Z"
+
+// NextGenID returns the id of a generation starting at now: its start time
+// in UTC to the millisecond, made later than last (the previous id issued,
+// "" if none) when the clock has not moved past it, so that ids never repeat
+// and sort in the order the generations were found.
+func NextGenID(now time.Time, last string) string {
+	id := now.UTC().Format(genLayout)
+	if id > last {
+		return id
+	}
+	t, err := time.Parse(genLayout, last)
+	if err != nil {
+		return id + "-" + last // last is not ours; still unique and later
+	}
+	return t.Add(time.Millisecond).Format(genLayout)
+}
 
 // clean keeps a host name from adding path levels.
 func clean(s string) string { return strings.ReplaceAll(s, "/", "_") }

@@ -8,11 +8,11 @@ import (
 
 func TestExpand(t *testing.T) {
 	at := time.Date(2026, 11, 21, 9, 5, 0, 0, time.UTC)
-	v := Vars{Host: "web-1", Path: "/var/log/app.log", Time: at, Gen: "20261121T090000Z", Seq: 3}
+	v := Vars{Host: "web-1", Path: "/var/log/app.log", Time: at, Gen: "20261121T090000.000Z", Seq: 3}
 	for _, tc := range []struct{ tmpl, want string }{
-		{Default, "web-1/var/log/app.log/2026-11-21/20261121T090000Z-0003"},
-		{"logs/{file}.{date}T{hour}.{gen}.gz", "logs/app.log.2026-11-21T09.20261121T090000Z-0003.gz"},
-		{"{gen}", "20261121T090000Z-0003"},
+		{Default, "web-1/var/log/app.log/2026-11-21/20261121T090000.000Z-0003"},
+		{"logs/{file}.{date}T{hour}.{gen}.gz", "logs/app.log.2026-11-21T09.20261121T090000.000Z-0003.gz"},
+		{"{gen}", "20261121T090000.000Z-0003"},
 	} {
 		tm, err := Parse(tc.tmpl)
 		if err != nil {
@@ -21,6 +21,21 @@ func TestExpand(t *testing.T) {
 		if got := tm.Expand(v); got != tc.want {
 			t.Errorf("Expand(%q) = %q, want %q", tc.tmpl, got, tc.want)
 		}
+	}
+}
+
+func TestNextGenID(t *testing.T) {
+	at := time.Date(2026, 11, 21, 9, 5, 0, 250e6, time.UTC)
+	first := NextGenID(at, "")
+	if first != "20261121T090500.250Z" {
+		t.Fatalf("NextGenID = %q", first)
+	}
+	second := NextGenID(at, first)
+	if second != "20261121T090500.251Z" {
+		t.Fatalf("NextGenID again = %q", second)
+	}
+	if third := NextGenID(at.Add(-time.Hour), second); third <= second {
+		t.Fatalf("NextGenID after the clock went back = %q, not after %q", third, second)
 	}
 }
 

@@ -46,6 +46,7 @@ type Entry struct {
 type file struct {
 	Version int      `json:"version"`
 	Dest    string   `json:"dest"`
+	LastGen string   `json:"last_gen"`
 	Files   []*Entry `json:"files"`
 }
 
@@ -54,6 +55,7 @@ type file struct {
 type State struct {
 	mu      sync.Mutex
 	Entries []*Entry
+	LastGen string // the last generation id issued: ids never repeat
 
 	path   string
 	dest   string
@@ -135,7 +137,7 @@ func Open(dir, dest string) (*State, error) {
 		s.Close()
 		return nil, fmt.Errorf("state file %s belongs to %s, not %s", path, f.Dest, dest)
 	}
-	s.Entries = f.Files
+	s.Entries, s.LastGen = f.Files, f.LastGen
 	return s, nil
 }
 
@@ -155,7 +157,7 @@ func (s *State) Save() error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	s.mu.Lock()
-	data, err := json.MarshalIndent(file{Version: 1, Dest: s.dest, Files: s.Entries}, "", " ")
+	data, err := json.MarshalIndent(file{Version: 1, Dest: s.dest, LastGen: s.LastGen, Files: s.Entries}, "", " ")
 	s.mu.Unlock()
 	if err != nil {
 		return err

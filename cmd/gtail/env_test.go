@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/osslocal"
+)
+
+// env is one test's world: an osslocal server on loopback, a log directory
+// and a state directory, and gtail run as the real binary (testscript.Main
+// puts it in $PATH).
+type env struct {
+	t        *testing.T
+	endpoint string
+	bucket   *oss.Bucket
+	faults   *osslocal.Faults
+	logs     string
+	state    string
+}
+
+const testBucket = "gtail-test"
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	faults := osslocal.NewFaults(1)
+	srv, err := osslocal.New(osslocal.Options{Buckets: []string{testBucket}, Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	c, err := oss.New(hs.URL, osslocal.DefaultCredential.ID, osslocal.DefaultCredential.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Bucket(testBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	e := &env{t: t, endpoint: hs.URL, bucket: b, faults: faults,
+		logs: filepath.Join(dir, "logs"), state: filepath.Join(dir, "state")}
+	if err := os.Mkdir(e.logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) environ() []string {
+	return append(os.Environ(),
+		"OSS_ENDPOINT="+e.endpoint,
+		"OSS_ACCESS_KEY_ID="+osslocal.DefaultCredential.ID,
+		"OSS_ACCESS_KEY_SECRET="+osslocal.DefaultCredential.Secret,
+		"OSS_BUCKET="+testBucket,
+	)
+}
+
+// fastFlags make gtail react within tens of milliseconds.
+var fastFlags = []string{"--flush-interval=50ms", "--partial-timeout=300ms", "--rotate-wait=300ms",
+	"--poll-interval=100ms", "--key={path}/{gen}", "--host=test"}
+
+// cmd returns gtail with the test's environment and state dir; stderr is
+// collected in the returned buffer.
+func (e *env) cmd(args ...string) (*exec.Cmd, *syncBuffer) {
+	all := append([]string{"--state-dir=" + e.state}, fastFlags...)
+	all = append(all, args...)
+	c := exec.Command("gtail", all...)
+	c.Env = e.environ()
+	var stderr syncBuffer
+	c.Stderr = &stderr
+	return c, &stderr
+}
+
+// run runs gtail to completion and returns its exit code and stderr.
+func (e *env) run(args ...string) (int, string) {
+	e.t.Helper()
+	c, stderr := e.cmd(args...)
+	err := c.Run()
+	if err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			e.t.Fatal(err)
+		}
+	}
+	return c.ProcessState.ExitCode(), stderr.String()
+}
+
+// objects returns the keys below prefix, in key order.
+func (e *env) objects(prefix string) []string {
+	e.t.Helper()
+	var keys []string
+	marker := ""
+	for {
+		res, err := e.bucket.ListObjects(oss.Prefix(prefix), oss.Marker(marker))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, o := range res.Objects {
+			keys = append(keys, o.Key)
+		}
+		if !res.IsTruncated {
+			break
+		}
+		marker = res.NextMarker
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (e *env) get(key string) []byte {
+	e.t.Helper()
+	r, err := e.bucket.GetObject(key)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return b
+}
+
+// shipped concatenates the objects below prefix in key order — with
+// --key {path}/{gen} that is generation by generation, object by object —
+// decompressing each when gz is set.
+func (e *env) shipped(prefix string, gz bool) []byte {
+	e.t.Helper()
+	var all []byte
+	for _, k := range e.objects(prefix) {
+		b := e.get(k)
+		if gz {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				e.t.Fatalf("%s: %v", k, err)
+			}
+			if b, err = io.ReadAll(zr); err != nil {
+				e.t.Fatalf("%s: %v", k, err)
+			}
+		}
+		all = append(all, b...)
+	}
+	return all
+}
+
+// prefixOf is the object prefix of a log file under --key {path}/{gen}.
+func prefixOf(path string) string { return strings.TrimPrefix(path, "/") + "/" }
+
+// waitFor polls cond until it holds or a generous deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// sameBytes reports a mismatch briefly: lengths and the first difference.
+func sameBytes(t *testing.T, got, want []byte) {
+	t.Helper()
+	if bytes.Equal(got, want) {
+		return
+	}
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	t.Fatalf("shipped %d bytes, want %d; first difference at %d:\n got %q\nwant %q",
+		len(got), len(want), i, snippet(got, i), snippet(want, i))
+}
+
+func snippet(b []byte, i int) []byte {
+	lo, hi := max(i-40, 0), min(i+40, len(b))
+	if lo > hi {
+		return nil
+	}
+	return b[lo:hi]
+}
+
+type syncBuffer struct {
+	mu chan struct{}
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) lock() {
+	if s.mu == nil {
+		s.mu = make(chan struct{}, 1)
+	}
+	s.mu <- struct{}{}
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.lock()
+	defer func() { <-s.mu }()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.lock()
+	defer func() { <-s.mu }()
+	return s.b.String()
+}
