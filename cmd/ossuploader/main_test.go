@@ -1,0 +1,409 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ossx/ossx/internal/osslocal"
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
+	"github.com/ossx/ossx/internal/ossx"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"ossuploader": main})
+}
+
+// TestScripts runs testdata/script/*.txtar, each against its own in-process
+// osslocal (OSS_ENDPOINT, OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET,
+// OSS_BUCKET in the environment, $BUCKET the empty bucket, $SECRET the
+// secret, which no output may contain), with checkpoints under
+// $WORK/.state/ossx. Retries wait little so fault tests stay fast.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			srv := osslocaltest.Start(env.T().(testing.TB))
+			env.Vars = append(env.Vars, srv.Env()...)
+			env.Setenv("BUCKET", srv.Bucket)
+			env.Setenv("SECRET", srv.AccessKeySecret)
+			env.Setenv("XDG_STATE_HOME", filepath.Join(env.WorkDir, ".state"))
+			env.Setenv("CLOSED_ENDPOINT", closedEndpoint(env.T().(testing.TB)))
+			env.Values[serverKey{}] = srv
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "root" {
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"faults":      cmdFaults,
+			"fired":       cmdFired,
+			"mkfile":      cmdMkfile,
+			"mkfifo":      cmdMkfifo,
+			"ossput":      cmdOSSPut,
+			"osscmp":      cmdOSSCmp,
+			"ossexists":   cmdOSSExists,
+			"osshead":     cmdOSSHead,
+			"checkpoints": cmdCheckpoints,
+			"pending":     cmdPending,
+			"status":      cmdStatus,
+			"interrupt":   cmdInterrupt,
+			"jsonfield":   cmdJSONField,
+		},
+	})
+}
+
+type serverKey struct{}
+
+func server(ts *testscript.TestScript) *osslocaltest.TS {
+	return ts.Value(serverKey{}).(*osslocaltest.TS)
+}
+
+// closedEndpoint is an http://127.0.0.1:PORT on which nothing listens.
+func closedEndpoint(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
+}
+
+// object resolves "oss://bucket/key" or a bare key in the test bucket and
+// opens its bucket with the SDK, as any other OSS client would.
+func object(ts *testscript.TestScript, arg string) (*oss.Bucket, string) {
+	srv := server(ts)
+	u, err := ossx.ParseURL(arg, srv.Bucket)
+	ts.Check(err)
+	c, err := oss.New(srv.Endpoint, srv.AccessKeyID, srv.AccessKeySecret)
+	ts.Check(err)
+	b, err := c.Bucket(u.Bucket)
+	ts.Check(err)
+	return b, u.Key
+}
+
+// faults SPEC: replace the server's fault rules ('' clears them).
+func cmdFaults(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: faults SPEC")
+	}
+	rules, err := osslocal.ParseFaults(args[0])
+	ts.Check(err)
+	ts.Check(server(ts).Faults.Set(rules))
+}
+
+// fired OP N: at least N faults fired on OP requests so far; a fault test
+// where none fired would prove nothing.
+func cmdFired(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: fired OP N")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if got := server(ts).Faults.Fired(osslocal.Op(args[0])); got < want {
+		ts.Fatalf("%d faults fired on %s, want at least %d", got, args[0], want)
+	}
+}
+
+// mkfile NAME SIZE: a file of SIZE (e.g. 1500K) random bytes.
+func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mkfile NAME SIZE")
+	}
+	n, err := parseSize("size", args[1])
+	ts.Check(err)
+	data := make([]byte, n)
+	rand.Read(data)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
+}
+
+// mkfifo NAME: a named pipe.
+func cmdMkfifo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mkfifo NAME")
+	}
+	ts.Check(syscall.Mkfifo(ts.MkAbs(args[0]), 0o644))
+}
+
+// ossput KEY CONTENT|@FILE: create an object.
+func cmdOSSPut(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: ossput KEY CONTENT|@FILE")
+	}
+	b, key := object(ts, args[0])
+	content := args[1]
+	if name, ok := strings.CutPrefix(content, "@"); ok {
+		content = ts.ReadFile(name)
+	}
+	ts.Check(b.PutObject(key, strings.NewReader(content)))
+}
+
+// osscmp KEY FILE: the object holds exactly the file's bytes.
+func cmdOSSCmp(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: osscmp KEY FILE")
+	}
+	b, key := object(ts, args[0])
+	r, err := b.GetObject(key)
+	ts.Check(err)
+	got, err := io.ReadAll(r)
+	r.Close()
+	ts.Check(err)
+	want, err := os.ReadFile(ts.MkAbs(args[1]))
+	ts.Check(err)
+	if !bytes.Equal(got, want) {
+		ts.Fatalf("%s holds %d bytes that differ from %s (%d bytes)", args[0], len(got), args[1], len(want))
+	}
+}
+
+// [!] ossexists KEY: the object exists (or not).
+func cmdOSSExists(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: ossexists KEY")
+	}
+	b, key := object(ts, args[0])
+	ok, err := b.IsObjectExist(key)
+	ts.Check(err)
+	if ok == neg {
+		ts.Fatalf("%s exists: %v", args[0], ok)
+	}
+}
+
+// osshead KEY HEADER REGEXP: a response header of HeadObject matches.
+func cmdOSSHead(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: osshead KEY HEADER REGEXP")
+	}
+	b, key := object(ts, args[0])
+	h, err := b.GetObjectDetailedMeta(key)
+	ts.Check(err)
+	re, err := regexp.Compile(args[2])
+	ts.Check(err)
+	if re.MatchString(h.Get(args[1])) == neg {
+		ts.Fatalf("%s: %s is %q; match %q: want %v", args[0], args[1], h.Get(args[1]), args[2], !neg)
+	}
+}
+
+// checkpointParts lists the part counts of the checkpoints in the state
+// directory.
+func checkpointParts(ts *testscript.TestScript) []int {
+	names, err := filepath.Glob(filepath.Join(ts.Getenv("XDG_STATE_HOME"), "ossx", "uploads", "*.json"))
+	ts.Check(err)
+	var parts []int
+	for _, n := range names {
+		data, err := os.ReadFile(n)
+		if err != nil {
+			continue // replaced under us
+		}
+		var cp struct{ Parts []json.RawMessage }
+		if json.Unmarshal(data, &cp) == nil {
+			parts = append(parts, len(cp.Parts))
+		}
+	}
+	return parts
+}
+
+// checkpoints N: exactly N checkpoint files exist, each mode 0600 in a
+// 0700 directory.
+func cmdCheckpoints(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: checkpoints N")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	dir := filepath.Join(ts.Getenv("XDG_STATE_HOME"), "ossx", "uploads")
+	names, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(names) != want {
+		ts.Fatalf("%d checkpoints in %s, want %d", len(names), dir, want)
+	}
+	for _, n := range names {
+		if fi, err := os.Stat(n); err != nil || fi.Mode().Perm() != 0o600 {
+			ts.Fatalf("checkpoint %s: mode %v, %v; want 0600", n, fi.Mode(), err)
+		}
+	}
+	if want > 0 {
+		if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+			ts.Fatalf("%s: mode %v, %v; want 0700", dir, fi.Mode(), err)
+		}
+	}
+}
+
+// pending N: the test bucket holds exactly N unfinished multipart uploads.
+func cmdPending(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: pending N")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	b, _ := object(ts, "x")
+	res, err := b.ListMultipartUploads()
+	ts.Check(err)
+	if len(res.Uploads) != want {
+		ts.Fatalf("%d unfinished multipart uploads, want %d", len(res.Uploads), want)
+	}
+}
+
+// status N PROG [ARGS...]: run PROG like exec and require exit status N.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
+}
+
+// interrupt SIGNAL STATUS PROG [ARGS...]: start PROG, wait until a
+// checkpoint records at least one uploaded part, send SIGNAL (KILL, INT or
+// TERM) and require exit status STATUS ("killed" for KILL). PROG's stdout
+// and stderr are left in the files interrupt.stdout and interrupt.stderr.
+func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: interrupt SIGNAL STATUS PROG [ARGS...]")
+	}
+	sig := map[string]syscall.Signal{"KILL": syscall.SIGKILL, "INT": syscall.SIGINT, "TERM": syscall.SIGTERM}[args[0]]
+	if sig == 0 {
+		ts.Fatalf("unknown signal %s", args[0])
+	}
+	prog := lookPath(ts, args[2])
+	cmd := exec.Command(prog, args[3:]...)
+	cmd.Dir = ts.MkAbs(".")
+	for _, k := range []string{"PATH", "HOME", "TMPDIR", "XDG_STATE_HOME", "OSS_ENDPOINT", "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_BUCKET"} {
+		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	ts.Check(cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.After(60 * time.Second)
+	var werr error
+wait:
+	for {
+		for _, n := range checkpointParts(ts) {
+			if n >= 1 {
+				ts.Check(cmd.Process.Signal(sig))
+				werr = <-done
+				break wait
+			}
+		}
+		select {
+		case werr = <-done:
+			ts.Fatalf("%s ended before any part was uploaded: %v\n%s", args[2], werr, stderr.String())
+		case <-deadline:
+			cmd.Process.Kill()
+			ts.Fatalf("no checkpoint with an uploaded part appeared")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	ts.Check(os.WriteFile(ts.MkAbs("interrupt.stdout"), stdout.Bytes(), 0o644))
+	ts.Check(os.WriteFile(ts.MkAbs("interrupt.stderr"), stderr.Bytes(), 0o644))
+	got := "0"
+	var ee *exec.ExitError
+	if errors.As(werr, &ee) {
+		got = strconv.Itoa(ee.ExitCode())
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			got = "killed"
+		}
+	}
+	if got != args[1] {
+		ts.Fatalf("%s: exit status %s, want %s\n%s", args[2], got, args[1], stderr.String())
+	}
+}
+
+func lookPath(ts *testscript.TestScript, name string) string {
+	for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	ts.Fatalf("%s not found in PATH", name)
+	return ""
+}
+
+// jsonfield N FIELD REGEXP: line N (from 1) of stdout is a JSON object whose
+// FIELD, rendered as JSON, matches REGEXP.
+func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: jsonfield LINE FIELD REGEXP")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	lines := strings.Split(strings.TrimSuffix(ts.ReadFile("stdout"), "\n"), "\n")
+	if n < 1 || n > len(lines) {
+		ts.Fatalf("stdout has %d lines, not %d", len(lines), n)
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(lines[n-1]), &obj); err != nil {
+		ts.Fatalf("line %d is not a JSON object: %v", n, err)
+	}
+	v, ok := obj[args[1]]
+	if !ok {
+		ts.Fatalf("line %d has no field %q", n, args[1])
+	}
+	if !regexp.MustCompile(args[2]).Match(v) {
+		ts.Fatalf("line %d: %s is %s, want a match for %q", n, args[1], v, args[2])
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		err  bool
+	}{
+		{"0", 0, false}, {"512", 512, false}, {"100K", 100 << 10, false}, {"8m", 8 << 20, false},
+		{"1.5G", 3 << 29, false}, {"64MiB", 64 << 20, false}, {"10MB", 10 << 20, false}, {"2T", 2 << 40, false},
+		{"", 0, true}, {"M", 0, true}, {"-1", 0, true}, {"10X", 0, true}, {"1e3", 0, true},
+	} {
+		got, err := parseSize("--x", tc.in)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d, error %v", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+func TestPublicURL(t *testing.T) {
+	u := ossx.URL{Bucket: "b", Key: "dir/a b#?.jpg"}
+	for ep, want := range map[string]string{
+		"https://oss-cn-hangzhou.aliyuncs.com": "https://b.oss-cn-hangzhou.aliyuncs.com/dir/a%20b%23%3F.jpg",
+		"http://oss-cn-hangzhou.aliyuncs.com":  "https://b.oss-cn-hangzhou.aliyuncs.com/dir/a%20b%23%3F.jpg",
+		"http://127.0.0.1:9000":                "http://127.0.0.1:9000/b/dir/a%20b%23%3F.jpg",
+		"http://localhost:9000":                "http://localhost:9000/b/dir/a%20b%23%3F.jpg",
+	} {
+		if got := publicURL(ep, u); got != want {
+			t.Errorf("publicURL(%s) = %s, want %s", ep, got, want)
+		}
+	}
+}
