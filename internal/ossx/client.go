@@ -32,6 +32,9 @@ import (
 // oss.WithContext(ctx) so that SIGINT and deadlines stop it. Requests are
 // not retried by the SDK; wrap each call in cfg.Retry.Do.
 func (cfg *Config) NewClient() (*oss.Client, error) {
+	if cfg.Credentials == nil {
+		return nil, errNoCredentials()
+	}
 	opts := []oss.ClientOption{
 		oss.HTTPClient(cfg.HTTPClient()),
 		oss.Timeout(int64(cfg.ConnectTimeout/time.Second), int64(cfg.ReadWriteTimeout/time.Second)),

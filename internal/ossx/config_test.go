@@ -440,8 +440,8 @@ func (m *metadataServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func withMetadataProxy(t *testing.T, h http.Handler) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	metadataProxy = srv.URL
-	t.Cleanup(func() { metadataProxy = "" })
+	roleProxy = srv.URL
+	t.Cleanup(func() { roleProxy = "" })
 }
 
 func TestECSRoleRefreshesBeforeExpiry(t *testing.T) {

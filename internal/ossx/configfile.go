@@ -107,10 +107,9 @@ func configFilePath(opts Options, getenv func(string) string) (path string, expl
 	if p := first(opts.ConfigFile, getenv("OSS_CONFIG_FILE")); p != "" {
 		return expandHome(p, getenv), true
 	}
-	home := getenv("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
-	}
+	// Through getenv, not os.UserHomeDir, so tests that pass a map never
+	// read the real file (USERPROFILE is Windows' HOME).
+	home := first(getenv("HOME"), getenv("USERPROFILE"))
 	if home == "" {
 		return "", false
 	}

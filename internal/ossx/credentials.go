@@ -97,17 +97,18 @@ func (s *refreshingSource) Get() (Credentials, error) {
 
 func (s *refreshingSource) Describe() string { return s.from }
 
-// metadataProxy, when set, is the HTTP proxy the ECS metadata requests go
-// through. credentials-go hard-codes the metadata host 100.100.100.200 but
-// honours a proxy, which is how tests answer those requests from a loopback
-// server without any traffic leaving the machine.
-var metadataProxy string
+// roleProxy, when set, is the HTTP proxy that credentials-go's requests to
+// the ECS metadata service and to STS go through. The library hard-codes
+// those hosts (100.100.100.200, sts.aliyuncs.com) but honours a proxy, which
+// is how tests answer them from a loopback server without any traffic
+// leaving the machine. Empty: the environment's proxy settings apply.
+var roleProxy string
 
 // ecsRoleSource returns credentials of the ECS instance RAM role named role,
 // from the instance metadata service, refreshed before they expire.
 func ecsRoleSource(role string) (CredentialsSource, error) {
 	b := providers.NewECSRAMRoleCredentialsProviderBuilder().WithRoleName(role).
-		WithHttpOptions(&providers.HttpOptions{ConnectTimeout: 1000, ReadTimeout: 2000, Proxy: metadataProxy})
+		WithHttpOptions(&providers.HttpOptions{ConnectTimeout: 1000, ReadTimeout: 2000, Proxy: roleProxy})
 	p, err := b.Build()
 	if err != nil {
 		return nil, &UsageError{Err: fmt.Errorf("ECS RAM role %q: %w", role, err)}
@@ -124,7 +125,8 @@ func oidcSource(roleARN, providerARN, tokenFile, stsRegion string) (CredentialsS
 		WithRoleArn(roleARN).
 		WithOIDCProviderARN(providerARN).
 		WithOIDCTokenFilePath(tokenFile).
-		WithRoleSessionName("ossx-" + strconv.FormatInt(time.Now().Unix(), 10))
+		WithRoleSessionName("ossx-" + strconv.FormatInt(time.Now().Unix(), 10)).
+		WithHttpOptions(&providers.HttpOptions{ConnectTimeout: 5000, ReadTimeout: 10000, Proxy: roleProxy})
 	if stsRegion != "" {
 		b = b.WithStsRegionId(stsRegion)
 	}
