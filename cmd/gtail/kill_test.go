@@ -1,0 +1,81 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestKillLoop kills gtail with SIGKILL at random moments while a writer
+// runs and files rotate (also while gtail is down), then lets one gtail
+// finish: the objects must hold every byte written, once.
+func TestKillLoop(t *testing.T) { killLoop(t, 20) }
+
+func TestKillLoopGzip(t *testing.T) { killLoop(t, 8, "--gzip") }
+
+// TestKillLoopSoak is the long version: OSSX_SOAK=1 (make soak).
+func TestKillLoopSoak(t *testing.T) {
+	if os.Getenv("OSSX_SOAK") != "1" {
+		t.Skip("set OSSX_SOAK=1")
+	}
+	n := 300
+	if s, err := strconv.Atoi(os.Getenv("OSSX_SOAK_CYCLES")); err == nil {
+		n = s
+	}
+	killLoop(t, n)
+}
+
+func killLoop(t *testing.T, cycles int, extra ...string) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	w := newLogWriter(t, p)
+	w.start(2000)
+	args := append(extra, p, "oss://"+testBucket+"/")
+	ahead := 0 // restarts that found an append the state had not recorded
+	for i := range cycles {
+		c, stderr := e.cmd(args...)
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(jitter(200*time.Millisecond, 500*time.Millisecond))
+		if i%4 == 1 {
+			w.rename() // while gtail runs
+		}
+		c.Process.Signal(syscall.SIGKILL)
+		c.Wait()
+		switch i % 6 {
+		case 2:
+			w.rename() // while gtail is down
+		case 4:
+			w.copyTruncate()
+		}
+		if strings.Contains(stderr.String(), "object is ahead of the state") {
+			ahead++
+		}
+		if t.Failed() {
+			t.Fatalf("cycle %d: %s", i, stderr)
+		}
+	}
+	want := w.Stop()
+	t.Logf("%d cycles, %d restarts settled an append the state missed", cycles, ahead)
+	gz := len(extra) > 0
+	c, stderr := e.cmd(args...)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	waitFor(t, "all bytes shipped", func() bool { return len(e.shipped(prefixOf(p), gz)) >= len(want) })
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+	got := e.shipped(prefixOf(p), gz)
+	if len(got) != len(want) {
+		t.Logf("objects: %q\n%s", e.objects(prefixOf(p)), stderr)
+	}
+	sameBytes(t, got, want)
+}
