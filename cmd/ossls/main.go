@@ -112,15 +112,31 @@ func run(ctx context.Context, opts options) error {
 	p := listing.NewPrinter(opts.stdout, format, opts.human)
 	err = list(ctx, src, filter, opts.limit, p)
 	if err == nil && opts.summary {
-		err = p.Summary(kind)
+		err = output(p.Summary(kind))
 	}
-	if ferr := p.Flush(); err == nil {
+	if ferr := output(p.Flush()); err == nil {
 		err = ferr
 	}
-	if errors.Is(err, syscall.EPIPE) {
+	var oe outputError
+	if errors.As(err, &oe) && errors.Is(oe.err, syscall.EPIPE) {
 		return nil
 	}
 	return err
+}
+
+// outputError is a failure to write the listing, told apart from a failure
+// to list: only a broken pipe on our own output is a normal end, never one
+// on a connection to OSS.
+type outputError struct{ err error }
+
+func (e outputError) Error() string { return e.err.Error() }
+func (e outputError) Unwrap() error { return e.err }
+
+func output(err error) error {
+	if err == nil {
+		return nil
+	}
+	return outputError{err}
 }
 
 // list prints the entries src yields that pass filter, up to limit (0: all),
@@ -136,14 +152,14 @@ func list(ctx context.Context, src listing.Source, filter *listing.Filter, limit
 				continue
 			}
 			if err := p.Print(&page[i]); err != nil {
-				return err
+				return output(err)
 			}
 			if n++; n == limit {
 				return nil
 			}
 		}
 		if err := p.Flush(); err != nil {
-			return err
+			return output(err)
 		}
 	}
 	return nil

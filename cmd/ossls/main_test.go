@@ -1,0 +1,474 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ossx/ossx/internal/osslocal"
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"ossls": main})
+}
+
+// TestScripts runs testdata/script/*.txtar, each against its own
+// in-process osslocal whose address and credentials are in the environment
+// (OSS_ENDPOINT, OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_BUCKET), with
+// $BUCKET the pre-created empty bucket.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			srv := osslocaltest.Start(env.T().(testing.TB))
+			env.Vars = append(env.Vars, srv.Env()...)
+			env.Setenv("BUCKET", srv.Bucket)
+			env.Values[serverKey{}] = srv
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"put":        cmdPut,
+			"putmany":    cmdPutMany,
+			"putkeys":    cmdPutKeys,
+			"mkbucket":   cmdMkBucket,
+			"initupload": cmdInitUpload,
+			"faults":     cmdFaults,
+			"jsonlines":  cmdJSONLines,
+			"sorted":     cmdSorted,
+			"status":     cmdStatus,
+		},
+	})
+}
+
+type serverKey struct{}
+
+func server(ts *testscript.TestScript) *osslocaltest.TS {
+	return ts.Value(serverKey{}).(*osslocaltest.TS)
+}
+
+// sdkBucket opens a bucket of srv with the SDK, the way any OSS client would.
+func sdkBucket(t interface{ Fatalf(string, ...any) }, srv *osslocaltest.TS, name string) *oss.Bucket {
+	c, err := oss.New(srv.Endpoint, srv.AccessKeyID, srv.AccessKeySecret)
+	if err != nil {
+		t.Fatalf("oss.New: %v", err)
+	}
+	b, err := c.Bucket(name)
+	if err != nil {
+		t.Fatalf("bucket %s: %v", name, err)
+	}
+	return b
+}
+
+// put [-bucket NAME] [-size N] KEY [CONTENT]: create an object holding
+// CONTENT, or N bytes "x", or nothing.
+func cmdPut(ts *testscript.TestScript, neg bool, args []string) {
+	bucket, args := bucketArg(ts, args)
+	content := ""
+	if len(args) >= 2 && args[0] == "-size" {
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		content, args = strings.Repeat("x", n), args[2:]
+	}
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: put [-bucket NAME] [-size N] KEY [CONTENT]")
+	}
+	if len(args) == 2 {
+		content = args[1]
+	}
+	ts.Check(sdkBucket(ts, server(ts), bucket).PutObject(args[0], strings.NewReader(content)))
+}
+
+// putmany [-bucket NAME] PREFIX N: create objects PREFIX00000 … PREFIX(N-1),
+// object i holding i bytes.
+func cmdPutMany(ts *testscript.TestScript, neg bool, args []string) {
+	bucket, args := bucketArg(ts, args)
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: putmany [-bucket NAME] PREFIX N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("%s%05d", args[0], i)
+	}
+	putAll(ts, sdkBucket(ts, server(ts), bucket), keys)
+}
+
+// putkeys [-bucket NAME] FILE: create one object per line of FILE, the key
+// being the line verbatim (spaces included).
+func cmdPutKeys(ts *testscript.TestScript, neg bool, args []string) {
+	bucket, args := bucketArg(ts, args)
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: putkeys [-bucket NAME] FILE")
+	}
+	keys := strings.Split(strings.TrimSuffix(ts.ReadFile(args[0]), "\n"), "\n")
+	putAll(ts, sdkBucket(ts, server(ts), bucket), keys)
+}
+
+// putAll creates the objects named keys, object i holding i bytes, with a
+// few requests in parallel.
+func putAll(t interface{ Fatalf(string, ...any) }, b *oss.Bucket, keys []string) {
+	var wg sync.WaitGroup
+	errs := make(chan error, len(keys))
+	sem := make(chan struct{}, 16)
+	for i, k := range keys {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := b.PutObject(k, strings.NewReader(strings.Repeat("x", i%4096))); err != nil {
+				errs <- fmt.Errorf("put %q: %w", k, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		t.Fatalf("%v", err)
+	}
+}
+
+// mkbucket NAME: create a bucket.
+func cmdMkBucket(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mkbucket NAME")
+	}
+	srv := server(ts)
+	c, err := oss.New(srv.Endpoint, srv.AccessKeyID, srv.AccessKeySecret)
+	ts.Check(err)
+	ts.Check(c.CreateBucket(args[0]))
+}
+
+// initupload [-bucket NAME] KEY: start a multipart upload and leave it
+// unfinished; its upload id goes into $UPLOAD_ID.
+func cmdInitUpload(ts *testscript.TestScript, neg bool, args []string) {
+	bucket, args := bucketArg(ts, args)
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: initupload [-bucket NAME] KEY")
+	}
+	imur, err := sdkBucket(ts, server(ts), bucket).InitiateMultipartUpload(args[0])
+	ts.Check(err)
+	ts.Setenv("UPLOAD_ID", imur.UploadID)
+}
+
+// faults SPEC: replace the server's fault rules (osslocal.FaultSyntax).
+func cmdFaults(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: faults SPEC")
+	}
+	rules, err := osslocal.ParseFaults(args[0])
+	ts.Check(err)
+	ts.Check(server(ts).Faults.Set(rules))
+}
+
+// jsonlines N: the last command's stdout is exactly N lines, each one JSON
+// object with only known fields of the right types.
+func cmdJSONLines(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: jsonlines N")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	n := 0
+	for line := range strings.Lines(ts.ReadFile("stdout")) {
+		n++
+		if err := checkJSONLine([]byte(line)); err != nil {
+			ts.Fatalf("line %d: %v: %s", n, err, line)
+		}
+	}
+	if n != want {
+		ts.Fatalf("stdout has %d JSON lines, want %d", n, want)
+	}
+}
+
+// checkJSONLine decodes one --json line strictly into the shape its keys
+// announce.
+func checkJSONLine(line []byte) error {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(line, &probe); err != nil {
+		return err
+	}
+	var v any
+	switch {
+	case probe["prefix"] != nil:
+		v = &struct {
+			Prefix string `json:"prefix"`
+		}{}
+	case probe["upload_id"] != nil:
+		v = &struct {
+			Key       string `json:"key"`
+			UploadID  string `json:"upload_id"`
+			Initiated string `json:"initiated"`
+		}{}
+	case probe["name"] != nil:
+		v = &struct {
+			Name         string `json:"name"`
+			Region       string `json:"region"`
+			CreationDate string `json:"creation_date"`
+		}{}
+	case probe["summary"] != nil:
+		v = &struct {
+			Summary map[string]int64 `json:"summary"`
+		}{}
+	default:
+		v = &struct {
+			Key          string `json:"key"`
+			Size         int64  `json:"size"`
+			ETag         string `json:"etag"`
+			LastModified string `json:"last_modified"`
+			StorageClass string `json:"storage_class"`
+			Type         string `json:"type"`
+		}{}
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+// sorted N: the last command's stdout is exactly N lines in strictly
+// increasing byte order.
+func cmdSorted(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sorted N")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	lines := strings.Split(strings.TrimSuffix(ts.ReadFile("stdout"), "\n"), "\n")
+	if len(lines) != want {
+		ts.Fatalf("stdout has %d lines, want %d", len(lines), want)
+	}
+	for i := 1; i < len(lines); i++ {
+		if lines[i-1] >= lines[i] {
+			ts.Fatalf("line %d %q does not sort after line %d %q", i+1, lines[i], i, lines[i-1])
+		}
+	}
+}
+
+// status N PROG [ARGS...]: run PROG like exec and require exit status N;
+// stdout and stderr are then checked as after exec.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
+}
+
+func bucketArg(ts *testscript.TestScript, args []string) (string, []string) {
+	if len(args) >= 2 && args[0] == "-bucket" {
+		return args[1], args[2:]
+	}
+	return server(ts).Bucket, args
+}
+
+// trickyKeys sort in surprising ways: "/" (0x2F) after "-" (0x2D) and "+"
+// (0x2B) but before letters, a space before all of them, multi-byte UTF-8
+// after ASCII, and keys that look like escapes.
+var trickyKeys = []string{
+	"a/b", "a-b", "a+b", "a b", "a%2Fb", "a%b", "a.b", "a/", "a//b", "a/b/",
+	"A", "a", "Z", "z", "~", "é", "e\u0301", "日本/語", "😀", "x y/z w",
+	"dir/", "dir/sub/", "dir/sub/file", "dir-file", "dir.file", "dir0",
+	"q?x", "h#y", "amp&er=1", "semi;colon", "star*", "[brackets]", "back\\slash",
+}
+
+// TestPagingTrickyKeys lists 2,500 keys plus the tricky ones over three
+// pages and checks the output is exactly the keys in byte order, with and
+// without a delimiter.
+func TestPagingTrickyKeys(t *testing.T) {
+	srv := osslocaltest.Start(t)
+	keys := slices.Clone(trickyKeys)
+	for i := range 2500 {
+		keys = append(keys, fmt.Sprintf("p/%04d", i))
+	}
+	putAll(t, sdkBucket(t, srv, srv.Bucket), keys)
+
+	want := make([]string, len(keys))
+	for i, k := range keys {
+		want[i] = "oss://" + srv.Bucket + "/" + k
+	}
+	slices.Sort(want) // Go compares strings bytewise, as OSS orders keys
+	out, stderr, err := ossls(t, srv, "-r", "oss://"+srv.Bucket+"/")
+	if err != nil {
+		t.Fatalf("ossls -r: %v\n%s", err, stderr)
+	}
+	if got := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); !slices.Equal(got, want) {
+		t.Fatalf("ossls -r printed %d lines, want %d; first difference %s", len(got), len(want), firstDiff(got, want))
+	}
+
+	// One level: every key without a further "/" plus each first-level
+	// prefix once, merged in byte order.
+	seen := map[string]bool{}
+	want = want[:0]
+	for _, k := range keys {
+		if i := strings.Index(k, "/"); i >= 0 {
+			k = k[:i+1]
+		}
+		if !seen[k] {
+			seen[k] = true
+			want = append(want, "oss://"+srv.Bucket+"/"+k)
+		}
+	}
+	slices.Sort(want)
+	out, stderr, err = ossls(t, srv, "oss://"+srv.Bucket+"/")
+	if err != nil {
+		t.Fatalf("ossls: %v\n%s", err, stderr)
+	}
+	if got := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); !slices.Equal(got, want) {
+		t.Fatalf("ossls printed %d lines, want %d; first difference %s", len(got), len(want), firstDiff(got, want))
+	}
+
+	// JSON: every line decodes, keys in the same order.
+	out, stderr, err = ossls(t, srv, "-r", "--json", "oss://"+srv.Bucket+"/")
+	if err != nil {
+		t.Fatalf("ossls --json: %v\n%s", err, stderr)
+	}
+	var got []string
+	for line := range strings.Lines(out) {
+		if err := checkJSONLine([]byte(line)); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		var o struct{ Key string }
+		json.Unmarshal([]byte(line), &o)
+		got = append(got, o.Key)
+	}
+	slices.Sort(keys)
+	if !slices.Equal(got, keys) {
+		t.Fatalf("--json keys differ: %s", firstDiff(got, keys))
+	}
+}
+
+func firstDiff(got, want []string) string {
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			return fmt.Sprintf("at line %d: got %q, want %q", i+1, got[i], want[i])
+		}
+	}
+	return fmt.Sprintf("lengths %d and %d", len(got), len(want))
+}
+
+// ossls runs the ossls binary (testscript.Main put it on $PATH) against srv.
+func ossls(t *testing.T, srv *osslocaltest.TS, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cmd := exec.Command("ossls", args...)
+	cmd.Env = env(t, srv)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+func env(t *testing.T, srv *osslocaltest.TS) []string {
+	return append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, srv.Env()...)
+}
+
+// TestHeadExitsQuietly is "ossls -r | head -1": the reader goes away after
+// one line while pages are still coming; ossls must stop with status 0 and
+// say nothing.
+func TestHeadExitsQuietly(t *testing.T) {
+	srv := osslocaltest.Start(t)
+	var keys []string
+	for i := range 3000 {
+		keys = append(keys, fmt.Sprintf("k%05d", i))
+	}
+	putAll(t, sdkBucket(t, srv, srv.Bucket), keys)
+
+	// The second page is held back a moment so that the reader is surely
+	// gone when ossls writes it (a timing aid, not an assertion).
+	delay, err := osslocal.ParseFaults("list:delay=300ms:nth=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"-r"}, {"-rl"}, {"-r", "--json"}, {"-r", "--summary"}} {
+		if err := srv.Faults.Set(delay); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("ossls", append(args, "oss://"+srv.Bucket+"/")...)
+		cmd.Env = env(t, srv)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil || !strings.Contains(line, "k00000") {
+			t.Fatalf("%v: first line %q, %v", args, line, err)
+		}
+		stdout.Close() // head -1 exits
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("%v: ossls after the reader left: %v (stderr %q)", args, err, stderr.String())
+		}
+		if stderr.Len() > 0 {
+			t.Errorf("%v: stderr %q, want nothing", args, stderr.String())
+		}
+	}
+}
+
+// TestInterrupt: SIGINT while a request hangs stops ossls with status 130
+// and one line saying so.
+func TestInterrupt(t *testing.T) {
+	// A listener that accepts and never answers: a stalled OSS.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c
+		}
+	}()
+	cmd := exec.Command("ossls", "oss://some-bucket/")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
+		"OSS_ENDPOINT=http://" + ln.Addr().String(), "OSS_ACCESS_KEY_ID=id", "OSS_ACCESS_KEY_SECRET=secret-not-printed"}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := <-accepted // the request is in flight
+	defer c.Close()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("ossls after SIGINT: %v, want exit status 130", err)
+	}
+	if got := stderr.String(); !strings.HasPrefix(got, "ossls: error: interrupted") || strings.Count(got, "\n") != 1 {
+		t.Errorf("stderr %q, want one line 'ossls: error: interrupted…'", got)
+	}
+	if strings.Contains(stderr.String(), "secret-not-printed") || stdout.Len() > 0 {
+		t.Errorf("stdout %q stderr %q", stdout.String(), stderr.String())
+	}
+}
