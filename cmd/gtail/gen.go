@@ -135,8 +135,12 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 	}
 	t.st.Lock()
 	g.e.Identity.HeadLen, g.e.Identity.HeadCRC = id.HeadLen, id.HeadCRC
-	g.e.Size = size
+	grew := g.e.Size != size
+	g.e.Size = size // so that bytes lost later can be counted
 	t.st.Unlock()
+	if grew {
+		t.markDirty()
+	}
 
 	now := time.Now()
 	if size != g.lastSize {
