@@ -102,7 +102,7 @@ func object(ts *testscript.TestScript, arg string) (*oss.Bucket, string) {
 	return b, u.Key
 }
 
-// faults SPEC: replace the server's fault rules ('' clears them).
+// faults SPEC: replace the server's fault rules (” clears them).
 func cmdFaults(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: faults SPEC")

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"hash/crc64"
 	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,10 +17,11 @@ import (
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
 	"github.com/ossx/ossx/internal/osslocal"
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 	"github.com/ossx/ossx/internal/ossx"
 )
 
-const testBucket = "test-bucket"
+const testBucket = osslocaltest.Bucket
 
 // env is an osslocal server in this process and a client for it.
 type env struct {
@@ -34,28 +34,22 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	faults := osslocal.NewFaults(1)
-	srv, err := osslocal.New(osslocal.Options{Buckets: []string{testBucket}, Faults: faults})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	vars := map[string]string{
-		"OSS_ENDPOINT":          ts.URL,
-		"OSS_ACCESS_KEY_ID":     osslocal.DefaultCredential.ID,
-		"OSS_ACCESS_KEY_SECRET": osslocal.DefaultCredential.Secret,
+	srv := osslocaltest.Start(t)
+	vars := map[string]string{}
+	for _, kv := range srv.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
 	}
 	cfg, err := ossx.Load(ossx.Options{Retries: -1}, func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Retry.Base, cfg.Retry.Max = time.Millisecond, 5*time.Millisecond
-	b, err := cfg.OpenBucket(testBucket)
+	b, err := cfg.OpenBucket(srv.Bucket)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, faults: faults, cfg: cfg, bucket: b, state: t.TempDir()}
+	return &env{t: t, faults: srv.Faults, cfg: cfg, bucket: b, state: t.TempDir()}
 }
 
 // uploader returns an Uploader with small multipart sizes, adjusted by mod.
