@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ossx/ossx/internal/osslocal"
 )
 
 // TestLateFilesAndGlob: gtail starts before any file exists; a missing plain
@@ -140,11 +142,21 @@ func TestAnotherWriter(t *testing.T) {
 	f.WriteString("more\n")
 	f.Close()
 	code, out := e.run("--once", p, "oss://"+testBucket+"/")
-	t.Log(out)
-	if code != 1 || !strings.Contains(out, "another writer") {
+	if code != 1 || !strings.Contains(out, "gtail: error: "+p+": object "+key+": has 7 bytes beyond the state") ||
+		!strings.Contains(out, "gtail: hint: another program") {
 		t.Fatalf("exit %d, want 1 and 'another writer':\n%s", code, out)
 	}
 	sameBytes(t, e.get(key), []byte("mine\ntheirs\n"))
+
+	// Replaced by a normal object: the same.
+	if err := e.bucket.PutObject(key, strings.NewReader("replaced\n")); err != nil {
+		t.Fatal(err)
+	}
+	code, out = e.run("--once", p, "oss://"+testBucket+"/")
+	if code != 1 || !strings.Contains(out, "another writer") {
+		t.Fatalf("exit %d, want 1 and 'another writer':\n%s", code, out)
+	}
+	sameBytes(t, e.get(key), []byte("replaced\n"))
 }
 
 func stateFile(t *testing.T, dir string) string {
@@ -153,4 +165,123 @@ func stateFile(t *testing.T, dir string) string {
 		return ""
 	}
 	return m[0]
+}
+
+// TestOutage: while every append fails, gtail keeps retrying and holds on
+// to the file; when OSS is back, everything arrives once. SIGUSR1 meanwhile
+// logs a status with the lag.
+func TestOutage(t *testing.T) {
+	e := newEnv(t)
+	rules, err := osslocal.ParseFaults("append:error=503")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.faults.Set(rules)
+	p := filepath.Join(e.logs, "app.log")
+	w := newLogWriter(t, p)
+	c, stderr := e.cmd(p, "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	w.start(2000)
+	waitFor(t, "appends to fail a few times", func() bool { return e.faults.Fired(osslocal.OpAppend) >= 3 })
+	c.Process.Signal(syscall.SIGUSR1)
+	waitFor(t, "a status line", func() bool { return strings.Contains(stderr.String(), "status summary") })
+	if !strings.Contains(stderr.String(), "lag_bytes=") {
+		t.Errorf("status has no lag:\n%s", stderr)
+	}
+	want := w.Stop()
+	e.faults.Clear()
+	waitFor(t, "all bytes shipped", func() bool { return len(e.shipped(prefixOf(p), false)) >= len(want) })
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+	sameBytes(t, e.shipped(prefixOf(p), false), want)
+}
+
+// TestRollSize: objects end before --roll-size; together they hold the file.
+func TestRollSize(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	var want []byte
+	for i := range 200 {
+		want = append(want, fmt.Sprintf("line %d of the rolling test\n", i)...)
+	}
+	os.WriteFile(p, want, 0o644)
+	if code, out := e.run("--once", "--roll-size=1KiB", "--flush-bytes=300", p, "oss://"+testBucket+"/"); code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	keys := e.objects(prefixOf(p))
+	if len(keys) < 5 {
+		t.Fatalf("%d objects, want several", len(keys))
+	}
+	for _, k := range keys {
+		if n := len(e.get(k)); n > 1024 {
+			t.Errorf("%s is %d bytes, more than --roll-size", k, n)
+		}
+	}
+	sameBytes(t, e.shipped(prefixOf(p), false), want)
+}
+
+// TestFromEnd: --from end skips what a file held when first seen, but not
+// what is written later, nor files that appear later.
+func TestFromEnd(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	os.WriteFile(p, []byte("old history\n"), 0o644)
+	c, stderr := e.cmd("--from=end", filepath.Join(e.logs, "*.log"), "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	waitFor(t, "gtail to follow", func() bool { return strings.Contains(stderr.String(), "following") })
+	f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("new line\n")
+	f.Close()
+	q := filepath.Join(e.logs, "later.log")
+	os.WriteFile(q, []byte("later file\n"), 0o644)
+	waitFor(t, "shipping", func() bool {
+		return len(e.shipped(prefixOf(p), false)) > 0 && len(e.shipped(prefixOf(q), false)) > 0
+	})
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+	sameBytes(t, e.shipped(prefixOf(p), false), []byte("new line\n"))
+	sameBytes(t, e.shipped(prefixOf(q), false), []byte("later file\n"))
+}
+
+// TestSymlinkSwap: the followed path is a symlink that is switched to a new
+// file (as some loggers rotate); the old target is drained, the new one
+// followed, each to its own objects.
+func TestSymlinkSwap(t *testing.T) {
+	e := newEnv(t)
+	link := filepath.Join(e.logs, "current.log")
+	a, b := filepath.Join(e.logs, "a.log"), filepath.Join(e.logs, "b.log")
+	os.WriteFile(a, []byte("a1\n"), 0o644)
+	os.Symlink(a, link)
+	c, stderr := e.cmd(link, "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	waitFor(t, "a shipped", func() bool { return len(e.shipped(prefixOf(link), false)) == 3 })
+	os.WriteFile(b, []byte("b1\n"), 0o644)
+	os.Remove(link)
+	os.Symlink(b, link)
+	f, _ := os.OpenFile(a, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("a2 after the switch\n")
+	f.Close()
+	want := []byte("a1\na2 after the switch\nb1\n")
+	waitFor(t, "both shipped", func() bool { return len(e.shipped(prefixOf(link), false)) >= len(want) })
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+	sameBytes(t, e.shipped(prefixOf(link), false), want)
+	if keys := e.objects(prefixOf(link)); len(keys) != 2 {
+		t.Errorf("objects %q, want 2", keys)
+	}
 }

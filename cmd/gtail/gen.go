@@ -322,7 +322,9 @@ func (g *gen) fail(err error) {
 		return
 	}
 	t.failed.Add(1)
-	t.log.Error("file stopped", "path", g.e.Path, "err", ossx.Message(err))
+	err = fmt.Errorf("%s: %w", g.e.Path, err)
+	t.firstErr.CompareAndSwap(nil, &err)
+	t.log.Error("file stopped", "err", ossx.Message(err))
 }
 
 func isClosed(c <-chan struct{}) bool {

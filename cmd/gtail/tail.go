@@ -45,6 +45,7 @@ type tailer struct {
 	deferred map[[2]uint64]time.Time
 	wg       sync.WaitGroup
 
+	firstErr  atomic.Pointer[error] // the first file failure, for the exit message
 	shipped   atomic.Int64
 	lost      atomic.Int64
 	failed    atomic.Int64
@@ -126,10 +127,14 @@ func (t *tailer) result() error {
 		errs = append(errs, fmt.Errorf("%w: %d bytes not shipped within --shutdown-timeout; they will be shipped at the next start", ossx.ErrInterrupted, n))
 	}
 	if n, total := t.failed.Load(), t.total.Load(); n > 0 {
-		if len(errs) == 0 && n < total {
+		switch {
+		case n == 1 && total == 1:
+			errs = append(errs, *t.firstErr.Load())
+		case len(errs) == 0 && n < total:
 			return &ossx.PartialError{Failed: int(n), Total: int(total)}
+		default:
+			errs = append(errs, fmt.Errorf("%d of %d files failed (see the log)", n, total))
 		}
-		errs = append(errs, fmt.Errorf("%d of %d files failed (see the log)", n, total))
 	}
 	return errors.Join(errs...)
 }

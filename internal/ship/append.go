@@ -39,6 +39,11 @@ func (e *ConflictError) Error() string {
 	return fmt.Sprintf("object %s: %s; another writer? stopping this file", e.Key, e.Reason)
 }
 
+// Hint tells the user what to look for.
+func (e *ConflictError) Hint() string {
+	return "another program (or a gtail with another --state-dir) writes to this object, or it was deleted or replaced; gtail will not touch it"
+}
+
 // Appender appends to OSS appendable objects exactly once.
 //
 // AppendObject is a compare-and-append: it applies only at position ==
