@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -42,8 +43,7 @@ func newApp() *cli.App {
 	// flag is a package variable of urfave/cli read when the app runs, and
 	// each ossx tool is its own binary, so this touches ossls only.
 	cli.HelpFlag = &cli.BoolFlag{Name: "help", Usage: "show this help", DisableDefaultText: true}
-	app := command.NewApp("ossls", "list OSS buckets, objects and unfinished uploads",
-		"ossls [options] [oss://BUCKET[/PREFIX] | PREFIX]", "")
+	app := command.NewApp("ossls", "list OSS buckets, objects and unfinished multipart uploads", usageText, manMarkdown(helpText))
 	app.CustomAppHelpTemplate = helpTemplate
 	app.UseShortOptionHandling = true // -lh, -rl
 	app.DisableSliceFlagSeparator = true
@@ -62,7 +62,11 @@ func newApp() *cli.App {
 	}, command.ConfigFlags()...)
 	app.Action = func(c *cli.Context) error {
 		if c.NArg() > 1 {
-			return &ossx.UsageError{Err: errors.New("too many arguments"), Hint: "give at most one oss://BUCKET[/PREFIX]; quote keys with spaces"}
+			hint := "give at most one oss://BUCKET[/PREFIX]; quote keys with spaces"
+			if strings.HasPrefix(c.Args().Get(1), "-") {
+				hint = "options go before the URL: ossls " + c.Args().Get(1) + " " + c.Args().First()
+			}
+			return &ossx.UsageError{Err: errors.New("too many arguments"), Hint: hint}
 		}
 		return run(c.Context, options{
 			config:     command.Options(c),
