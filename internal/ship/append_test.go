@@ -1,0 +1,97 @@
+package ship
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/osslocal"
+	"github.com/ossx/ossx/internal/ossx"
+)
+
+func newAppender(t *testing.T, gz bool) (*Appender, *osslocal.Faults) {
+	faults := osslocal.NewFaults(1)
+	srv, err := osslocal.New(osslocal.Options{Buckets: []string{"ship-test"}, Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	c, err := oss.New(hs.URL, osslocal.DefaultCredential.ID, osslocal.DefaultCredential.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := c.Bucket("ship-test")
+	return &Appender{Bucket: b, Gzip: gz, Log: slog.New(slog.DiscardHandler),
+		Retry: ossx.RetryPolicy{Base: time.Millisecond, Max: 5 * time.Millisecond}}, faults
+}
+
+// TestReconcileAhead: the object holds an append the state never recorded
+// (gtail died in between). Reconcile accepts it only if it is the file's
+// next bytes.
+func TestReconcileAhead(t *testing.T) {
+	for _, gz := range []bool{false, true} {
+		a, _ := newAppender(t, gz)
+		ctx := context.Background()
+		file := []byte("one\ntwo\nthree\n")
+		obj := Object{Key: "k"}
+		obj, err := a.Append(ctx, obj, a.Encode(file[:4]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		state := obj // the state saved here
+		if _, err := a.Append(ctx, obj, a.Encode(file[4:8])); err != nil {
+			t.Fatal(err)
+		}
+		got, n, err := a.Reconcile(ctx, state, bytes.NewReader(file), 4, int64(len(file)-4))
+		if err != nil || n != 4 || got.Pos <= state.Pos {
+			t.Fatalf("gzip=%v: Reconcile = %+v, %d, %v; want 4 bytes more", gz, got, n, err)
+		}
+		// The same object against a file whose next bytes differ: conflict.
+		other := []byte("one\nTWO\nthree\n")
+		_, _, err = a.Reconcile(ctx, state, bytes.NewReader(other), 4, int64(len(other)-4))
+		var ce *ConflictError
+		if !errors.As(err, &ce) {
+			t.Fatalf("gzip=%v: Reconcile on other bytes = %v, want a conflict", gz, err)
+		}
+		// Nothing new: unchanged.
+		if got2, n, err := a.Reconcile(ctx, got, bytes.NewReader(file), 8, 6); err != nil || n != 0 || got2 != got {
+			t.Fatalf("gzip=%v: settled Reconcile = %+v %d %v", gz, got2, n, err)
+		}
+	}
+}
+
+// TestAppendLostAnswer: the append is carried out but the answer lost;
+// Append finds it landed (HEAD) and does not send it twice.
+func TestAppendLostAnswer(t *testing.T) {
+	a, faults := newAppender(t, false)
+	rules, _ := osslocal.ParseFaults("append:apply-then-fail:nth=2; head:error=503:nth=1")
+	faults.Set(rules)
+	ctx := context.Background()
+	obj, err := a.Append(ctx, Object{Key: "k"}, []byte("a\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obj, err = a.Append(ctx, obj, []byte("b\n")); err != nil {
+		t.Fatal(err)
+	}
+	if obj, err = a.Append(ctx, obj, []byte("c\n")); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := a.Bucket.GetObject("k")
+	var buf bytes.Buffer
+	buf.ReadFrom(r)
+	r.Close()
+	if buf.String() != "a\nb\nc\n" || obj.Pos != 6 {
+		t.Fatalf("object %q (pos %d), want a b c once each", buf.String(), obj.Pos)
+	}
+	if faults.Fired(osslocal.OpAppend) != 1 {
+		t.Fatal("the fault did not fire")
+	}
+}
