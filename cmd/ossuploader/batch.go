@@ -495,7 +495,7 @@ type resumable struct{ err error }
 func (r *resumable) Error() string { return r.err.Error() }
 func (r *resumable) Unwrap() error { return r.err }
 func (r *resumable) Hint() string {
-	return "large files keep their checkpoint; run the same command again to continue where it stopped"
+	return "run the same command again: files uploaded in parts continue from their checkpoint (stdin starts over)"
 }
 
 // interrupted turns the cancellation a signal caused into ossx.ErrInterrupted

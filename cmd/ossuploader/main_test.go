@@ -102,7 +102,7 @@ func object(ts *testscript.TestScript, arg string) (*oss.Bucket, string) {
 	return b, u.Key
 }
 
-// faults SPEC: replace the server's fault rules (” clears them).
+// faults SPEC: replace the server's fault rules; an empty SPEC clears them.
 func cmdFaults(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: faults SPEC")
@@ -224,7 +224,7 @@ func checkpointParts(ts *testscript.TestScript) []int {
 }
 
 // checkpoints N: exactly N checkpoint files exist, each mode 0600 in a
-// 0700 directory.
+// 0700 directory; with none, no lock files are left either.
 func cmdCheckpoints(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: checkpoints N")
@@ -240,6 +240,9 @@ func cmdCheckpoints(ts *testscript.TestScript, neg bool, args []string) {
 		if fi, err := os.Stat(n); err != nil || fi.Mode().Perm() != 0o600 {
 			ts.Fatalf("checkpoint %s: mode %v, %v; want 0600", n, fi.Mode(), err)
 		}
+	}
+	if locks, _ := filepath.Glob(filepath.Join(dir, "*.lock")); want == 0 && len(locks) > 0 {
+		ts.Fatalf("lock files left without checkpoints: %v", locks)
 	}
 	if want > 0 {
 		if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {

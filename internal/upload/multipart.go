@@ -114,7 +114,8 @@ func (u *Uploader) multipartFile(ctx context.Context, f *os.File, path string, i
 				if derr := store.drop(name); derr != nil && err == nil {
 					err = derr
 				}
-				done = err == nil
+				// No checkpoint left to guard: the lock file can go too.
+				done = true
 			}
 		}()
 	} else {
