@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,32 +15,27 @@ import (
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
 	"github.com/ossx/ossx/internal/osslocal"
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 )
 
 // env is one test's world: an osslocal server on loopback, a log directory
 // and a state directory, and gtail run as the real binary (testscript.Main
 // puts it in $PATH).
 type env struct {
-	t        *testing.T
-	endpoint string
-	bucket   *oss.Bucket
-	faults   *osslocal.Faults
-	logs     string
-	state    string
+	t      *testing.T
+	ts     *osslocaltest.TS
+	bucket *oss.Bucket
+	faults *osslocal.Faults
+	logs   string
+	state  string
 }
 
 const testBucket = "gtail-test"
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	faults := osslocal.NewFaults(1)
-	srv, err := osslocal.New(osslocal.Options{Buckets: []string{testBucket}, Faults: faults})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	c, err := oss.New(hs.URL, osslocal.DefaultCredential.ID, osslocal.DefaultCredential.Secret)
+	ts := osslocaltest.Start(t, func(o *osslocal.Options) { o.Buckets = []string{testBucket} })
+	c, err := oss.New(ts.Endpoint, ts.AccessKeyID, ts.AccessKeySecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +44,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	e := &env{t: t, endpoint: hs.URL, bucket: b, faults: faults,
+	e := &env{t: t, ts: ts, bucket: b, faults: ts.Faults,
 		logs: filepath.Join(dir, "logs"), state: filepath.Join(dir, "state")}
 	if err := os.Mkdir(e.logs, 0o755); err != nil {
 		t.Fatal(err)
@@ -58,14 +52,7 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func (e *env) environ() []string {
-	return append(os.Environ(),
-		"OSS_ENDPOINT="+e.endpoint,
-		"OSS_ACCESS_KEY_ID="+osslocal.DefaultCredential.ID,
-		"OSS_ACCESS_KEY_SECRET="+osslocal.DefaultCredential.Secret,
-		"OSS_BUCKET="+testBucket,
-	)
-}
+func (e *env) environ() []string { return append(os.Environ(), e.ts.Env()...) }
 
 // fastFlags make gtail react within tens of milliseconds.
 var fastFlags = []string{"--flush-interval=50ms", "--partial-timeout=300ms", "--rotate-wait=300ms",

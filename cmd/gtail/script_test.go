@@ -18,7 +18,8 @@ import (
 )
 
 // TestScripts runs testdata/script/*.txtar against a fresh in-process
-// osslocal each. Besides the standard commands, scripts have:
+// osslocal each (started here rather than with osslocaltest.Start, which
+// needs a testing.TB that testscript's Setup does not give). Besides the standard commands, scripts have:
 //
 //	oss ls PREFIX        print the keys below PREFIX, one a line
 //	oss cat PREFIX       print the objects below PREFIX, concatenated in key order

@@ -5,31 +5,28 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
 	"github.com/ossx/ossx/internal/osslocal"
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 	"github.com/ossx/ossx/internal/ossx"
 )
 
 func newAppender(t *testing.T, gz bool) (*Appender, *osslocal.Faults) {
-	faults := osslocal.NewFaults(1)
-	srv, err := osslocal.New(osslocal.Options{Buckets: []string{"ship-test"}, Faults: faults})
+	ts := osslocaltest.Start(t)
+	c, err := oss.New(ts.Endpoint, ts.AccessKeyID, ts.AccessKeySecret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	c, err := oss.New(hs.URL, osslocal.DefaultCredential.ID, osslocal.DefaultCredential.Secret)
+	b, err := c.Bucket(ts.Bucket)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := c.Bucket("ship-test")
 	return &Appender{Bucket: b, Gzip: gz, Log: slog.New(slog.DiscardHandler),
-		Retry: ossx.RetryPolicy{Base: time.Millisecond, Max: 5 * time.Millisecond}}, faults
+		Retry: ossx.RetryPolicy{Base: time.Millisecond, Max: 5 * time.Millisecond}}, ts.Faults
 }
 
 // TestReconcileAhead: the object holds an append the state never recorded
