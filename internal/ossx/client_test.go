@@ -218,14 +218,9 @@ func TestHTTPClientSlowButMoving(t *testing.T) {
 }
 
 func TestHTTPClientClosedPort(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := ClosedPort(t)
 	cfg := &Config{ConnectTimeout: time.Second, ReadWriteTimeout: time.Second}
-	_, err = cfg.HTTPClient().Get("http://" + addr + "/")
+	_, err := cfg.HTTPClient().Get("http://" + addr + "/")
 	if err == nil || !errors.Is(err, syscall.ECONNREFUSED) || !IsRetryable(err) {
 		t.Fatalf("Get = %v, want a retryable connection refused", err)
 	}

@@ -251,12 +251,7 @@ func TestCRCMismatchIsFinal(t *testing.T) {
 // TestUnreachable: a closed port and a server that never answers both fail
 // with a hint, after the retries, instead of hanging.
 func TestUnreachable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + ln.Addr().String()
-	ln.Close()
+	closed := "http://" + ossx.ClosedPort(t)
 
 	silent, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
