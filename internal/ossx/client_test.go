@@ -198,22 +198,24 @@ func TestHTTPClientReadTimeout(t *testing.T) {
 // the whole transfer.
 func TestHTTPClientSlowButMoving(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for i := 0; i < 6; i++ {
+		// 8 gaps of 100ms: the whole body takes longer than the timeout,
+		// no single read waits anywhere near it.
+		for i := 0; i < 8; i++ {
 			w.Write([]byte("chunk"))
 			w.(http.Flusher).Flush()
-			time.Sleep(40 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 		}
 	}))
 	defer srv.Close()
-	cfg := &Config{ConnectTimeout: time.Second, ReadWriteTimeout: 150 * time.Millisecond}
+	cfg := &Config{ConnectTimeout: time.Second, ReadWriteTimeout: 500 * time.Millisecond}
 	resp, err := cfg.HTTPClient().Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	if err != nil || len(b) != 30 {
-		t.Fatalf("read %d bytes, %v; want 30", len(b), err)
+	if err != nil || len(b) != 40 {
+		t.Fatalf("read %d bytes, %v; want 40", len(b), err)
 	}
 }
 
