@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"unicode"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 )
@@ -175,8 +176,24 @@ func Message(err error) string {
 	return oneLine(Redact(msg))
 }
 
-// oneLine folds any run of whitespace (newlines included) into one space.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine folds any run of whitespace (newlines included) into one space
+// and escapes other control characters, so a hostile object key cannot
+// break the line or send terminal escape sequences.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 func describeServiceError(se oss.ServiceError) string {
 	s := se.Code

@@ -24,6 +24,7 @@ func TestMessage(t *testing.T) {
 		{"plain", errors.New("open a.txt: no such file or directory"), "open a.txt: no such file or directory"},
 		{"newlines folded", errors.New("first line\nsecond\tline\r\n"), "first line second line"},
 		{"joined", errors.Join(errors.New("a"), errors.New("b")), "a b"},
+		{"control characters escaped", errors.New("upload \x1b[31mred\x00: x"), `upload \x1b[31mred\x00: x`},
 		{
 			"service error condensed",
 			fmt.Errorf("upload oss://bkt/k: %w", oss.ServiceError{StatusCode: 403, Code: "AccessDenied", Message: "You have no right to access this object.", RequestID: "ABC123"}),
