@@ -234,7 +234,19 @@ func IsRetryable(err error) bool {
 	if code, ok := invalidBodyStatus(err); ok {
 		return retryableStatus(code)
 	}
-	return isNetErr(err)
+	if isNetErr(err) {
+		return true
+	}
+	// net/http wraps everything in *url.Error: its own transport failures
+	// ("http: server closed idle connection", "net/http: …") are network
+	// trouble, but an error from reading the request body is the caller's
+	// (a source file that changed or vanished) and is judged as itself.
+	var uerr *url.Error
+	if errors.As(err, &uerr) && uerr.Err != nil {
+		msg := uerr.Err.Error()
+		return strings.HasPrefix(msg, "http: ") || strings.HasPrefix(msg, "net/http: ") || IsRetryable(uerr.Err)
+	}
+	return false
 }
 
 // holds reports whether target itself is in err's chain. Unlike errors.Is
@@ -274,14 +286,24 @@ func isNetErr(err error) bool {
 	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) {
 		return false
 	}
-	var ne net.Error
+	// *url.Error is a net.Error whatever it wraps: judge what it wraps.
 	var ue *url.Error
-	return errors.As(err, &ne) || errors.As(err, &ue) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, syscall.ETIMEDOUT) || errors.Is(err, syscall.EHOSTUNREACH) ||
-		errors.Is(err, syscall.ENETUNREACH)
+	if errors.As(err, &ue) {
+		return isNetErr(ue.Err)
+	}
+	// syscall.Errno has Timeout and Temporary methods, so every errno (EIO,
+	// ENOSPC…) would pass for a net.Error; only these are the network's.
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		switch errno {
+		case syscall.ECONNRESET, syscall.ECONNREFUSED, syscall.ECONNABORTED, syscall.EPIPE,
+			syscall.ETIMEDOUT, syscall.EHOSTUNREACH, syscall.ENETUNREACH, syscall.ENETDOWN:
+			return true
+		}
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // serviceError finds an OSS error answer in err's chain; the SDK returns

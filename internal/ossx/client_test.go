@@ -61,6 +61,12 @@ func TestIsRetryable(t *testing.T) {
 		{"CRC mismatch", fmt.Errorf("upload: %w", oss.CheckDownloadCRC(1, 2)), false},
 		{"unknown certificate authority", &url.Error{Op: "Get", URL: "https://x", Err: x509.UnknownAuthorityError{}}, false},
 		{"unknown error", errors.New("something odd"), false},
+		{"local errno", fmt.Errorf("write: %w", syscall.ENOSPC), false},
+		{"dial with too many open files", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("socket", syscall.EMFILE)}, false},
+		{"server closed idle connection", &url.Error{Op: "Put", URL: "http://x", Err: errors.New("http: server closed idle connection")}, true},
+		{"transport connection broken", &url.Error{Op: "Put", URL: "http://x", Err: fmt.Errorf("net/http: HTTP/1.x transport connection broken: %w", errors.New("x"))}, true},
+		{"request body: source changed", &url.Error{Op: "Put", URL: "http://x", Err: errors.New("a.txt changed while being read")}, false},
+		{"request body: local read error", fmt.Errorf("upload: %w", &url.Error{Op: "Put", URL: "http://x", Err: &fs.PathError{Op: "read", Path: "a", Err: syscall.EIO}}), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
