@@ -35,3 +35,9 @@ lint:
 
 clean:
 	rm -rf $(BIN) dist
+
+# goreleaser check, a linux/amd64 snapshot, static + --version checks of its
+# binaries, install.sh against it (RELEASE_CHECK_FULL=1: every platform).
+.PHONY: release-check
+release-check:
+	./scripts/release-check
