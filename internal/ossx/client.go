@@ -286,6 +286,11 @@ func isNetErr(err error) bool {
 	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) {
 		return false
 	}
+	// A host that does not exist will not exist in a second either.
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return !dns.IsNotFound
+	}
 	// *url.Error is a net.Error whatever it wraps: judge what it wraps.
 	var ue *url.Error
 	if errors.As(err, &ue) {

@@ -61,6 +61,8 @@ func TestIsRetryable(t *testing.T) {
 		{"CRC mismatch", fmt.Errorf("upload: %w", oss.CheckDownloadCRC(1, 2)), false},
 		{"unknown certificate authority", &url.Error{Op: "Get", URL: "https://x", Err: x509.UnknownAuthorityError{}}, false},
 		{"unknown error", errors.New("something odd"), false},
+		{"unknown host", &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}}, false},
+		{"DNS server timeout", &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "i/o timeout", Name: "x", IsTimeout: true}}}, true},
 		{"local errno", fmt.Errorf("write: %w", syscall.ENOSPC), false},
 		{"dial with too many open files", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("socket", syscall.EMFILE)}, false},
 		{"server closed idle connection", &url.Error{Op: "Put", URL: "http://x", Err: errors.New("http: server closed idle connection")}, true},
