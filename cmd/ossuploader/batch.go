@@ -310,6 +310,9 @@ func (b *batch) upload(ctx context.Context, it item) error {
 	if err := ossx.ValidKey(it.dst.Key); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	if it.path == "-" && !b.opts.dryRun && term.IsTerminal(int(os.Stdin.Fd())) {
+		b.notice("reading stdin from the terminal; end it with Ctrl-D")
+	}
 	if b.opts.dryRun {
 		b.notice("dry run: would upload %s (%s) to %s", name, sizeText(it.size), it.dst)
 		return b.print(it.path, upload.Result{URL: it.dst, Size: it.size}, true)
