@@ -241,10 +241,13 @@ func IsRetryable(err error) bool {
 	// ("http: server closed idle connection", "net/http: …") are network
 	// trouble, but an error from reading the request body is the caller's
 	// (a source file that changed or vanished) and is judged as itself.
+	// TLS failures other than an untrusted certificate (handshake or
+	// record errors from a middlebox) are transient too.
 	var uerr *url.Error
-	if errors.As(err, &uerr) && uerr.Err != nil {
+	if errors.As(err, &uerr) && uerr.Err != nil && !isCertErr(uerr.Err) {
 		msg := uerr.Err.Error()
-		return strings.HasPrefix(msg, "http: ") || strings.HasPrefix(msg, "net/http: ") || IsRetryable(uerr.Err)
+		return strings.HasPrefix(msg, "http: ") || strings.HasPrefix(msg, "net/http: ") ||
+			strings.Contains(msg, "tls: ") || IsRetryable(uerr.Err)
 	}
 	return false
 }
@@ -277,13 +280,17 @@ func holds(err, target error) bool {
 
 func retryableStatus(code int) bool { return code >= 500 || code == http.StatusTooManyRequests }
 
-func isNetErr(err error) bool {
-	// A certificate problem is a network error that no retry fixes.
+// isCertErr: a certificate problem is a network error no retry fixes.
+func isCertErr(err error) bool {
 	var cv *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError
 	var he x509.HostnameError
 	var ci x509.CertificateInvalidError
-	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) {
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
+}
+
+func isNetErr(err error) bool {
+	if isCertErr(err) {
 		return false
 	}
 	// A host that does not exist will not exist in a second either.

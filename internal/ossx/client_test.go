@@ -59,6 +59,8 @@ func TestIsRetryable(t *testing.T) {
 		{"usage error", Usagef("bad flag"), false},
 		{"local file", &fs.PathError{Op: "open", Path: "/x", Err: fs.ErrNotExist}, false},
 		{"CRC mismatch", fmt.Errorf("upload: %w", oss.CheckDownloadCRC(1, 2)), false},
+		{"TLS handshake failure", &url.Error{Op: "Get", URL: "https://x", Err: errors.New("remote error: tls: handshake failure")}, true},
+		{"certificate for another host", &url.Error{Op: "Get", URL: "https://x", Err: x509.HostnameError{Host: "x", Certificate: &x509.Certificate{}}}, false},
 		{"unknown certificate authority", &url.Error{Op: "Get", URL: "https://x", Err: x509.UnknownAuthorityError{}}, false},
 		{"unknown error", errors.New("something odd"), false},
 		{"unknown host", &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}}, false},
