@@ -200,12 +200,13 @@ func sleep(ctx context.Context, d time.Duration) error {
 //
 // Retryable: OSS answers 5xx, 429 and RequestTimeout; non-XML 5xx/429
 // bodies from proxies and load balancers; network errors (refused, reset,
-// broken pipe, timeouts, EOF mid-response); failures to fetch role
-// credentials (*CredentialsError).
+// broken pipe, timeouts, EOF mid-response, TLS handshake failures, DNS
+// server trouble); failures to fetch role credentials (*CredentialsError).
 //
 // Final: other OSS answers (4xx: wrong secret, no bucket, access denied…);
 // context cancellation and deadlines (the caller gave up); usage errors;
-// local file errors; and oss.CRCCheckError. A CRC mismatch is not retried
+// local file errors, also when they surface while sending a request body;
+// unknown hosts; untrusted certificates; and oss.CRCCheckError. A CRC mismatch is not retried
 // here on purpose: it means the bytes OSS stored are not the bytes read
 // (a changing source, a broken proxy, a lying server), and a blind resend
 // would hide that; the caller decides — ossuploader removes the bad object
