@@ -1,0 +1,277 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+)
+
+// writeRandomFile writes size incompressible bytes to path.
+func writeRandomFile(path string, size int64, seed uint64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	r := rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8)})
+	buf := make([]byte, 1<<20)
+	for left := size; left > 0; left -= int64(len(buf)) {
+		r.Read(buf)
+		n := min(int64(len(buf)), left)
+		if _, err := f.Write(buf[:n]); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}
+
+// presign returns a presigned PUT URL for key, what curl uploads to.
+func (b *bench) presign(key string) (string, error) {
+	return b.srv.bucket.SignURL(key, oss.HTTPPut, 3600)
+}
+
+// curlPut uploads path to key by presigned URL, like an app without an SDK.
+func (b *bench) curlPut(path, key string) (Usage, error) {
+	url, err := b.presign(key)
+	if err != nil {
+		return Usage{}, err
+	}
+	return b.p.run("curl", "-sS", "--fail", "-o", "/dev/null", "-T", path, url)
+}
+
+// checkObject fails unless key holds size bytes: a measurement of an
+// upload that did not arrive would be meaningless.
+func (b *bench) checkObject(key string, size int64) error {
+	h, err := b.srv.bucket.GetObjectMeta(key)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", key, err)
+	}
+	if got := h.Get("Content-Length"); got != fmt.Sprint(size) {
+		return fmt.Errorf("check %s: %s bytes, want %d", key, got, size)
+	}
+	return nil
+}
+
+func (b *bench) uploads() error {
+	errs := []error{b.bigUpload(), b.smallUploads(), b.dirUpload()}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *bench) bigUpload() error {
+	size := b.cfg.size
+	s := b.rep.section(fmt.Sprintf("Upload: one %s file", iec(size)))
+	big := filepath.Join(b.cfg.work, "big.bin")
+	logf("writing %s of random bytes", iec(size))
+	if err := writeRandomFile(big, size, 1); err != nil {
+		return err
+	}
+	defer os.Remove(big)
+	defer b.srv.deletePrefix("big/")
+
+	cat, err := b.p.run("cat", big)
+	if err != nil {
+		return err
+	}
+	s.baseline("`cat FILE > /dev/null`", cat, mbps(size, cat.Wall))
+
+	logf("curl PUT of %s", iec(size))
+	before := b.srv.cpu()
+	curl, err := b.curlPut(big, "big/curl.bin")
+	if err != nil {
+		return err
+	}
+	curlSrv := b.srv.cpu() - before
+	if err := b.checkObject("big/curl.bin", size); err != nil {
+		return err
+	}
+	s.baseline("`curl -T` by presigned URL (one PUT)", curl, mbps(size, curl.Wall))
+	b.srv.deletePrefix("big/")
+
+	type variant struct {
+		name string
+		args []string
+	}
+	variants := []variant{
+		{"ossuploader (defaults: multipart above 64 MiB, 4 jobs)", nil},
+		{"ossuploader --multipart-threshold above the size (one PUT, like curl)", []string{"--multipart-threshold", fmt.Sprint(size + 1)}},
+	}
+	var first Usage
+	for i, v := range variants {
+		key := fmt.Sprintf("big/ossuploader-%d.bin", i)
+		logf("%s", v.name)
+		before := b.srv.cpu()
+		args := append([]string{"-q", "--progress", "never"}, v.args...)
+		u, err := b.p.run(b.tool("ossuploader"), append(args, big, "oss://bench/"+key)...)
+		if err != nil {
+			return err
+		}
+		srvCPU := b.srv.cpu() - before
+		if err := b.checkObject(key, size); err != nil {
+			return err
+		}
+		s.add(v.name, u, mbps(size, u.Wall),
+			fmt.Sprintf("CPU %s curl's, wall %s", ratio(u.CPU().Seconds(), curl.CPU().Seconds()), ratio(u.Wall.Seconds(), curl.Wall.Seconds())))
+		s.note("osslocal used %s CPU receiving %s.", dur(srvCPU), v.name)
+		if i == 0 {
+			first = u
+		}
+		b.srv.deletePrefix("big/")
+	}
+	s.note("osslocal used %s CPU receiving the curl PUT.", dur(curlSrv))
+	perByte := func(u Usage) float64 { return float64(u.CPU().Nanoseconds()) / float64(size) }
+	b.rep.target("Upload CPU per byte", "≤ 1.2× curl's",
+		fmt.Sprintf("%.2f ns/B vs curl %.2f ns/B = %s", perByte(first), perByte(curl), ratio(perByte(first), perByte(curl))),
+		perByte(first) <= 1.2*perByte(curl))
+
+	// osslocal's own PUT ingest: the same bytes PUT by the harness's SDK
+	// client (no hashing on the client), the server's ceiling.
+	f, err := os.Open(big)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	start := time.Now()
+	if err := b.srv.bucket.PutObject("big/raw.bin", f); err != nil {
+		return err
+	}
+	s.info("osslocal PUT ingest (SDK PUT from the harness)", mbps(size, time.Since(start)), true)
+	return nil
+}
+
+func (b *bench) smallUploads() error {
+	n := b.cfg.smallN
+	s := b.rep.section(fmt.Sprintf("Upload: %d sequential 4 KiB files, one process each", n))
+	small := filepath.Join(b.cfg.work, "small.bin")
+	if err := writeRandomFile(small, 4096, 2); err != nil {
+		return err
+	}
+	defer b.srv.deletePrefix("small/")
+	var tool, curl []Usage
+	var toolRSS, curlRSS int64
+	// Alternate the two so that both see the same load on a busy machine.
+	// Wall time and CPU come from bare runs (the time wrapper would add a
+	// millisecond to both), peak RSS from a second, wrapped run of each.
+	for i := range n {
+		for _, wrapped := range []bool{false, true} {
+			run := b.p.runBare
+			if wrapped {
+				run = b.p.run
+			}
+			u, err := run(b.tool("ossuploader"), "-q", small, fmt.Sprintf("oss://bench/small/tool-%d", i))
+			if err != nil {
+				return err
+			}
+			url, err := b.presign(fmt.Sprintf("small/curl-%d", i))
+			if err != nil {
+				return err
+			}
+			c, err := run("curl", "-sS", "--fail", "-o", "/dev/null", "-T", small, url)
+			if err != nil {
+				return err
+			}
+			if wrapped {
+				toolRSS, curlRSS = max(toolRSS, u.MaxRSS), max(curlRSS, c.MaxRSS)
+			} else {
+				tool, curl = append(tool, u), append(curl, c)
+			}
+		}
+	}
+	if err := b.checkObject(fmt.Sprintf("small/tool-%d", n-1), 4096); err != nil {
+		return err
+	}
+	ts, cs := summarize(tool), summarize(curl)
+	ts.median.MaxRSS, cs.median.MaxRSS = toolRSS, curlRSS
+	s.add("ossuploader FILE KEY (median process)", ts.median, fmt.Sprintf("p90 wall %s", dur(ts.p90)),
+		fmt.Sprintf("wall %s curl's", ratio(ts.median.Wall.Seconds(), cs.median.Wall.Seconds())))
+	s.baseline("`curl -T` by presigned URL (median process)", cs.median, fmt.Sprintf("p90 wall %s", dur(cs.p90)))
+	s.note("Wall and CPU from %d bare runs of each (alternating); peak RSS is the largest of %d more runs under GNU time. ossuploader: mean wall %s, mean CPU %s; curl: mean wall %s, mean CPU %s.",
+		n, n, dur(ts.meanWall), dur(ts.meanCPU), dur(cs.meanWall), dur(cs.meanCPU))
+	b.rep.target("4 KiB upload wall time", "≤ 1.5× curl's",
+		fmt.Sprintf("median %s vs curl %s = %s", dur(ts.median.Wall), dur(cs.median.Wall), ratio(ts.median.Wall.Seconds(), cs.median.Wall.Seconds())),
+		ts.median.Wall.Seconds() <= 1.5*cs.median.Wall.Seconds())
+	if toolRSS > 0 {
+		b.rep.target("4 KiB upload peak RSS", "≤ 10 MB", fmt.Sprintf("%.1f MB = %s (largest of %d; curl %s)", float64(toolRSS)/1e6, iec(toolRSS), n, iec(curlRSS)), toolRSS <= 10e6)
+	}
+	return nil
+}
+
+// stats summarizes repeated runs; median is the run of median wall time.
+type stats struct {
+	median            Usage
+	p90               time.Duration
+	meanWall, meanCPU time.Duration
+}
+
+func summarize(us []Usage) stats {
+	sorted := slices.Clone(us)
+	slices.SortFunc(sorted, func(a, b Usage) int { return int(a.Wall - b.Wall) })
+	var st stats
+	st.median = sorted[len(sorted)/2]
+	st.p90 = sorted[min(len(sorted)-1, len(sorted)*9/10)].Wall
+	for _, u := range us {
+		st.meanWall += u.Wall / time.Duration(len(us))
+		st.meanCPU += u.CPU() / time.Duration(len(us))
+	}
+	return st
+}
+
+func (b *bench) dirUpload() error {
+	n := b.cfg.dirFiles
+	s := b.rep.section(fmt.Sprintf("Upload: a directory of %d files (1–8 KiB)", n))
+	dir := filepath.Join(b.cfg.work, "dir")
+	defer os.RemoveAll(dir)
+	defer b.srv.deletePrefix("dir/")
+	var total int64
+	var curlCfg strings.Builder
+	for i := range n {
+		sub := filepath.Join(dir, fmt.Sprintf("d%02d", i%20))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			return err
+		}
+		p := filepath.Join(sub, fmt.Sprintf("f%05d.dat", i))
+		size := int64(1024 + (i*7919)%(7*1024))
+		if err := writeRandomFile(p, size, uint64(i)+10); err != nil {
+			return err
+		}
+		total += size
+		url, err := b.presign(fmt.Sprintf("dir/curl/f%05d.dat", i))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&curlCfg, "url = %q\nupload-file = %q\noutput = \"/dev/null\"\n", url, p)
+	}
+	cfgPath := filepath.Join(b.cfg.work, "curl-dir.cfg")
+	if err := os.WriteFile(cfgPath, []byte(curlCfg.String()), 0o600); err != nil {
+		return err
+	}
+	u, err := b.p.run(b.tool("ossuploader"), "-q", "-r", dir, "oss://bench/dir/tool/")
+	if err != nil {
+		return err
+	}
+	if _, got, err := b.srv.prefixSize("dir/tool/"); err != nil || got != n {
+		return fmt.Errorf("ossuploader -r stored %d of %d files (%v)", got, n, err)
+	}
+	c, err := b.p.run("curl", "-sS", "--fail", "-Z", "--parallel-max", "4", "-K", cfgPath)
+	if err != nil {
+		return err
+	}
+	if _, got, err := b.srv.prefixSize("dir/curl/"); err != nil || got != n {
+		return fmt.Errorf("curl stored %d of %d files (%v)", got, n, err)
+	}
+	s.add("ossuploader -r DIR PREFIX/ (4 jobs)", u, fmt.Sprintf("%.0f files/s", float64(n)/u.Wall.Seconds()),
+		fmt.Sprintf("wall %s, CPU %s curl's", ratio(u.Wall.Seconds(), c.Wall.Seconds()), ratio(u.CPU().Seconds(), c.CPU().Seconds())))
+	s.baseline("one `curl -Z --parallel-max 4` process, presigned URLs", c, fmt.Sprintf("%.0f files/s", float64(n)/c.Wall.Seconds()))
+	s.note("%s in all.", iec(total))
+	return nil
+}
