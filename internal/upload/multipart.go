@@ -170,6 +170,13 @@ func (u *Uploader) multipartFile(ctx context.Context, f *os.File, path string, i
 		}
 	}
 	resumed := len(cp.Parts)
+	if u.opts.Progress != nil {
+		var done int64
+		for _, p := range cp.Parts {
+			done += p.Size
+		}
+		u.opts.Progress(done)
+	}
 	if err := u.uploadParts(ctx, b, f, id, cp, store, name); err != nil {
 		return Result{}, err
 	}
