@@ -27,6 +27,7 @@ type gen struct {
 	detached atomic.Bool // the path no longer names this file
 
 	lastSize     int64
+	lastMod      time.Time
 	lastGrowth   time.Time
 	pendingSince time.Time
 }
@@ -103,7 +104,7 @@ func (g *gen) reconcile() error {
 // a partial line may go, or a rotated file may be finished.
 func (g *gen) nextLook() time.Duration {
 	o := g.t.o
-	d := o.poll
+	d := time.Hour // the tailer pokes every generation on each watcher wake and poll
 	now := time.Now()
 	if !g.pendingSince.IsZero() {
 		d = min(d, g.pendingSince.Add(o.flushInterval).Sub(now), g.lastGrowth.Add(o.partialTimeout).Sub(now))
@@ -126,13 +127,18 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 	t.st.Lock()
 	id, off := g.e.Identity, g.e.Offset
 	t.st.Unlock()
-	chk, err := id.Recheck(g.f, size, off)
-	if err != nil {
-		return false, fmt.Errorf("%s: %w", g.e.Path, err)
+	// Unchanged size and mtime: nothing to recheck (a truncate and regrow
+	// changes the mtime), which keeps an idle gtail near zero CPU.
+	if size != g.lastSize || !fi.ModTime().Equal(g.lastMod) || stopping {
+		chk, err := id.Recheck(g.f, size, off)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", g.e.Path, err)
+		}
+		if chk == follow.Truncated {
+			return g.truncated()
+		}
 	}
-	if chk == follow.Truncated {
-		return g.truncated()
-	}
+	g.lastMod = fi.ModTime()
 	t.st.Lock()
 	g.e.Identity.HeadLen, g.e.Identity.HeadCRC = id.HeadLen, id.HeadCRC
 	grew := g.e.Size != size

@@ -340,6 +340,14 @@ func (t *tailer) scan(initial bool) {
 	}
 	keep := map[*ship.Entry]bool{}
 	seen := map[[2]uint64]bool{}
+	live := map[[2]uint64]bool{}
+	t.st.Lock()
+	for e, g := range t.gens {
+		if !isClosed(g.ended) {
+			live[[2]uint64{e.Dev, e.Ino}] = true
+		}
+	}
+	t.st.Unlock()
 	now := time.Now()
 	for _, p := range t.expand() {
 		t.w.Watch(p)
@@ -353,7 +361,7 @@ func (t *tailer) scan(initial bool) {
 			continue // the same file through a second path or symlink
 		}
 		seen[di] = true
-		if t.liveInode(di) {
+		if live[di] {
 			continue
 		}
 		f, err := os.Open(p)
@@ -387,22 +395,6 @@ func (t *tailer) scan(initial bool) {
 	if pruned {
 		t.markDirty()
 	}
-}
-
-func (t *tailer) liveInode(di [2]uint64) bool {
-	t.st.Lock()
-	defer t.st.Unlock()
-	for e, g := range t.gens {
-		select {
-		case <-g.ended:
-			continue
-		default:
-		}
-		if e.Dev == di[0] && e.Ino == di[1] {
-			return true
-		}
-	}
-	return false
 }
 
 // doneMatching returns the finished entry f is (a rotated file already

@@ -3,6 +3,7 @@ package follow
 import (
 	"context"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -49,8 +50,10 @@ func (w *Watcher) Watch(path string) {
 		return
 	}
 	dirs := []string{filepath.Dir(path)}
-	if real, err := filepath.EvalSymlinks(path); err == nil && real != path {
-		dirs = append(dirs, filepath.Dir(real))
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if real, err := filepath.EvalSymlinks(path); err == nil {
+			dirs = append(dirs, filepath.Dir(real))
+		}
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
