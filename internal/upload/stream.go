@@ -33,7 +33,7 @@ func (u *Uploader) Stream(ctx context.Context, r io.Reader, dst ossx.URL) (Resul
 		base = DefaultPartSize
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
-	buf, eof, err := readPart(br, base)
+	buf, eof, err := readPart(br, make([]byte, base))
 	if err != nil {
 		return Result{}, fmt.Errorf("read stdin: %w", err)
 	}
@@ -46,10 +46,9 @@ func (u *Uploader) Stream(ctx context.Context, r io.Reader, dst ossx.URL) (Resul
 	return u.multipartStream(ctx, br, buf, eof, base, dst)
 }
 
-// readPart reads up to size bytes; eof reports that the stream ended with
-// them.
-func readPart(br *bufio.Reader, size int64) (buf []byte, eof bool, err error) {
-	buf = make([]byte, size)
+// readPart fills buf as far as the stream goes; eof reports that the stream
+// ended with it.
+func readPart(br *bufio.Reader, buf []byte) ([]byte, bool, error) {
 	n, err := io.ReadFull(br, buf)
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
@@ -109,6 +108,25 @@ func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []
 		}
 		cancel()
 	}
+	// Buffers come back when their part is sent, so that memory stays at
+	// Jobs+1 parts rather than whatever the garbage collector lets pile up.
+	free := make(chan []byte, u.opts.Jobs+1)
+	getBuf := func(size int64) []byte {
+		select {
+		case b := <-free:
+			if int64(cap(b)) >= size {
+				return b[:size]
+			}
+		default:
+		}
+		return make([]byte, size)
+	}
+	putBuf := func(b []byte) {
+		select {
+		case free <- b:
+		default:
+		}
+	}
 	whole := crc64.New(crcTable)
 	for num := 1; ; num++ {
 		if num > MaxParts {
@@ -133,6 +151,9 @@ func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []
 				fail(fmt.Errorf("part %d: %w", num, err))
 				return
 			}
+			// Only a sent part's buffer is reused: after a failed attempt
+			// net/http may still be reading the body in the background.
+			putBuf(data)
 			mu.Lock()
 			cp.Parts = append(cp.Parts, p)
 			mu.Unlock()
@@ -140,7 +161,7 @@ func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []
 		if eof {
 			break
 		}
-		buf, eof, err = readPart(br, streamPartSize(base, num+1))
+		buf, eof, err = readPart(br, getBuf(streamPartSize(base, num+1)))
 		if err != nil {
 			fail(fmt.Errorf("read stdin: %w", err))
 			break
