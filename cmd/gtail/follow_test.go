@@ -285,3 +285,56 @@ func TestSymlinkSwap(t *testing.T) {
 		t.Errorf("objects %q, want 2", keys)
 	}
 }
+
+// TestTruncatedRegrown: between two runs the file is truncated and rewritten
+// past the old offset; the head fingerprint tells, and the new content is a
+// new generation shipped from its start.
+func TestTruncatedRegrown(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	first := "generation one\n"
+	os.WriteFile(p, []byte(first), 0o644)
+	if code, out := e.run("--once", p, "oss://"+testBucket+"/"); code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	second := "GENERATION TWO, longer than the first\n"
+	os.WriteFile(p, []byte(second), 0o644) // O_TRUNC: same inode
+	code, out := e.run("--once", p, "oss://"+testBucket+"/")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	sameBytes(t, e.shipped(prefixOf(p), false), []byte(first+second))
+	if keys := e.objects(prefixOf(p)); len(keys) != 2 {
+		t.Fatalf("objects %q, want one per generation", keys)
+	}
+}
+
+// TestStoppedFileStaysStopped: in follow mode a file stopped by a conflict is
+// not taken for a new file and shipped again.
+func TestStoppedFileStaysStopped(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	os.WriteFile(p, []byte("mine\n"), 0o644)
+	if code, out := e.run("--once", p, "oss://"+testBucket+"/"); code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	key := e.objects(prefixOf(p))[0]
+	e.bucket.AppendObject(key, strings.NewReader("theirs\n"), 5)
+	f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("more\n")
+	f.Close()
+	c, stderr := e.cmd(p, "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	waitFor(t, "the file to stop", func() bool { return strings.Contains(stderr.String(), "file stopped") })
+	time.Sleep(time.Second) // several polls and --rotate-wait
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err == nil {
+		t.Fatalf("exit 0 after a stopped file:\n%s", stderr)
+	}
+	if keys := e.objects(prefixOf(p)); len(keys) != 1 {
+		t.Fatalf("objects %q: the stopped file was shipped again", keys)
+	}
+}

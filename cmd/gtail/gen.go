@@ -169,6 +169,11 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 		if err := g.flush(size, all); err != nil {
 			return false, err
 		}
+		if g.offset() < size {
+			// A partial line is left: look again after another interval
+			// (or when it is old enough), not at once.
+			g.pendingSince = now
+		}
 	}
 	if drained && g.offset() >= size {
 		t.st.Lock()

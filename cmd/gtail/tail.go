@@ -82,6 +82,15 @@ func (t *tailer) run(ctx context.Context) error {
 	if t.o.once {
 		close(t.stopping)
 		t.wg.Wait()
+		// A generation that ended (truncated) leaves its file to a new
+		// one: look again until a scan finds nothing new.
+		for n := t.total.Load(); ; n = t.total.Load() {
+			t.scan(false)
+			t.wg.Wait()
+			if t.total.Load() == n {
+				break
+			}
+		}
 	} else {
 		t.follow(ctx, usr1)
 		close(t.stopping)
@@ -340,10 +349,12 @@ func (t *tailer) scan(initial bool) {
 	}
 	keep := map[*ship.Entry]bool{}
 	seen := map[[2]uint64]bool{}
+	// Every unfinished entry owns its inode, also when its gen stopped on an
+	// error: the file must not be taken for a new one and shipped again.
 	live := map[[2]uint64]bool{}
 	t.st.Lock()
-	for e, g := range t.gens {
-		if !isClosed(g.ended) {
+	for _, e := range t.st.Entries {
+		if !e.Done {
 			live[[2]uint64{e.Dev, e.Ino}] = true
 		}
 	}
