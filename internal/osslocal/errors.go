@@ -2,6 +2,7 @@ package osslocal
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -73,10 +74,16 @@ func WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
 	}
 	body, _ := xml.Marshal(e)
 	body = append([]byte(xml.Header), body...)
+	if r.Method == http.MethodHead {
+		// A HEAD answer has no body, so OSS sends the error document
+		// base64-encoded in x-oss-err, which the SDK decodes (SDK conn.go
+		// handleResponse).
+		w.Header().Set("x-oss-err", base64.StdEncoding.EncodeToString(body))
+		w.WriteHeader(e.Status)
+		return
+	}
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(e.Status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
+	_, _ = w.Write(body)
 }

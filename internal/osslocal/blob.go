@@ -1,0 +1,289 @@
+package osslocal
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+)
+
+// blobs hold object and part bodies. A blob is written once (or, for
+// appendable objects, extended in place past its committed size) and is
+// only visible through object metadata that names it, so a blob that is
+// half-written when the process dies is garbage, never a visible object.
+type blobs interface {
+	// write streams r into a new blob and returns its id and size.
+	write(r io.Reader) (id string, n int64, err error)
+	// extend replaces whatever follows off in blob id with r (an append at
+	// the committed size off) and returns the bytes written. Bytes beyond
+	// the committed size are never read, so a failed extend is harmless.
+	extend(id string, off int64, r io.Reader) (int64, error)
+	// concat writes a new blob holding ids one after another.
+	concat(ids []string) (string, error)
+	open(id string) (blobReader, error)
+	remove(id string)
+}
+
+type blobReader interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// memBlobs keeps blobs as lists of immutable chunks, so readers take a
+// snapshot of the list and never race with an append.
+type memBlobs struct {
+	mu sync.Mutex
+	m  map[string][][]byte
+}
+
+func newMemBlobs() *memBlobs { return &memBlobs{m: map[string][][]byte{}} }
+
+// readChunks reads r into chunks that grow from 4 KiB to 1 MiB, so small
+// bodies stay small and large ones are not copied as they grow.
+func readChunks(r io.Reader) ([][]byte, int64, error) {
+	var chunks [][]byte
+	var n int64
+	size := 4 << 10
+	for {
+		buf := make([]byte, size)
+		m, err := io.ReadFull(r, buf)
+		if m > 0 {
+			chunks = append(chunks, buf[:m:m])
+			n += int64(m)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return chunks, n, nil
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		if size < 1<<20 {
+			size *= 2
+		}
+	}
+}
+
+func (b *memBlobs) write(r io.Reader) (string, int64, error) {
+	chunks, n, err := readChunks(r)
+	if err != nil {
+		return "", 0, err
+	}
+	id := randomHex(16)
+	b.mu.Lock()
+	b.m[id] = chunks
+	b.mu.Unlock()
+	return id, n, nil
+}
+
+func (b *memBlobs) extend(id string, off int64, r io.Reader) (int64, error) {
+	add, n, err := readChunks(r)
+	if err != nil {
+		return 0, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	old, ok := b.m[id]
+	if !ok {
+		return 0, fmt.Errorf("blob %s: not found", id)
+	}
+	// Keep exactly off bytes, in a new list so snapshots stay valid.
+	var kept [][]byte
+	var size int64
+	for _, c := range old {
+		if size >= off {
+			break
+		}
+		if size+int64(len(c)) > off {
+			c = c[:off-size]
+		}
+		kept = append(kept, c)
+		size += int64(len(c))
+	}
+	b.m[id] = append(kept, add...)
+	return n, nil
+}
+
+func (b *memBlobs) concat(ids []string) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var all [][]byte
+	for _, id := range ids {
+		c, ok := b.m[id]
+		if !ok {
+			return "", fmt.Errorf("blob %s: not found", id)
+		}
+		all = append(all, c...)
+	}
+	id := randomHex(16)
+	b.m[id] = all
+	return id, nil
+}
+
+func (b *memBlobs) open(id string) (blobReader, error) {
+	b.mu.Lock()
+	chunks, ok := b.m[id]
+	b.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("blob %s: not found", id)
+	}
+	offs := make([]int64, len(chunks)+1)
+	for i, c := range chunks {
+		offs[i+1] = offs[i] + int64(len(c))
+	}
+	return &chunkReader{chunks: chunks, offs: offs}, nil
+}
+
+func (b *memBlobs) remove(id string) {
+	b.mu.Lock()
+	delete(b.m, id)
+	b.mu.Unlock()
+}
+
+type chunkReader struct {
+	chunks [][]byte
+	offs   []int64 // offs[i] is where chunk i starts; offs[len] the size
+}
+
+func (c *chunkReader) ReadAt(p []byte, off int64) (int, error) {
+	size := c.offs[len(c.offs)-1]
+	if off >= size {
+		return 0, io.EOF
+	}
+	i := sort.Search(len(c.chunks), func(i int) bool { return c.offs[i+1] > off })
+	n := 0
+	for n < len(p) && i < len(c.chunks) {
+		m := copy(p[n:], c.chunks[i][off-c.offs[i]:])
+		n += m
+		off += int64(m)
+		i++
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (c *chunkReader) Close() error { return nil }
+
+// dirBlobs keeps blobs as files DIR/blobs/ID, written under DIR/tmp and
+// renamed into place after fsync.
+type dirBlobs struct{ dir string }
+
+func (b *dirBlobs) path(id string) string { return filepath.Join(b.dir, "blobs", id) }
+
+func (b *dirBlobs) create(fill func(f *os.File) (int64, error)) (string, int64, error) {
+	f, err := os.CreateTemp(filepath.Join(b.dir, "tmp"), "blob-*")
+	if err != nil {
+		return "", 0, err
+	}
+	tmp := f.Name()
+	n, err := fill(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	id := randomHex(16)
+	if err == nil {
+		err = os.Rename(tmp, b.path(id))
+	}
+	if err == nil {
+		err = syncDir(filepath.Join(b.dir, "blobs"))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return "", 0, err
+	}
+	return id, n, nil
+}
+
+func (b *dirBlobs) write(r io.Reader) (string, int64, error) {
+	return b.create(func(f *os.File) (int64, error) { return io.Copy(f, r) })
+}
+
+func (b *dirBlobs) extend(id string, off int64, r io.Reader) (int64, error) {
+	f, err := os.OpenFile(b.path(id), os.O_WRONLY, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	if err := f.Truncate(off); err != nil {
+		return 0, err
+	}
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(f, r)
+	if err != nil {
+		return n, err
+	}
+	return n, f.Sync()
+}
+
+func (b *dirBlobs) concat(ids []string) (string, error) {
+	id, _, err := b.create(func(f *os.File) (int64, error) {
+		var total int64
+		for _, id := range ids {
+			src, err := os.Open(b.path(id))
+			if err != nil {
+				return total, err
+			}
+			n, err := io.Copy(f, src)
+			src.Close()
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+		return total, nil
+	})
+	return id, err
+}
+
+func (b *dirBlobs) open(id string) (blobReader, error) { return os.Open(b.path(id)) }
+
+// remove deletes a blob; a failure leaves garbage that the next start
+// collects, never a visible object.
+func (b *dirBlobs) remove(id string) { _ = os.Remove(b.path(id)) }
+
+// syncDir fsyncs a directory so that renames into it survive a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// writeFileAtomic writes data to path through a synced temporary file and a
+// rename, so path holds either the old or the new content after a crash.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return syncDir(dir)
+}

@@ -1,0 +1,371 @@
+package osslocal
+
+import (
+	"encoding/base64"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// dispatch runs the operation req names: the method, whether there is a
+// bucket and key, and the sub-resource in the query (SDK client.go,
+// bucket.go and multipart.go show which request each SDK call sends).
+func (s *Server) dispatch(w http.ResponseWriter, req *request) error {
+	r := req.r
+	switch {
+	case req.bucket == "":
+		if r.Method == http.MethodGet {
+			return s.listBuckets(w, req)
+		}
+	case req.key == "":
+		return s.bucketOp(w, req)
+	default:
+		return s.objectOp(w, req)
+	}
+	return notImplemented()
+}
+
+func notImplemented() *Error {
+	return NewError(http.StatusNotImplemented, "NotImplemented", "osslocal does not implement this operation.")
+}
+
+func invalidArgument(format string, args ...any) *Error {
+	return NewError(http.StatusBadRequest, "InvalidArgument", format, args...)
+}
+
+func (s *Server) bucketOp(w http.ResponseWriter, req *request) error {
+	r := req.r
+	switch r.Method {
+	case http.MethodPut:
+		if req.has("acl") {
+			acl := r.Header.Get("x-oss-acl")
+			if !validACL(acl, false) {
+				return invalidArgument("no such bucket access control exists")
+			}
+			if err := s.store.setBucketACL(req.bucket, acl); err != nil {
+				return err
+			}
+			w.WriteHeader(http.StatusOK)
+			return nil
+		}
+		return s.putBucket(w, req)
+	case http.MethodDelete:
+		if err := s.store.deleteBucket(req.bucket); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	case http.MethodHead:
+		if _, err := s.store.bucket(req.bucket); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusOK)
+		return nil
+	case http.MethodPost:
+		if req.has("delete") {
+			return s.deleteMultiple(w, req)
+		}
+	case http.MethodGet:
+		switch {
+		case req.has("acl"):
+			b, err := s.store.bucket(req.bucket)
+			if err != nil {
+				return err
+			}
+			return writeXML(w, xmlACL{Owner: owner, ACL: b.ACL})
+		case req.has("location"):
+			if _, err := s.store.bucket(req.bucket); err != nil {
+				return err
+			}
+			return writeXML(w, xmlLocation{Value: "oss-" + s.opts.Region})
+		case req.has("bucketInfo"):
+			return s.bucketInfo(w, req)
+		case req.has("uploads"):
+			return s.listUploads(w, req)
+		case onlyListQuery(withoutAuthParams(req.query)):
+			if req.param("list-type") == "2" {
+				return s.listObjectsV2(w, req)
+			}
+			return s.listObjects(w, req)
+		}
+	}
+	return notImplemented()
+}
+
+// withoutAuthParams drops the parameters of presigned URLs.
+func withoutAuthParams(q map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(q))
+	for k, v := range q {
+		switch k {
+		case "OSSAccessKeyId", "Expires", "Signature", "security-token":
+			continue
+		}
+		if strings.HasPrefix(k, "x-oss-") {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func validACL(acl string, object bool) bool {
+	switch acl {
+	case ACLPrivate, ACLPublicRead, ACLPublicReadWrite:
+		return true
+	case ACLDefault:
+		return object
+	}
+	return false
+}
+
+// storageClasses are OSS's storage classes (SDK const.go StorageClassType).
+var storageClasses = map[string]bool{"Standard": true, "IA": true, "Archive": true, "ColdArchive": true, "DeepColdArchive": true}
+
+func (s *Server) putBucket(w http.ResponseWriter, req *request) error {
+	r := req.r
+	acl := r.Header.Get("x-oss-acl")
+	if acl == "" {
+		acl = ACLPrivate
+	}
+	if !validACL(acl, false) {
+		return invalidArgument("no such bucket access control exists")
+	}
+	class := "Standard"
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil {
+		return err
+	}
+	if len(strings.TrimSpace(string(body))) > 0 {
+		var cfg xmlCreateBucket
+		if err := xml.Unmarshal(body, &cfg); err != nil {
+			return malformedXML()
+		}
+		if cfg.StorageClass != "" {
+			class = cfg.StorageClass
+		}
+	}
+	if !storageClasses[class] {
+		return invalidArgument("Invalid storage class %q.", class)
+	}
+	if _, err := s.store.createBucket(req.bucket, acl, class, s.opts.Now()); err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/"+req.bucket)
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func malformedXML() *Error {
+	return NewError(http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+}
+
+func (s *Server) bucketInfo(w http.ResponseWriter, req *request) error {
+	b, err := s.store.bucket(req.bucket)
+	if err != nil {
+		return err
+	}
+	var out xmlBucketInfo
+	out.Bucket.Name = b.Name
+	out.Bucket.AccessMonitor = "Disabled"
+	out.Bucket.Location = "oss-" + s.opts.Region
+	out.Bucket.CreationDate = xmlTime(b.Created)
+	out.Bucket.ExtranetEndpoint = req.r.Host
+	out.Bucket.IntranetEndpoint = req.r.Host
+	out.Bucket.ACL = b.ACL
+	out.Bucket.RedundancyType = "LRS"
+	out.Bucket.Owner = owner
+	out.Bucket.StorageClass = b.StorageClass
+	out.Bucket.Versioning = ""
+	return writeXML(w, out)
+}
+
+// maxKeys parses a max-keys-like parameter: def when absent, else 1..1000.
+func maxKeys(req *request, name string, def int) (int, error) {
+	v, ok := req.query[name]
+	if !ok {
+		return def, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v[0]))
+	if err != nil || n < 1 || n > 1000 {
+		return 0, invalidArgument("Argument %s must be an integer between 1 and 1000.", name)
+	}
+	return n, nil
+}
+
+// encoder returns the key encoding encoding-type asks for: url.QueryEscape
+// for "url", which the SDK undoes with url.QueryUnescape (SDK type.go
+// decodeListObjectsResult), identity when absent.
+func encoder(req *request) (func(string) string, string, error) {
+	switch t := req.param("encoding-type"); t {
+	case "":
+		return func(s string) string { return s }, "", nil
+	case "url":
+		return url.QueryEscape, "url", nil
+	default:
+		return nil, "", invalidArgument("Invalid Encoding Method specified in Request")
+	}
+}
+
+func (s *Server) listBuckets(w http.ResponseWriter, req *request) error {
+	max, err := maxKeys(req, "max-keys", 100)
+	if err != nil {
+		return err
+	}
+	prefix, marker := req.param("prefix"), req.param("marker")
+	out := xmlListBuckets{Prefix: prefix, Marker: marker, Owner: owner}
+	for _, b := range s.store.listBuckets() {
+		if !strings.HasPrefix(b.Name, prefix) || b.Name <= marker {
+			continue
+		}
+		if len(out.Buckets) == max {
+			out.IsTruncated = true
+			out.MaxKeys = max
+			out.NextMarker = out.Buckets[len(out.Buckets)-1].Name
+			break
+		}
+		out.Buckets = append(out.Buckets, s.xmlBucket(req, b))
+	}
+	return writeXML(w, out)
+}
+
+func (s *Server) xmlBucket(req *request, b bucketInfo) xmlBucket {
+	return xmlBucket{
+		Name: b.Name, Location: "oss-" + s.opts.Region, CreationDate: xmlTime(b.Created),
+		StorageClass: b.StorageClass, Region: s.opts.Region,
+		ExtranetEndpoint: req.r.Host, IntranetEndpoint: req.r.Host,
+	}
+}
+
+func contents(m *objectMeta, enc func(string) string, withOwner bool) xmlContents {
+	c := xmlContents{
+		Key: enc(m.Key), LastModified: xmlTime(m.Modified), ETag: `"` + m.ETag + `"`,
+		Type: m.Type, Size: m.Size, StorageClass: m.StorageClass,
+	}
+	if withOwner {
+		o := owner
+		c.Owner = &o
+	}
+	return c
+}
+
+func prefixes(ps []string, enc func(string) string) []xmlPrefix {
+	out := make([]xmlPrefix, len(ps))
+	for i, p := range ps {
+		out[i] = xmlPrefix{enc(p)}
+	}
+	return out
+}
+
+// listObjects is ListObjects (V1): prefix, marker, delimiter, max-keys
+// (default 100), NextMarker when truncated.
+func (s *Server) listObjects(w http.ResponseWriter, req *request) error {
+	max, err := maxKeys(req, "max-keys", 100)
+	if err != nil {
+		return err
+	}
+	enc, encType, err := encoder(req)
+	if err != nil {
+		return err
+	}
+	prefix, marker, delim := req.param("prefix"), req.param("marker"), req.param("delimiter")
+	l, err := s.store.list(req.bucket, prefix, marker, delim, max)
+	if err != nil {
+		return err
+	}
+	out := xmlListObjects{
+		Name: req.bucket, Prefix: enc(prefix), Marker: enc(marker), MaxKeys: max, Delimiter: enc(delim),
+		EncodingType: encType, IsTruncated: l.truncated, NextMarker: enc(l.next),
+		CommonPrefixes: prefixes(l.prefixes, enc),
+	}
+	for _, m := range l.objects {
+		out.Contents = append(out.Contents, contents(m, enc, true))
+	}
+	return writeXML(w, out)
+}
+
+// listObjectsV2 is ListObjectsV2 (list-type=2): continuation-token (an
+// opaque encoding of the last key or prefix returned), start-after,
+// fetch-owner, KeyCount.
+func (s *Server) listObjectsV2(w http.ResponseWriter, req *request) error {
+	max, err := maxKeys(req, "max-keys", 100)
+	if err != nil {
+		return err
+	}
+	enc, encType, err := encoder(req)
+	if err != nil {
+		return err
+	}
+	prefix, delim, startAfter, token := req.param("prefix"), req.param("delimiter"), req.param("start-after"), req.param("continuation-token")
+	after := startAfter
+	if req.has("continuation-token") {
+		raw, err := base64.RawURLEncoding.DecodeString(token)
+		if err != nil || len(raw) == 0 {
+			return invalidArgument("The continuation token provided is incorrect.")
+		}
+		after = string(raw)
+	}
+	l, err := s.store.list(req.bucket, prefix, after, delim, max)
+	if err != nil {
+		return err
+	}
+	out := xmlListObjectsV2{
+		Name: req.bucket, Prefix: enc(prefix), StartAfter: enc(startAfter), ContinuationToken: token,
+		MaxKeys: max, Delimiter: enc(delim), EncodingType: encType, IsTruncated: l.truncated,
+		KeyCount: len(l.objects) + len(l.prefixes), CommonPrefixes: prefixes(l.prefixes, enc),
+	}
+	if l.truncated {
+		out.NextContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(l.next))
+	}
+	fetchOwner := req.param("fetch-owner") == "true"
+	for _, m := range l.objects {
+		out.Contents = append(out.Contents, contents(m, enc, fetchOwner))
+	}
+	return writeXML(w, out)
+}
+
+// deleteMultiple is DeleteMultipleObjects (POST /?delete): up to 1000 keys;
+// missing keys count as deleted; Quiet answers nothing per key.
+func (s *Server) deleteMultiple(w http.ResponseWriter, req *request) error {
+	r := req.r
+	body, err := io.ReadAll(io.LimitReader(r.Body, 2<<20+1))
+	if err != nil {
+		return err
+	}
+	if len(body) > 2<<20 {
+		return malformedXML()
+	}
+	if want, err := contentMD5(r); err != nil {
+		return err
+	} else if want != nil && !equalBytes(md5Sum(body), want) {
+		return invalidDigest()
+	}
+	var in xmlDelete
+	if err := xml.Unmarshal(body, &in); err != nil || len(in.Objects) == 0 || len(in.Objects) > 1000 {
+		return malformedXML()
+	}
+	enc, encType, err := encoder(req)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.bucket(req.bucket); err != nil {
+		return err
+	}
+	out := xmlDeleteResult{EncodingType: encType}
+	for _, o := range in.Objects {
+		if !validObjectName(o.Key) {
+			return NewError(http.StatusBadRequest, "InvalidObjectName", "The specified object is not valid.")
+		}
+		if err := s.store.deleteObject(req.bucket, o.Key); err != nil {
+			return err
+		}
+		if !in.Quiet {
+			out.Deleted = append(out.Deleted, struct {
+				Key string `xml:"Key"`
+			}{enc(o.Key)})
+		}
+	}
+	return writeXML(w, out)
+}

@@ -1,0 +1,460 @@
+package osslocal
+
+import (
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func (s *Server) objectOp(w http.ResponseWriter, req *request) error {
+	r := req.r
+	switch r.Method {
+	case http.MethodPut:
+		switch {
+		case req.has("acl"):
+			return s.putObjectACL(w, req)
+		case req.has("uploadId"):
+			return s.uploadPart(w, req)
+		case r.Header.Get("x-oss-copy-source") != "":
+			return s.copyObject(w, req)
+		}
+		return s.putObject(w, req)
+	case http.MethodGet:
+		switch {
+		case req.has("acl"):
+			m, err := s.store.head(req.bucket, req.key)
+			if err != nil {
+				return err
+			}
+			return writeXML(w, xmlACL{Owner: owner, ACL: m.ACL})
+		case req.has("uploadId"):
+			return s.listParts(w, req)
+		}
+		return s.getObject(w, req)
+	case http.MethodHead:
+		// HeadObject and GetObjectMeta (?objectMeta) answer alike.
+		m, err := s.store.head(req.bucket, req.key)
+		if err != nil {
+			return err
+		}
+		if err := checkConditions(r, m); err != nil {
+			return conditionFailed(w, m, err)
+		}
+		writeObjectHeaders(w, m)
+		w.Header().Set("Content-Length", strconv.FormatInt(m.Size, 10))
+		w.WriteHeader(http.StatusOK)
+		return nil
+	case http.MethodPost:
+		switch {
+		case req.has("append"):
+			return s.appendObject(w, req)
+		case req.has("uploads"):
+			return s.initiate(w, req)
+		case req.has("uploadId"):
+			return s.complete(w, req)
+		}
+	case http.MethodDelete:
+		if req.has("uploadId") {
+			if err := s.store.abort(req.bucket, req.key, req.param("uploadId")); err != nil {
+				return err
+			}
+		} else if err := s.store.deleteObject(req.bucket, req.key); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	return notImplemented()
+}
+
+// storedHeaders are the request headers an object keeps and returns, besides
+// x-oss-meta-*.
+var storedHeaders = []string{"Content-Type", "Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"}
+
+// template builds the metadata of a new object from the request headers:
+// stored headers, x-oss-meta-*, x-oss-object-acl, x-oss-storage-class
+// (default: the bucket's).
+func (s *Server) template(req *request, key string) (*objectMeta, error) {
+	b, err := s.store.bucket(req.bucket)
+	if err != nil {
+		return nil, err
+	}
+	m := &objectMeta{Key: key, Header: map[string]string{}, Modified: s.now()}
+	if err := setMetadata(m, req.r.Header, b); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func setMetadata(m *objectMeta, h http.Header, b bucketInfo) error {
+	m.Header = map[string]string{}
+	for _, k := range storedHeaders {
+		if v := h.Get(k); v != "" {
+			m.Header[k] = v
+		}
+	}
+	for k, v := range h {
+		if ck := textproto.CanonicalMIMEHeaderKey(k); strings.HasPrefix(ck, "X-Oss-Meta-") {
+			m.Header[ck] = v[0]
+		}
+	}
+	m.ACL = h.Get("x-oss-object-acl")
+	if m.ACL == "" {
+		m.ACL = ACLDefault
+	}
+	if !validACL(m.ACL, true) {
+		return invalidArgument("no such object access control exists")
+	}
+	m.StorageClass = h.Get("x-oss-storage-class")
+	if m.StorageClass == "" {
+		m.StorageClass = b.StorageClass
+	}
+	if !storageClasses[m.StorageClass] {
+		return invalidArgument("Invalid storage class %q.", m.StorageClass)
+	}
+	return nil
+}
+
+// now is the server time at the second-and-millisecond precision OSS
+// keeps.
+func (s *Server) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }
+
+// contentMD5 returns the decoded Content-MD5 header, nil when absent.
+func contentMD5(r *http.Request) ([]byte, error) {
+	v := r.Header.Get("Content-MD5")
+	if v == "" {
+		return nil, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil || len(b) != md5.Size {
+		return nil, NewError(http.StatusBadRequest, "InvalidDigest", "The Content-MD5 you specified was invalid.")
+	}
+	return b, nil
+}
+
+func md5Sum(b []byte) []byte {
+	s := md5.Sum(b)
+	return s[:]
+}
+
+func forbidOverwriteHeader(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("x-oss-forbid-overwrite"), "true")
+}
+
+// writeWriteHeaders answers a successful write: ETag, CRC64 and the MD5.
+func writeWriteHeaders(w http.ResponseWriter, m *objectMeta) {
+	h := w.Header()
+	h.Set("ETag", `"`+m.ETag+`"`)
+	h.Set("x-oss-hash-crc64ecma", strconv.FormatUint(m.CRC64, 10))
+	if m.Type == TypeNormal {
+		if raw, err := hex.DecodeString(m.ETag); err == nil {
+			h.Set("Content-MD5", base64.StdEncoding.EncodeToString(raw))
+		}
+	}
+}
+
+func (s *Server) putObject(w http.ResponseWriter, req *request) error {
+	r := req.r
+	want, err := contentMD5(r)
+	if err != nil {
+		return err
+	}
+	tmpl, err := s.template(req, req.key)
+	if err != nil {
+		return err
+	}
+	if forbidOverwriteHeader(r) {
+		// Refuse before reading the body; put checks again at commit.
+		if _, err := s.store.head(req.bucket, req.key); err == nil {
+			return forbidOverwrite(&objectMeta{})
+		}
+	}
+	m, err := s.store.put(req.bucket, tmpl, r.Body, putOptions{contentMD5: want, forbidOverwrite: forbidOverwriteHeader(r)})
+	if err != nil {
+		return err
+	}
+	writeWriteHeaders(w, m)
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// appendObject is AppendObject (POST ?append&position=P).
+func (s *Server) appendObject(w http.ResponseWriter, req *request) error {
+	r := req.r
+	pos, err := strconv.ParseInt(req.param("position"), 10, 64)
+	if err != nil || pos < 0 {
+		return invalidArgument("Position is not a valid non-negative integer.")
+	}
+	want, err := contentMD5(r)
+	if err != nil {
+		return err
+	}
+	tmpl, err := s.template(req, req.key)
+	if err != nil {
+		return err
+	}
+	m, err := s.store.append(req.bucket, tmpl, r.Body, appendOptions{position: pos, length: r.ContentLength, max: s.opts.MaxAppendSize, contentMD5: want})
+	if err != nil {
+		return err
+	}
+	writeWriteHeaders(w, m)
+	w.Header().Set("x-oss-next-append-position", strconv.FormatInt(m.Size, 10))
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// writeObjectHeaders sets what GetObject, HeadObject and GetObjectMeta
+// return about m.
+func writeObjectHeaders(w http.ResponseWriter, m *objectMeta) {
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	for k, v := range m.Header {
+		h.Set(k, v)
+	}
+	h.Set("ETag", `"`+m.ETag+`"`)
+	h.Set("Last-Modified", m.Modified.UTC().Format(http.TimeFormat))
+	h.Set("Accept-Ranges", "bytes")
+	h.Set("x-oss-object-type", m.Type)
+	h.Set("x-oss-storage-class", m.StorageClass)
+	h.Set("x-oss-hash-crc64ecma", strconv.FormatUint(m.CRC64, 10))
+	if m.Type == TypeAppendable {
+		h.Set("x-oss-next-append-position", strconv.FormatInt(m.Size, 10))
+	}
+}
+
+func etagMatches(header string, m *objectMeta) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.Trim(strings.TrimSpace(t), `"`)
+		if t == "*" || strings.EqualFold(t, m.ETag) {
+			return true
+		}
+	}
+	return false
+}
+
+func preconditionFailed() *Error {
+	return NewError(http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.")
+}
+
+// notModified is answered as a bare 304 with the object's headers.
+func notModified() *Error {
+	return &Error{Status: http.StatusNotModified, Code: "NotModified", Message: "Not Modified"}
+}
+
+// checkConditions applies If-Match, If-None-Match, If-Modified-Since and
+// If-Unmodified-Since (second precision, as in Last-Modified).
+func checkConditions(r *http.Request, m *objectMeta) error {
+	mod := m.Modified.Truncate(time.Second)
+	if v := r.Header.Get("If-Match"); v != "" && !etagMatches(v, m) {
+		return preconditionFailed()
+	}
+	if v := r.Header.Get("If-Unmodified-Since"); v != "" {
+		if t, err := http.ParseTime(v); err == nil && mod.After(t) {
+			return preconditionFailed()
+		}
+	}
+	if v := r.Header.Get("If-None-Match"); v != "" && etagMatches(v, m) {
+		return notModified()
+	}
+	if v := r.Header.Get("If-Modified-Since"); v != "" {
+		if t, err := http.ParseTime(v); err == nil && !mod.After(t) {
+			return notModified()
+		}
+	}
+	return nil
+}
+
+// conditionFailed answers a failed condition: 304 with the object's
+// headers and no body, or the error.
+func conditionFailed(w http.ResponseWriter, m *objectMeta, err error) error {
+	if !isCode(err, "NotModified") {
+		return err
+	}
+	writeObjectHeaders(w, m)
+	w.WriteHeader(http.StatusNotModified)
+	return nil
+}
+
+// parseRange reads a single "bytes=a-b", "bytes=a-" or "bytes=-n" range.
+// ok is false for a header OSS ignores (answering the whole object):
+// malformed, several ranges, or a > b. A start beyond the object is
+// unsatisfiable. See
+// https://www.alibabacloud.com/help/en/oss/developer-reference/getobject
+// (Range, and x-oss-range-behavior: standard).
+func parseRange(v string, size int64) (start, end int64, ok, unsatisfiable bool) {
+	spec, found := strings.CutPrefix(strings.TrimSpace(v), "bytes=")
+	if !found || strings.Contains(spec, ",") {
+		return 0, 0, false, false
+	}
+	a, b, found := strings.Cut(spec, "-")
+	if !found {
+		return 0, 0, false, false
+	}
+	var err error
+	switch {
+	case a == "" && b == "":
+		return 0, 0, false, false
+	case a == "":
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n < 0 {
+			return 0, 0, false, false
+		}
+		if n == 0 {
+			return 0, 0, false, true
+		}
+		if n > size {
+			n = size
+		}
+		return size - n, size - 1, size > 0, size == 0
+	default:
+		if start, err = strconv.ParseInt(a, 10, 64); err != nil || start < 0 {
+			return 0, 0, false, false
+		}
+		end = size - 1
+		if b != "" {
+			if end, err = strconv.ParseInt(b, 10, 64); err != nil || end < start {
+				return 0, 0, false, false
+			}
+			if end > size-1 {
+				end = size - 1
+			}
+		}
+		if start >= size {
+			return 0, 0, false, true
+		}
+		return start, end, true, false
+	}
+}
+
+// responseOverrides are the GetObject parameters that replace response
+// headers (SDK option.go ResponseContentType and friends).
+var responseOverrides = map[string]string{
+	"response-content-type":        "Content-Type",
+	"response-content-language":    "Content-Language",
+	"response-expires":             "Expires",
+	"response-cache-control":       "Cache-Control",
+	"response-content-disposition": "Content-Disposition",
+	"response-content-encoding":    "Content-Encoding",
+}
+
+func (s *Server) getObject(w http.ResponseWriter, req *request) error {
+	r := req.r
+	m, rd, err := s.store.open(req.bucket, req.key)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	if err := checkConditions(r, m); err != nil {
+		return conditionFailed(w, m, err)
+	}
+	writeObjectHeaders(w, m)
+	for p, h := range responseOverrides {
+		if v := req.param(p); v != "" {
+			w.Header().Set(h, v)
+		}
+	}
+	start, length, status := int64(0), m.Size, http.StatusOK
+	if v := r.Header.Get("Range"); v != "" {
+		a, b, ok, unsatisfiable := parseRange(v, m.Size)
+		switch {
+		case unsatisfiable && strings.EqualFold(r.Header.Get("x-oss-range-behavior"), "standard"):
+			e := NewError(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "The requested range cannot be satisfied")
+			e.Headers = map[string]string{"Content-Range": "bytes */" + strconv.FormatInt(m.Size, 10)}
+			return e
+		case ok:
+			start, length, status = a, b-a+1, http.StatusPartialContent
+			w.Header().Set("Content-Range", "bytes "+strconv.FormatInt(a, 10)+"-"+strconv.FormatInt(b, 10)+"/"+strconv.FormatInt(m.Size, 10))
+		}
+	}
+	w.Header().Set("Content-Length", strconv.FormatInt(length, 10))
+	w.WriteHeader(status)
+	_, err = io.Copy(w, io.NewSectionReader(rd, start, length))
+	if err != nil {
+		s.log.Debug("get body", "err", err)
+	}
+	return nil
+}
+
+func (s *Server) putObjectACL(w http.ResponseWriter, req *request) error {
+	acl := req.r.Header.Get("x-oss-object-acl")
+	if !validACL(acl, true) {
+		return invalidArgument("no such object access control exists")
+	}
+	if _, err := s.store.update(req.bucket, req.key, func(m *objectMeta) { m.ACL = acl }); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// copyObject is CopyObject: PUT with x-oss-copy-source: /bucket/key
+// (URL-encoded by the SDK with url.QueryEscape, SDK bucket.go CopyObject).
+// x-oss-metadata-directive COPY (default) keeps the source's headers,
+// REPLACE takes the request's.
+func (s *Server) copyObject(w http.ResponseWriter, req *request) error {
+	r := req.r
+	src, err := url.QueryUnescape(r.Header.Get("x-oss-copy-source"))
+	if err != nil {
+		return invalidArgument("Invalid x-oss-copy-source.")
+	}
+	srcBucket, srcKey, ok := strings.Cut(strings.TrimPrefix(src, "/"), "/")
+	if !ok || !validBucketName(srcBucket) || !validObjectName(srcKey) {
+		return invalidArgument("Invalid x-oss-copy-source.")
+	}
+	dst, err := s.store.bucket(req.bucket)
+	if err != nil {
+		return err
+	}
+	m, rd, err := s.store.open(srcBucket, srcKey)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	cond := &http.Request{Header: http.Header{}}
+	for from, to := range map[string]string{
+		"x-oss-copy-source-if-match": "If-Match", "x-oss-copy-source-if-none-match": "If-None-Match",
+		"x-oss-copy-source-if-modified-since": "If-Modified-Since", "x-oss-copy-source-if-unmodified-since": "If-Unmodified-Since",
+	} {
+		if v := r.Header.Get(from); v != "" {
+			cond.Header.Set(to, v)
+		}
+	}
+	if err := checkConditions(cond, m); err != nil {
+		return preconditionFailed()
+	}
+	tmpl := &objectMeta{Key: req.key, Modified: s.now()}
+	switch d := r.Header.Get("x-oss-metadata-directive"); strings.ToUpper(d) {
+	case "", "COPY":
+		h := http.Header{}
+		for k, v := range m.Header {
+			h.Set(k, v)
+		}
+		for _, k := range []string{"x-oss-object-acl", "x-oss-storage-class"} {
+			h.Set(k, r.Header.Get(k))
+		}
+		if h.Get("x-oss-storage-class") == "" {
+			h.Set("x-oss-storage-class", m.StorageClass)
+		}
+		err = setMetadata(tmpl, h, dst)
+	case "REPLACE":
+		err = setMetadata(tmpl, r.Header, dst)
+	default:
+		err = invalidArgument("Invalid x-oss-metadata-directive %q.", d)
+	}
+	if err != nil {
+		return err
+	}
+	out, err := s.store.put(req.bucket, tmpl, io.NewSectionReader(rd, 0, m.Size), putOptions{forbidOverwrite: forbidOverwriteHeader(r)})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(out.CRC64, 10))
+	return writeXML(w, xmlCopyResult{LastModified: xmlTime(out.Modified), ETag: `"` + out.ETag + `"`})
+}
