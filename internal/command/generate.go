@@ -61,58 +61,88 @@ func usageErr(app *cli.App, format string, a ...any) error {
 	return &ossx.UsageError{Err: fmt.Errorf(format, a...), Hint: "usage: " + app.Name + " " + generateCompletionFlag + " bash|zsh|fish, or " + app.Name + " " + generateManFlag}
 }
 
-// writeMan writes app's man page (section 1) from its urfave/cli definition:
-// name, synopsis (UsageText), description, options and the shared EXIT
-// STATUS table, rendered by urfave/cli's own markdown-to-roff path.
+// writeMan writes app's man page (section 1): its --help, rendered by
+// urfave/cli from the app's definition and help template, turned into roff.
+// Every tool's help already reads like a man page (NAME, SYNOPSIS,
+// DESCRIPTION, ..., EXIT STATUS), so the page says exactly what --help says:
+// each heading at column 0 becomes a section, its text is kept as laid out.
 func writeMan(w io.Writer, app *cli.App) error {
-	app.Setup() // adds --help and --version so they are documented too
-	// ToManWithSection reads the template from this package variable; every
-	// tool is its own process, so swapping it here affects nothing else.
-	defer func(t string) { cli.MarkdownDocTemplate = t }(cli.MarkdownDocTemplate)
-	cli.MarkdownDocTemplate = manTemplate + exitStatusMarkdown()
-	man, err := app.ToManWithSection(1)
+	help, err := helpText(app)
 	if err != nil {
 		return fmt.Errorf("man page of %s: %w", app.Name, err)
 	}
-	_, err = io.WriteString(w, man)
+	type section struct {
+		heading string
+		lines   []string
+	}
+	var sections []*section
+	for _, line := range strings.Split(help, "\n") {
+		if h, ok := manHeading(line); ok {
+			sections = append(sections, &section{heading: h})
+		} else if len(sections) > 0 {
+			cur := sections[len(sections)-1]
+			cur.lines = append(cur.lines, strings.TrimPrefix(line, "   "))
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, ".TH %s 1\n", strings.ToUpper(roffEscape(app.Name)))
+	sawExit := false
+	for _, sec := range sections {
+		lines := sec.lines
+		for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+			lines = lines[:len(lines)-1]
+		}
+		switch sec.heading {
+		case "VERSION":
+			continue // the build stamp is no documentation
+		case "NAME":
+			// whatis and apropos read "name \- description" from here.
+			line := roffEscape(strings.TrimSpace(strings.Join(lines, " ")))
+			fmt.Fprintf(&b, ".SH NAME\n%s\n", strings.Replace(line, " - ", ` \- `, 1))
+			continue
+		case "EXIT STATUS":
+			sawExit = true
+		}
+		fmt.Fprintf(&b, ".SH %s\n.nf\n", roffEscape(sec.heading))
+		for _, line := range lines {
+			line = roffEscape(line)
+			if strings.HasPrefix(line, ".") || strings.HasPrefix(line, "'") {
+				line = `\&` + line // text, not a roff request
+			}
+			b.WriteString(line + "\n")
+		}
+		b.WriteString(".fi\n")
+	}
+	if !sawExit {
+		// A tool whose help template leaves the shared table out.
+		_, table, _ := strings.Cut(ossx.ExitCodesHelp, "\n")
+		fmt.Fprintf(&b, ".SH EXIT STATUS\n.nf\n%s\n.fi\n", strings.ReplaceAll(table, "\n   ", "\n")[3:])
+	}
+	_, err = io.WriteString(w, b.String())
 	return err
 }
 
-// manTemplate replaces urfave/cli's MarkdownDocTemplate, whose synopsis is
-// a flag list and whose usage line hides in the description.
-const manTemplate = `% {{ .App.Name }} {{ .SectionNum }}
-
-# NAME
-
-{{ .App.Name }}{{ if .App.Usage }} - {{ .App.Usage }}{{ end }}
-
-# SYNOPSIS
-
-` + "```" + `
-{{ if .App.UsageText }}{{ .App.UsageText }}{{ else }}{{ .App.Name }} [options]{{ end }}
-` + "```" + `
-{{ if .App.Description }}
-# DESCRIPTION
-
-{{ .App.Description }}
-{{ end }}{{ if .GlobalArgs }}
-# OPTIONS
-{{ range $v := .GlobalArgs }}
-{{ $v }}{{ end }}
-{{ end }}`
-
-// exitStatusMarkdown is ossx.ExitCodesHelp ("EXIT STATUS" then
-// "   CODE  meaning" lines) as a markdown definition list.
-func exitStatusMarkdown() string {
-	var b strings.Builder
-	b.WriteString("\n# EXIT STATUS\n\n")
-	_, table, _ := strings.Cut(ossx.ExitCodesHelp, "\n")
-	for _, line := range strings.Split(table, "\n") {
-		code, meaning, _ := strings.Cut(strings.TrimSpace(line), " ")
-		fmt.Fprintf(&b, "**%s**\n: %s\n\n", code, strings.TrimSpace(meaning))
-	}
-	return b.String()
+// helpText returns what `TOOL --help` prints.
+func helpText(app *cli.App) (string, error) {
+	var buf strings.Builder
+	defer func(w io.Writer) { app.Writer = w }(app.Writer)
+	app.Writer = &buf
+	err := app.Run([]string{app.Name, "--help"})
+	return buf.String(), err
 }
+
+// manHeading reports whether line is a section heading of a help text: at
+// column 0, upper case, with or without urfave/cli's trailing colon.
+func manHeading(line string) (string, bool) {
+	h := strings.TrimSuffix(line, ":")
+	if h == "" || strings.TrimSpace(h) != h || strings.ToUpper(h) != h || !strings.ContainsAny(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		return "", false
+	}
+	return h, true
+}
+
+// roffEscape keeps roff from reading backslashes in text as escapes.
+func roffEscape(s string) string { return strings.ReplaceAll(s, `\`, `\e`) }
 
 // WriteCompletion writes the completion script of app for shell. Bash and
 // zsh scripts are urfave/cli's autocomplete scripts made specific to the

@@ -17,11 +17,36 @@ import (
 // it runs Main on a small app, so the tests below run it as users and
 // shells do.
 func TestMain(m *testing.M) {
-	if os.Getenv("OSSX_COMMAND_DEMO") == "1" {
-		version.Version, version.Commit, version.Date = "v1.2.3", "abc1234", "2026-11-21T11:36:41Z"
+	version.Version, version.Commit, version.Date = "v1.2.3", "abc1234", "2026-11-21T11:36:41Z"
+	switch os.Getenv("OSSX_COMMAND_DEMO") {
+	case "1":
 		os.Exit(Main(demoApp(), os.Args, os.Stderr))
+	case "custom":
+		os.Exit(Main(customApp(), os.Args, os.Stderr))
 	}
 	os.Exit(m.Run())
+}
+
+// customApp has its own man-page-like help template, as ossls and gtail
+// do, without the exit-code table.
+func customApp() *cli.App {
+	app := NewApp("demo", "list things", "demo [options]", "")
+	app.CustomAppHelpTemplate = `NAME
+   demo - list things
+
+SYNOPSIS
+   demo [options] [PREFIX]
+
+DESCRIPTION
+   Lists things.
+.  A line starting with a dot, and a C:\path\with\backslashes.
+
+OPTIONS
+{{range .VisibleFlags}}   {{.}}
+{{end}}`
+	app.Flags = []cli.Flag{&cli.BoolFlag{Name: "long", Aliases: []string{"l"}, Usage: "long format"}}
+	app.Action = func(*cli.Context) error { return nil }
+	return app
 }
 
 func demoApp() *cli.App {
@@ -77,37 +102,59 @@ func TestVersionFlag(t *testing.T) {
 
 func TestGenerateMan(t *testing.T) {
 	bin, _ := demo(t)
-	stdout, stderr, code := run(t, bin, "--generate-man")
-	if code != 0 || stderr != "" {
-		t.Fatalf("exit %d, stderr %q", code, stderr)
+	tests := []struct {
+		app          string // OSSX_COMMAND_DEMO
+		want, unwant []string
+	}{
+		{"1", []string{
+			".TH DEMO 1\n.SH NAME\ndemo \\- upload things for the test\n",
+			".SH USAGE\n.nf\ndemo [options] FILE oss://BUCKET/KEY\n.fi\n",
+			".SH DESCRIPTION\n.nf\ndemo uploads FILE to OSS.\n\nEXAMPLES:\n   demo notes.txt oss://b/notes.txt\n.fi\n",
+			".SH GLOBAL OPTIONS\n", "--recursive, -r", "--endpoint value", "--retries value", "--help, -h", "--version ",
+			".SH EXIT STATUS\n.nf\n0    success\n", "130  interrupted by SIGINT or SIGTERM\n.fi\n",
+		}, []string{"VERSION", "v1.2.3", "generate"}},
+		{"custom", []string{
+			".TH DEMO 1\n.SH NAME\ndemo \\- list things\n",
+			".SH SYNOPSIS\n.nf\ndemo [options] [PREFIX]\n.fi\n",
+			"Lists things.\n\\&.  A line starting with a dot, and a C:\\epath\\ewith\\ebackslashes.\n",
+			".SH OPTIONS\n.nf\n--long, -l  long format",
+			// Added: the template has no exit-code table.
+			".SH EXIT STATUS\n.nf\n0    success\n", "\n130  interrupted by SIGINT or SIGTERM\n.fi\n",
+		}, []string{"VERSION", "v1.2.3", "generate"}},
 	}
-	for _, want := range []string{
-		`.TH demo 1`, `.SH NAME`, `demo \- upload things for the test`,
-		`.SH SYNOPSIS`, `demo [options] FILE oss://BUCKET/KEY`,
-		`.SH DESCRIPTION`, `EXAMPLES`, `.SH OPTIONS`,
-		`--recursive, -r`, `--endpoint`, `--retries`, `--help`, `--version`,
-		`.SH EXIT STATUS`, `interrupted by SIGINT or SIGTERM`, `130`,
-	} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("man page lacks %q:\n%s", want, stdout)
-		}
-	}
-	// Hidden flags stay out of the documentation.
-	for _, unwanted := range []string{"generate-bash-completion", "generate-man", "generate-completion"} {
-		if strings.Contains(stdout, unwanted) {
-			t.Errorf("man page mentions %q", unwanted)
-		}
-	}
-	// The page renders without warnings where a man formatter exists.
-	if _, err := exec.LookPath("groff"); err == nil {
-		page := filepath.Join(t.TempDir(), "demo.1")
-		if err := os.WriteFile(page, []byte(stdout), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command("groff", "-k", "-man", "-Tutf8", "-ww", "-z", page).CombinedOutput()
-		if err != nil || len(out) > 0 {
-			t.Errorf("groff -man: %v\n%s", err, out)
-		}
+	for _, tt := range tests {
+		t.Run(tt.app, func(t *testing.T) {
+			cmd := exec.Command(bin, "--generate-man")
+			cmd.Env = append(os.Environ(), "OSSX_COMMAND_DEMO="+tt.app)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil || stderr.Len() > 0 {
+				t.Fatalf("%v, stderr %q", err, stderr.String())
+			}
+			page := string(out)
+			for _, want := range tt.want {
+				if !strings.Contains(page, want) {
+					t.Errorf("man page lacks %q:\n%s", want, page)
+				}
+			}
+			for _, unwanted := range tt.unwant {
+				if strings.Contains(page, unwanted) {
+					t.Errorf("man page contains %q:\n%s", unwanted, page)
+				}
+			}
+			// The page renders without warnings where a man formatter exists.
+			if _, err := exec.LookPath("groff"); err == nil {
+				file := filepath.Join(t.TempDir(), "demo.1")
+				if err := os.WriteFile(file, out, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				out, err := exec.Command("groff", "-k", "-man", "-Tutf8", "-ww", "-z", file).CombinedOutput()
+				if err != nil || len(out) > 0 {
+					t.Errorf("groff -man: %v\n%s", err, out)
+				}
+			}
+		})
 	}
 }
 
