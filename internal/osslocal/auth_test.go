@@ -1,0 +1,287 @@
+package osslocal_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/osslocal"
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
+)
+
+// clock is a settable time source for Options.Now.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func withClock(c *clock) func(*osslocal.Options) {
+	c.t = time.Now()
+	return func(o *osslocal.Options) { o.Now = c.now }
+}
+
+// authVersions are the signatures the SDK can send (AuthV4 needs a region).
+var authVersions = []struct {
+	name string
+	opts []oss.ClientOption
+}{
+	{"v1", nil},
+	{"v4", []oss.ClientOption{oss.AuthVersion(oss.AuthV4), oss.Region("cn-hangzhou")}},
+	{"v4-other-region", []oss.ClientOption{oss.AuthVersion(oss.AuthV4), oss.Region("cn-shanghai")}},
+	{"v4-additional-headers", []oss.ClientOption{oss.AuthVersion(oss.AuthV4), oss.Region("cn-hangzhou"), oss.AdditionalHeaders([]string{"host", "user-agent"})}},
+}
+
+// TestSignatures runs every kind of request under each signature version,
+// with keys that need escaping and sub-resources in the query.
+func TestSignatures(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	for _, av := range authVersions {
+		t.Run(av.name, func(t *testing.T) {
+			b := bucket(t, ts, av.opts...)
+			for _, key := range []string{"plain", "dir/sub/key with space+plus", "ünï/çødé?&=#%", "a//b/"} {
+				data := []byte("data of " + key)
+				put(t, b, key, data, oss.Meta("m", "v"), oss.ContentType("text/plain"))
+				if got := get(t, b, key, oss.ResponseContentType("x/y")); !bytes.Equal(got, data) {
+					t.Fatalf("%q: got %q", key, got)
+				}
+				if _, err := b.GetObjectMeta(key); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := b.ListObjects(oss.Prefix(key), oss.Delimiter("/")); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := b.AppendObject(key+".log", strings.NewReader("x"), 0); err != nil {
+					t.Fatal(err)
+				}
+				imur, err := b.InitiateMultipartUpload(key + ".mp")
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, err := b.UploadPart(imur, strings.NewReader("p"), 1, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := b.CompleteMultipartUpload(imur, []oss.UploadPart{p}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := b.DeleteObjects([]string{key, key + ".log", key + ".mp"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := client(t, ts, av.opts...).ListBuckets(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestPresignedURLs(t *testing.T) {
+	var clk clock
+	ts := osslocaltest.Start(t, withClock(&clk))
+	for _, av := range authVersions[:2] {
+		t.Run(av.name, func(t *testing.T) {
+			b := bucket(t, ts, av.opts...)
+			key := "signed/" + av.name + " file"
+			putURL, err := b.SignURL(key, oss.HTTPPut, 60, oss.ContentType("text/plain"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.PutObjectWithURL(putURL, strings.NewReader("via url"), oss.ContentType("text/plain")); err != nil {
+				t.Fatalf("put with URL: %v", err)
+			}
+			getURL, err := b.SignURL(key, oss.HTTPGet, 60)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc, err := b.GetObjectWithURL(getURL)
+			if err != nil {
+				t.Fatalf("get with URL: %v", err)
+			}
+			data, _ := io.ReadAll(rc)
+			rc.Close()
+			if string(data) != "via url" {
+				t.Fatalf("got %q", data)
+			}
+			// Plain HTTP, as a browser or curl would use it.
+			resp, err := http.Get(getURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("curl-like GET: %s", resp.Status)
+			}
+
+			tampered := strings.Replace(getURL, "%20file", "%20filx", 1)
+			_, err = b.GetObjectWithURL(tampered)
+			wantCode(t, err, 403, "SignatureDoesNotMatch")
+
+			clk.add(2 * time.Minute)
+			defer clk.add(-2 * time.Minute)
+			_, err = b.GetObjectWithURL(getURL)
+			wantCode(t, err, 403, "AccessDenied")
+		})
+	}
+}
+
+func TestSTS(t *testing.T) {
+	var clk clock
+	ts := osslocaltest.Start(t, withClock(&clk))
+	cred := ts.Server.IssueSTS(time.Hour)
+	for _, av := range authVersions[:2] {
+		t.Run(av.name, func(t *testing.T) {
+			opts := append([]oss.ClientOption{oss.SecurityToken(cred.SecurityToken)}, av.opts...)
+			c, err := oss.New(ts.Endpoint, cred.ID, cred.Secret, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := c.Bucket(ts.Bucket)
+			put(t, b, "sts", []byte("x"))
+			u, err := b.SignURL("sts", oss.HTTPGet, 60)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.GetObjectWithURL(u); err != nil {
+				t.Fatalf("presigned with token: %v", err)
+			}
+
+			bad, _ := oss.New(ts.Endpoint, cred.ID, cred.Secret, append([]oss.ClientOption{oss.SecurityToken("forged")}, av.opts...)...)
+			bb, _ := bad.Bucket(ts.Bucket)
+			wantCode(t, bb.PutObject("sts", strings.NewReader("x")), 403, "InvalidSecurityToken")
+
+			none, _ := oss.New(ts.Endpoint, cred.ID, cred.Secret, av.opts...)
+			nb, _ := none.Bucket(ts.Bucket)
+			wantCode(t, nb.PutObject("sts", strings.NewReader("x")), 403, "InvalidAccessKeyId")
+
+			clk.add(2 * time.Hour)
+			defer clk.add(-2 * time.Hour)
+			wantCode(t, b.PutObject("sts", strings.NewReader("x")), 403, "SecurityTokenExpired")
+		})
+	}
+}
+
+func TestRequestTimeTooSkewed(t *testing.T) {
+	var clk clock
+	ts := osslocaltest.Start(t, withClock(&clk))
+	clk.add(time.Hour)
+	for _, av := range authVersions[:2] {
+		_, err := bucket(t, ts, av.opts...).GetObjectMeta("x")
+		wantCode(t, err, 403, "RequestTimeTooSkewed")
+	}
+}
+
+func TestAnonymousAccess(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	c := client(t, ts)
+	b := bucket(t, ts)
+	put(t, b, "private", []byte("secret"))
+	put(t, b, "public", []byte("open"), oss.ObjectACL(oss.ACLPublicRead))
+	anon := func(method, key string, body io.Reader) *http.Response {
+		req, _ := http.NewRequest(method, ts.Endpoint+"/"+ts.Bucket+"/"+key, body)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	for _, tc := range []struct {
+		method, key string
+		want        int
+	}{
+		{"GET", "private", 403}, {"GET", "public", 200}, {"HEAD", "public", 200},
+		{"PUT", "public", 403}, {"DELETE", "public", 403}, {"GET", "", 403},
+	} {
+		if got := anon(tc.method, tc.key, nil).StatusCode; got != tc.want {
+			t.Errorf("anonymous %s %q = %d, want %d", tc.method, tc.key, got, tc.want)
+		}
+	}
+	resp, _ := http.Get(ts.Endpoint + "/")
+	if resp.StatusCode != 403 {
+		t.Errorf("anonymous ListBuckets = %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+
+	if err := c.SetBucketACL(ts.Bucket, oss.ACLPublicRead); err != nil {
+		t.Fatal(err)
+	}
+	if got := anon("GET", "private", nil).StatusCode; got != 200 {
+		t.Errorf("GET in public-read bucket = %d", got)
+	}
+	if got := anon("GET", "", nil).StatusCode; got != 200 {
+		t.Errorf("list in public-read bucket = %d", got)
+	}
+	if got := anon("PUT", "new", strings.NewReader("x")).StatusCode; got != 403 {
+		t.Errorf("PUT in public-read bucket = %d", got)
+	}
+	// An object ACL overrides the bucket's.
+	if err := b.SetObjectACL("private", oss.ACLPrivate); err != nil {
+		t.Fatal(err)
+	}
+	if got := anon("GET", "private", nil).StatusCode; got != 403 {
+		t.Errorf("GET private object in public-read bucket = %d", got)
+	}
+	if err := c.SetBucketACL(ts.Bucket, oss.ACLPublicReadWrite); err != nil {
+		t.Fatal(err)
+	}
+	if got := anon("PUT", "new", strings.NewReader("x")).StatusCode; got != 200 {
+		t.Errorf("PUT in public-read-write bucket = %d", got)
+	}
+}
+
+func TestVirtualHostStyle(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(ts.Endpoint, "http://"))
+	// Resolve every name to the loopback server: the SDK puts the bucket in
+	// the host name (SDK conn.go buildURL, urlTypeAliyun).
+	dial := &net.Dialer{}
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return dial.DialContext(ctx, network, "127.0.0.1:"+port)
+	}}
+	for _, av := range authVersions[:2] {
+		t.Run(av.name, func(t *testing.T) {
+			opts := append([]oss.ClientOption{oss.HTTPClient(&http.Client{Transport: tr})}, av.opts...)
+			c, err := oss.New("http://localhost:"+port, ts.AccessKeyID, ts.AccessKeySecret, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := c.Bucket(ts.Bucket)
+			key := fmt.Sprintf("vhost/%s key", av.name)
+			if err := b.PutObject(key, strings.NewReader("v")); err != nil {
+				t.Fatal(err)
+			}
+			res, err := b.ListObjects(oss.Prefix("vhost/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Objects) == 0 {
+				t.Fatal("object not listed")
+			}
+			if got := get(t, b, key); string(got) != "v" {
+				t.Fatalf("got %q", got)
+			}
+		})
+	}
+}
