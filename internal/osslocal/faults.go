@@ -59,8 +59,9 @@ const FaultSyntax = `FAULT RULES
                        suffixes for KiB and MiB), then reset the TCP
                        connection; the request is not carried out
       delay=DURATION   wait DURATION (e.g. 200ms, 2s) before handling the
-                       request; delays add up and do not stop another rule
-                       from firing on the same request
+                       request (and before reading its body); delays add up
+                       and do not stop another rule from firing on the
+                       same request
       apply-then-fail  carry out the request, then reset the connection
                        instead of answering: the client cannot know that it
                        succeeded
@@ -79,6 +80,9 @@ const FaultSyntax = `FAULT RULES
 
    Every rule counts the requests it matches, whether or not an earlier rule
    fired on them; the first non-delay rule that fires decides the outcome.
+   Go's HTTP client silently retries a GET or HEAD whose reused connection
+   is reset before any answer, so a reset or apply-then-fail rule that fires
+   once on those may not reach the caller.
 
    Examples:
       put:error=503:p=0.3
@@ -231,6 +235,9 @@ func (r *Rule) validate() error {
 	}
 	if r.P < 0 || r.P > 1 {
 		return fmt.Errorf("probability %g is not in (0, 1]", r.P)
+	}
+	if r.P == 1 {
+		r.P = 0 // the same, in one spelling
 	}
 	if r.Nth < 0 || r.Every < 0 || r.Times < 0 {
 		return fmt.Errorf("nth, every and times must be positive")

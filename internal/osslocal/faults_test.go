@@ -18,6 +18,7 @@ func TestParseFaults(t *testing.T) {
 		{"  # only a comment\n\n ; ", nil},
 		{"put:error=503:p=0.3", []Rule{{Op: OpPut, Kind: FaultError, Status: 503, P: 0.3}}},
 		{"put:error", []Rule{{Op: OpPut, Kind: FaultError, Status: 500}}},
+		{"put:error:p=1", []Rule{{Op: OpPut, Kind: FaultError, Status: 500}}},
 		{"append:apply-then-fail:nth=3", []Rule{{Op: OpAppend, Kind: FaultApplyThenFail, Nth: 3}}},
 		{"upload-part:reset=1024:times=2", []Rule{{Op: OpUploadPart, Kind: FaultReset, Bytes: 1024, Times: 2}}},
 		{"upload-part:reset=64k", []Rule{{Op: OpUploadPart, Kind: FaultReset, Bytes: 64 << 10}}},
