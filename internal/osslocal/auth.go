@@ -110,7 +110,15 @@ func field(name, value string) ErrorField {
 	return f
 }
 
-func signatureMismatch(id, stringToSign string) *Error {
+// signatureMismatch reports a wrong signature with the string the server
+// signed, as OSS does, so a client can compare; a security token in it is
+// masked, since secrets must never reach logs or output.
+func signatureMismatch(c Credential, stringToSign string) *Error {
+	id := c.ID
+	if c.SecurityToken != "" {
+		stringToSign = strings.ReplaceAll(stringToSign, c.SecurityToken, "***")
+		stringToSign = strings.ReplaceAll(stringToSign, url.QueryEscape(c.SecurityToken), "***")
+	}
 	e := NewError(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
 	e.Extra = []ErrorField{field("StringToSign", stringToSign), field("OSSAccessKeyId", id)}
 	return e
@@ -149,7 +157,7 @@ func (s *Server) authV1Header(req *request, cred string) error {
 	}
 	sts := stringToSignV1(req, r.Header.Get("Date"))
 	if !hmac.Equal([]byte(sig), []byte(signV1(c.Secret, sts))) {
-		return signatureMismatch(id, sts)
+		return signatureMismatch(c, sts)
 	}
 	req.principal = id
 	return nil
@@ -175,7 +183,7 @@ func (s *Server) authV1Query(req *request) error {
 	}
 	sts := stringToSignV1(req, expires)
 	if !hmac.Equal([]byte(sig), []byte(signV1(c.Secret, sts))) {
-		return signatureMismatch(id, sts)
+		return signatureMismatch(c, sts)
 	}
 	req.principal = id
 	return nil
@@ -278,7 +286,7 @@ func (s *Server) authV4Header(req *request, rest string) error {
 	}
 	sts := stringToSignV4(req, scope, date, additional, canonicalQueryV4(req.query, ""))
 	if !hmac.Equal([]byte(sig), []byte(signV4(c.Secret, scope, sts))) {
-		return signatureMismatch(scope.id, sts)
+		return signatureMismatch(c, sts)
 	}
 	req.principal = scope.id
 	return nil
@@ -311,7 +319,7 @@ func (s *Server) authV4Query(req *request) error {
 	}
 	sts := stringToSignV4(req, scope, date, req.param("x-oss-additional-headers"), canonicalQueryV4(req.query, "x-oss-signature"))
 	if !hmac.Equal([]byte(req.param("x-oss-signature")), []byte(signV4(c.Secret, scope, sts))) {
-		return signatureMismatch(scope.id, sts)
+		return signatureMismatch(c, sts)
 	}
 	req.principal = scope.id
 	return nil

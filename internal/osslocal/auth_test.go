@@ -174,6 +174,13 @@ func TestSTS(t *testing.T) {
 			nb, _ := none.Bucket(ts.Bucket)
 			wantCode(t, nb.PutObject("sts", strings.NewReader("x")), 403, "InvalidAccessKeyId")
 
+			wrong, _ := oss.New(ts.Endpoint, cred.ID, "wrong-secret", opts...)
+			wb, _ := wrong.Bucket(ts.Bucket)
+			se := wantCode(t, wb.PutObject("sts", strings.NewReader("x")), 403, "SignatureDoesNotMatch")
+			if strings.Contains(se.RawMessage, cred.SecurityToken) || strings.Contains(se.RawMessage, cred.Secret) {
+				t.Errorf("error document leaks a secret: %s", se.RawMessage)
+			}
+
 			clk.add(2 * time.Hour)
 			defer clk.add(-2 * time.Hour)
 			wantCode(t, b.PutObject("sts", strings.NewReader("x")), 403, "SecurityTokenExpired")

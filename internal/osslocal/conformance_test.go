@@ -507,3 +507,88 @@ func TestAuthErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestMultipartListing(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	b := bucket(t, ts)
+	var ids []string
+	for _, k := range []string{"a/1", "a/2", "b", "b", "c"} {
+		imur, err := b.InitiateMultipartUpload(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, imur.UploadID)
+	}
+	var got []string
+	keyMarker, idMarker := "", ""
+	for {
+		res, err := b.ListMultipartUploads(oss.KeyMarker(keyMarker), oss.UploadIDMarker(idMarker), oss.MaxUploads(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range res.Uploads {
+			got = append(got, u.Key)
+		}
+		if !res.IsTruncated {
+			break
+		}
+		keyMarker, idMarker = res.NextKeyMarker, res.NextUploadIDMarker
+	}
+	if strings.Join(got, ",") != "a/1,a/2,b,b,c" {
+		t.Fatalf("uploads by pages: %v", got)
+	}
+	res, err := b.ListMultipartUploads(oss.Delimiter("/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.CommonPrefixes) != 1 || res.CommonPrefixes[0] != "a/" || len(res.Uploads) != 3 {
+		t.Fatalf("with delimiter: %+v", res)
+	}
+	_, err = b.ListMultipartUploads(oss.MaxUploads(1001))
+	wantCode(t, err, 400, "InvalidArgument")
+
+	imur := oss.InitiateMultipartUploadResult{Bucket: ts.Bucket, Key: "c", UploadID: ids[4]}
+	for n := 1; n <= 5; n++ {
+		if _, err := b.UploadPart(imur, strings.NewReader("p"), 1, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var nums []int
+	marker := 0
+	for {
+		lp, err := b.ListUploadedParts(imur, oss.MaxParts(2), oss.PartNumberMarker(marker))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range lp.UploadedParts {
+			nums = append(nums, p.PartNumber)
+		}
+		if !lp.IsTruncated {
+			break
+		}
+		marker, _ = strconv.Atoi(lp.NextPartNumberMarker)
+	}
+	if fmt.Sprint(nums) != "[1 2 3 4 5]" {
+		t.Fatalf("parts by pages: %v", nums)
+	}
+	// A wrong upload ID for the key is NoSuchUpload.
+	_, err = b.ListUploadedParts(oss.InitiateMultipartUploadResult{Bucket: ts.Bucket, Key: "b", UploadID: ids[4]})
+	wantCode(t, err, 404, "NoSuchUpload")
+	// The completed object lists as Multipart with its size and ETag.
+	lp, _ := b.ListUploadedParts(imur)
+	var parts []oss.UploadPart
+	for _, p := range lp.UploadedParts[4:] {
+		parts = append(parts, oss.UploadPart{PartNumber: p.PartNumber, ETag: p.ETag})
+	}
+	done, err := b.CompleteMultipartUpload(imur, parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := b.ListObjects(oss.Prefix("c"))
+	if err != nil || len(l.Objects) != 1 {
+		t.Fatalf("list: %+v, %v", l, err)
+	}
+	if o := l.Objects[0]; o.Type != "Multipart" || o.Size != 1 || o.ETag != done.ETag || o.StorageClass != "Standard" {
+		t.Fatalf("listed %+v", o)
+	}
+}

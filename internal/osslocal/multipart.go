@@ -43,6 +43,9 @@ func (s *Server) uploadPart(w http.ResponseWriter, req *request) error {
 	if err != nil || n < 1 || n > 10000 {
 		return invalidArgument("Part number must be an integer between 1 and 10000, inclusive.")
 	}
+	if r.ContentLength > maxObjectSize {
+		return tooLarge()
+	}
 	want, err := contentMD5(r)
 	if err != nil {
 		return err

@@ -160,11 +160,17 @@ func writeWriteHeaders(w http.ResponseWriter, m *objectMeta) {
 	}
 }
 
+// maxObjectSize is the largest PutObject body and part OSS accepts (5 GiB).
+const maxObjectSize = 5 << 30
+
 func (s *Server) putObject(w http.ResponseWriter, req *request) error {
 	r := req.r
 	want, err := contentMD5(r)
 	if err != nil {
 		return err
+	}
+	if r.ContentLength > maxObjectSize {
+		return tooLarge()
 	}
 	tmpl, err := s.template(req, req.key)
 	if err != nil {
