@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,6 +125,7 @@ Environment:
   BENCH_IDLE_SECONDS=30  gtail idle-CPU window
   BENCH_LAT_SAMPLES=200  gtail write→visible samples
   BENCH_OBJECTS=100000   keys listed by ossls
+  BENCH_ONLY=gtail,ossls only these steps (binary, uploads, gtail, ossls)
   BENCH_BIN=bin          where the tools are
   BENCH_OUT=BENCHMARKS.md
 `)
@@ -194,7 +196,11 @@ func run(cfg config) error {
 		{"gtail", b.gtail},
 		{"ossls", b.ossls},
 	}
+	only := os.Getenv("BENCH_ONLY") // e.g. "gtail,ossls": a subset while iterating
 	for _, s := range steps {
+		if only != "" && !slices.Contains(strings.Split(only, ","), strings.Fields(s.name)[0]) {
+			continue
+		}
 		logf("== %s", s.name)
 		if err := s.fn(); err != nil {
 			b.rep.failf("%s: %v", s.name, err)
