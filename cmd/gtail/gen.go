@@ -281,7 +281,7 @@ func (g *gen) ship(data []byte) error {
 // anything is appended to it: after a crash gtail must find it again.
 func (g *gen) object(n int) (ship.Object, error) {
 	t := g.t
-	now := time.Now()
+	now := t.now()
 	if !t.o.localTime {
 		now = now.UTC()
 	}
