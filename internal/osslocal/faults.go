@@ -418,6 +418,7 @@ func (f *Faults) add(r Rule) int {
 // Set replaces all rules with rules, validating them first: on error nothing
 // changes.
 func (f *Faults) Set(rules []Rule) error {
+	rules = append([]Rule(nil), rules...) // validate fills in defaults
 	for i := range rules {
 		if err := rules[i].validate(); err != nil {
 			return fmt.Errorf("fault rule %q: %w", rules[i], err)
