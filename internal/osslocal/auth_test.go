@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -291,4 +292,51 @@ func TestVirtualHostStyle(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLogHasNoSecrets logs every request at debug level and checks that no
+// secret, security token or signature reaches the log.
+func TestLogHasNoSecrets(t *testing.T) {
+	var buf syncBuffer
+	ts := osslocaltest.Start(t, func(o *osslocal.Options) {
+		o.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	cred := ts.Server.IssueSTS(time.Hour)
+	c, _ := oss.New(ts.Endpoint, cred.ID, cred.Secret, oss.SecurityToken(cred.SecurityToken))
+	b, _ := c.Bucket(ts.Bucket)
+	put(t, b, "k", []byte("v"))
+	u, _ := b.SignURL("k", oss.HTTPGet, 60)
+	if _, err := b.GetObjectWithURL(u); err != nil {
+		t.Fatal(err)
+	}
+	wrong, _ := oss.New(ts.Endpoint, cred.ID, "wrong", oss.SecurityToken(cred.SecurityToken))
+	wb, _ := wrong.Bucket(ts.Bucket)
+	wantCode(t, wb.PutObject("k", strings.NewReader("x")), 403, "SignatureDoesNotMatch")
+	log := buf.String()
+	if !strings.Contains(log, "SignatureDoesNotMatch") || !strings.Contains(log, "key=k") {
+		t.Fatalf("log lacks the requests:\n%s", log)
+	}
+	sig := u[strings.Index(u, "Signature=")+len("Signature="):]
+	for _, secret := range []string{cred.Secret, cred.SecurityToken, ts.AccessKeySecret, sig[:10]} {
+		if strings.Contains(log, secret) {
+			t.Errorf("log contains a secret %q:\n%s", secret, log)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

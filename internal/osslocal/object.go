@@ -182,7 +182,7 @@ func (s *Server) putObject(w http.ResponseWriter, req *request) error {
 			return forbidOverwrite(&objectMeta{})
 		}
 	}
-	m, err := s.store.put(req.bucket, tmpl, r.Body, putOptions{contentMD5: want, forbidOverwrite: forbidOverwriteHeader(r)})
+	m, err := s.store.put(req.bucket, tmpl, r.Body, putOptions{contentMD5: want, forbidOverwrite: forbidOverwriteHeader(r), max: maxObjectSize})
 	if err != nil {
 		return err
 	}

@@ -193,6 +193,7 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.dispatch(w, req)
 	}
+	code := ""
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
@@ -202,10 +203,11 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 		if w.status == 0 {
 			WriteError(w, r, e)
 		}
+		code = e.Code
 	}
-	// The path is logged without the query: presigned URLs carry signatures
-	// and security tokens there.
-	s.log.Debug("request", "request_id", id, "method", r.Method, "bucket", req.bucket, "key", req.key, "status", w.status)
+	// No query and no headers: presigned URLs and requests carry
+	// signatures and security tokens there.
+	s.log.Debug("request", "request_id", id, "method", r.Method, "bucket", req.bucket, "key", req.key, "status", w.status, "code", code)
 }
 
 // request is a parsed OSS request.

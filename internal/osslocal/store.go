@@ -293,17 +293,17 @@ func (s *store) load() error {
 	return nil
 }
 
-var (
-	errNoSuchBucket = func() *Error {
-		return NewError(http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist.")
-	}
-	errNoSuchKey = func() *Error {
-		return NewError(http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
-	}
-	errNoSuchUpload = func() *Error {
-		return NewError(http.StatusNotFound, "NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
-	}
-)
+func errNoSuchBucket() *Error {
+	return NewError(http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist.")
+}
+
+func errNoSuchKey() *Error {
+	return NewError(http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
+}
+
+func errNoSuchUpload() *Error {
+	return NewError(http.StatusNotFound, "NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
+}
 
 // --- buckets ---
 
@@ -484,6 +484,7 @@ func (s *store) commit(bucket string, m *objectMeta, check func(old *objectMeta)
 type putOptions struct {
 	contentMD5      []byte // expected MD5, nil when not given
 	forbidOverwrite bool
+	max             int64 // largest body accepted; 0 for no limit
 }
 
 func forbidOverwrite(old *objectMeta) error {
@@ -499,10 +500,17 @@ func (s *store) put(bucket string, tmpl *objectMeta, body io.Reader, opt putOpti
 	if _, err := s.bucket(bucket); err != nil {
 		return nil, err
 	}
+	if opt.max > 0 {
+		body = io.LimitReader(body, opt.max+1)
+	}
 	h := newHasher()
 	id, n, err := s.blobs.write(io.TeeReader(body, h))
 	if err != nil {
 		return nil, err
+	}
+	if opt.max > 0 && n > opt.max {
+		s.blobs.remove(id)
+		return nil, tooLarge()
 	}
 	sum := h.md5.Sum(nil)
 	if opt.contentMD5 != nil && !equalBytes(sum, opt.contentMD5) {
