@@ -3,19 +3,27 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ossx/ossx/internal/osslocal"
 )
 
 // TestKillLoop kills gtail with SIGKILL at random moments while a writer
 // runs and files rotate (also while gtail is down), then lets one gtail
 // finish: the objects must hold every byte written, once.
-func TestKillLoop(t *testing.T) { killLoop(t, 20) }
+func TestKillLoop(t *testing.T) { killLoop(t, 20, "") }
 
-func TestKillLoopGzip(t *testing.T) { killLoop(t, 8, "--gzip") }
+func TestKillLoopGzip(t *testing.T) { killLoop(t, 8, "", "--gzip") }
+
+// TestKillLoopFaults adds an OSS that fails, resets and loses answers.
+func TestKillLoopFaults(t *testing.T) { killLoop(t, 8, killFaults) }
+
+const killFaults = "append:error=503:p=0.15; append:apply-then-fail:p=0.2; append:reset=512:p=0.1; head:error=503:p=0.1"
 
 // TestKillLoopSoak is the long version: OSSX_SOAK=1 (make soak).
 func TestKillLoopSoak(t *testing.T) {
@@ -26,11 +34,19 @@ func TestKillLoopSoak(t *testing.T) {
 	if s, err := strconv.Atoi(os.Getenv("OSSX_SOAK_CYCLES")); err == nil {
 		n = s
 	}
-	killLoop(t, n)
+	killLoop(t, n, "")
+	killLoop(t, n/3, killFaults, "--gzip")
 }
 
-func killLoop(t *testing.T, cycles int, extra ...string) {
+func killLoop(t *testing.T, cycles int, faults string, extra ...string) {
 	e := newEnv(t)
+	if faults != "" {
+		rules, err := osslocal.ParseFaults(faults)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.faults.Set(rules)
+	}
 	p := filepath.Join(e.logs, "app.log")
 	w := newLogWriter(t, p)
 	w.start(2000)
@@ -61,8 +77,9 @@ func killLoop(t *testing.T, cycles int, extra ...string) {
 		}
 	}
 	want := w.Stop()
+	e.faults.Clear()
 	t.Logf("%d cycles, %d restarts settled an append the state missed", cycles, ahead)
-	gz := len(extra) > 0
+	gz := slices.Contains(extra, "--gzip")
 	c, stderr := e.cmd(args...)
 	if err := c.Start(); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -120,6 +121,9 @@ func parseOptions(c *cli.Context) (options, error) {
 	for _, s := range o.sources {
 		if s == "-" && len(o.sources) > 1 {
 			return o, ossx.Usagef("- (stdin) cannot be combined with files")
+		}
+		if _, err := filepath.Match(s, ""); err != nil {
+			return o, &ossx.UsageError{Err: fmt.Errorf("bad glob %q: %w", s, err), Hint: "quote globs so gtail, not the shell, expands them: gtail '/var/log/*.log' …"}
 		}
 	}
 	var err error

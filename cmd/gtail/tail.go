@@ -44,6 +44,7 @@ type tailer struct {
 
 	gens     map[*ship.Entry]*gen // supervisor goroutine only
 	deferred map[[2]uint64]time.Time
+	warned   map[string]bool
 	wg       sync.WaitGroup
 
 	firstErr  atomic.Pointer[error] // the first file failure, for the exit message
@@ -62,6 +63,7 @@ func newTailer(o options, dest ossx.URL, st *ship.State, app *ship.Appender, log
 		dirty:    make(chan struct{}, 1),
 		gens:     map[*ship.Entry]*gen{},
 		deferred: map[[2]uint64]time.Time{},
+		warned:   map[string]bool{},
 	}
 }
 
@@ -80,6 +82,9 @@ func (t *tailer) run(ctx context.Context) error {
 
 	t.resume()
 	t.scan(true)
+	if t.total.Load() == 0 {
+		t.log.Warn("no file matches yet", "files", strings.Join(t.o.sources, " "))
+	}
 	if t.o.once {
 		close(t.stopping)
 		t.wg.Wait()
@@ -380,7 +385,11 @@ func (t *tailer) scan(initial bool) {
 	for _, p := range t.expand() {
 		t.w.Watch(p)
 		fi, err := os.Stat(p)
-		if err != nil || !fi.Mode().IsRegular() {
+		if err != nil {
+			continue // not there (yet)
+		}
+		if !fi.Mode().IsRegular() {
+			t.warnOnce(p, "not a regular file; skipped", nil)
 			continue
 		}
 		dev, ino := follow.DevIno(fi)
@@ -394,7 +403,7 @@ func (t *tailer) scan(initial bool) {
 		}
 		f, err := os.Open(p)
 		if err != nil {
-			t.log.Warn("cannot open", "path", p, "err", err)
+			t.warnOnce(p, "cannot open; will try again", err)
 			continue
 		}
 		if e := t.doneMatching(di, f); e != nil {
@@ -507,6 +516,20 @@ func (t *tailer) start(e *ship.Entry, f *os.File, detached bool) {
 	t.w.Watch(e.Path)
 	t.wg.Add(1)
 	go g.run()
+}
+
+// warnOnce logs a problem with a path the first time it is seen, not on
+// every poll.
+func (t *tailer) warnOnce(path, msg string, err error) {
+	if t.warned[path+msg] {
+		return
+	}
+	t.warned[path+msg] = true
+	if err != nil {
+		t.log.Warn(msg, "path", path, "err", err)
+	} else {
+		t.log.Warn(msg, "path", path)
+	}
 }
 
 func (t *tailer) reportLoss(path string, n int64, why string) {
