@@ -59,8 +59,8 @@ func wantCode(t testing.TB, err error, status int, code string) oss.ServiceError
 	if se.StatusCode != status || se.Code != code {
 		t.Fatalf("err = %d %s (%s), want %d %s", se.StatusCode, se.Code, se.Message, status, code)
 	}
-	if se.RequestID == "" {
-		t.Errorf("error without request id: %v", err)
+	if se.RequestID == "" || se.HostID == "" {
+		t.Errorf("error without request id or host id: %v", se.RawMessage)
 	}
 	return se
 }

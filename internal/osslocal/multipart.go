@@ -36,12 +36,12 @@ func (s *Server) initiate(w http.ResponseWriter, req *request) error {
 // part number again replaces the part.
 func (s *Server) uploadPart(w http.ResponseWriter, req *request) error {
 	r := req.r
-	if r.Header.Get("x-oss-copy-source") != "" {
-		return notImplemented()
-	}
 	n, err := strconv.Atoi(req.param("partNumber"))
 	if err != nil || n < 1 || n > 10000 {
 		return invalidArgument("Part number must be an integer between 1 and 10000, inclusive.")
+	}
+	if r.Header.Get("x-oss-copy-source") != "" {
+		return s.uploadPartCopy(w, req, n)
 	}
 	if r.ContentLength > maxObjectSize {
 		return tooLarge()
@@ -195,4 +195,35 @@ func (s *Server) listUploads(w http.ResponseWriter, req *request) error {
 		out.NextKeyMarker, out.NextUploadIDMarker = enc(lastKey), lastID
 	}
 	return writeXML(w, out)
+}
+
+// uploadPartCopy is UploadPartCopy: a part taken from an object, the byte
+// range in x-oss-copy-source-range (SDK multipart.go UploadPartCopy,
+// option.go CopySourceRange), the whole object without one.
+func (s *Server) uploadPartCopy(w http.ResponseWriter, req *request, n int) error {
+	r := req.r
+	if _, err := s.store.getUpload(req.bucket, req.key, req.param("uploadId")); err != nil {
+		return err
+	}
+	m, rd, err := s.openCopySource(r)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	start, length := int64(0), m.Size
+	if v := r.Header.Get("x-oss-copy-source-range"); v != "" {
+		a, b, ok, _ := parseRange(v, m.Size)
+		if !ok {
+			return NewError(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "The requested range cannot be satisfied")
+		}
+		start, length = a, b-a+1
+	}
+	if length > maxObjectSize {
+		return tooLarge()
+	}
+	p, err := s.store.uploadPart(req.bucket, req.key, req.param("uploadId"), n, io.NewSectionReader(rd, start, length), nil, s.now())
+	if err != nil {
+		return err
+	}
+	return writeXML(w, xmlCopyPartResult{LastModified: xmlTime(p.Modified), ETag: `"` + p.ETag + `"`})
 }

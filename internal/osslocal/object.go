@@ -406,35 +406,15 @@ func (s *Server) putObjectACL(w http.ResponseWriter, req *request) error {
 // REPLACE takes the request's.
 func (s *Server) copyObject(w http.ResponseWriter, req *request) error {
 	r := req.r
-	src, err := url.QueryUnescape(r.Header.Get("x-oss-copy-source"))
-	if err != nil {
-		return invalidArgument("Invalid x-oss-copy-source.")
-	}
-	srcBucket, srcKey, ok := strings.Cut(strings.TrimPrefix(src, "/"), "/")
-	if !ok || !validBucketName(srcBucket) || !validObjectName(srcKey) {
-		return invalidArgument("Invalid x-oss-copy-source.")
-	}
 	dst, err := s.store.bucket(req.bucket)
 	if err != nil {
 		return err
 	}
-	m, rd, err := s.store.open(srcBucket, srcKey)
+	m, rd, err := s.openCopySource(r)
 	if err != nil {
 		return err
 	}
 	defer rd.Close()
-	cond := &http.Request{Header: http.Header{}}
-	for from, to := range map[string]string{
-		"x-oss-copy-source-if-match": "If-Match", "x-oss-copy-source-if-none-match": "If-None-Match",
-		"x-oss-copy-source-if-modified-since": "If-Modified-Since", "x-oss-copy-source-if-unmodified-since": "If-Unmodified-Since",
-	} {
-		if v := r.Header.Get(from); v != "" {
-			cond.Header.Set(to, v)
-		}
-	}
-	if err := checkConditions(cond, m); err != nil {
-		return preconditionFailed()
-	}
 	tmpl := &objectMeta{Key: req.key, Modified: s.now()}
 	switch d := r.Header.Get("x-oss-metadata-directive"); strings.ToUpper(d) {
 	case "", "COPY":
@@ -463,4 +443,36 @@ func (s *Server) copyObject(w http.ResponseWriter, req *request) error {
 	}
 	w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(out.CRC64, 10))
 	return writeXML(w, xmlCopyResult{LastModified: xmlTime(out.Modified), ETag: `"` + out.ETag + `"`})
+}
+
+// openCopySource opens the object x-oss-copy-source names and applies the
+// x-oss-copy-source-if-* conditions (all failures are 412, as for S3-style
+// copies).
+func (s *Server) openCopySource(r *http.Request) (*objectMeta, blobReader, error) {
+	src, err := url.QueryUnescape(r.Header.Get("x-oss-copy-source"))
+	if err != nil {
+		return nil, nil, invalidArgument("Invalid x-oss-copy-source.")
+	}
+	srcBucket, srcKey, ok := strings.Cut(strings.TrimPrefix(src, "/"), "/")
+	if !ok || !validBucketName(srcBucket) || !validObjectName(srcKey) {
+		return nil, nil, invalidArgument("Invalid x-oss-copy-source.")
+	}
+	m, rd, err := s.store.open(srcBucket, srcKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	cond := &http.Request{Header: http.Header{}}
+	for from, to := range map[string]string{
+		"x-oss-copy-source-if-match": "If-Match", "x-oss-copy-source-if-none-match": "If-None-Match",
+		"x-oss-copy-source-if-modified-since": "If-Modified-Since", "x-oss-copy-source-if-unmodified-since": "If-Unmodified-Since",
+	} {
+		if v := r.Header.Get(from); v != "" {
+			cond.Header.Set(to, v)
+		}
+	}
+	if err := checkConditions(cond, m); err != nil {
+		rd.Close()
+		return nil, nil, preconditionFailed()
+	}
+	return m, rd, nil
 }

@@ -115,6 +115,12 @@ type xmlCopyResult struct {
 	ETag         string   `xml:"ETag"`
 }
 
+type xmlCopyPartResult struct {
+	XMLName      xml.Name `xml:"CopyPartResult"`
+	LastModified string   `xml:"LastModified"`
+	ETag         string   `xml:"ETag"`
+}
+
 type xmlDelete struct {
 	XMLName xml.Name `xml:"Delete"`
 	Quiet   bool     `xml:"Quiet"`
