@@ -436,7 +436,7 @@ func (s *Server) authorizeAnonymous(req *request) error {
 		}
 		return denied
 	}
-	if req.has("acl") || req.has("uploads") || req.has("uploadId") && read {
+	if req.has("acl") {
 		return denied
 	}
 	if o, err := s.store.head(req.bucket, req.key); err == nil && o.ACL != ACLDefault && o.ACL != "" {

@@ -730,16 +730,18 @@ func (s *store) list(bucket, prefix, marker, delimiter string, max int) (listing
 		if delimiter != "" {
 			if j := strings.Index(key[len(prefix):], delimiter); j >= 0 {
 				cp := key[:len(prefix)+j+len(delimiter)]
-				if cp == marker || len(out.prefixes) > 0 && out.prefixes[len(out.prefixes)-1] == cp {
-					continue
+				if cp != marker {
+					if count == max {
+						out.truncated = true
+						break
+					}
+					out.prefixes = append(out.prefixes, cp)
+					out.next = cp
+					count++
 				}
-				if count == max {
-					out.truncated = true
-					break
-				}
-				out.prefixes = append(out.prefixes, cp)
-				out.next = cp
-				count++
+				// Skip the rest of the group: keys are valid UTF-8, which
+				// never holds the byte 0xff.
+				i = sort.SearchStrings(b.keys, cp+"\xff") - 1
 				continue
 			}
 		}
