@@ -74,23 +74,54 @@ func sdkBucket(t interface{ Fatalf(string, ...any) }, srv *osslocaltest.TS, name
 	return b
 }
 
-// put [-bucket NAME] [-size N] KEY [CONTENT]: create an object holding
-// CONTENT, or N bytes "x", or nothing.
+// put [-bucket NAME] [-size N] [-class CLASS] [-append | -multipart] KEY [CONTENT]:
+// create an object holding CONTENT, or N bytes "x", or nothing; with
+// storage class CLASS; as an appendable object or through a one-part
+// multipart upload.
 func cmdPut(ts *testscript.TestScript, neg bool, args []string) {
 	bucket, args := bucketArg(ts, args)
-	content := ""
-	if len(args) >= 2 && args[0] == "-size" {
-		n, err := strconv.Atoi(args[1])
-		ts.Check(err)
-		content, args = strings.Repeat("x", n), args[2:]
+	var content, class, how string
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		switch {
+		case args[0] == "-size" && len(args) > 1:
+			n, err := strconv.Atoi(args[1])
+			ts.Check(err)
+			content, args = strings.Repeat("x", n), args[1:]
+		case args[0] == "-class" && len(args) > 1:
+			class, args = args[1], args[1:]
+		case args[0] == "-append" || args[0] == "-multipart":
+			how = args[0]
+		default:
+			ts.Fatalf("put: unknown option %s", args[0])
+		}
+		args = args[1:]
 	}
 	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: put [-bucket NAME] [-size N] KEY [CONTENT]")
+		ts.Fatalf("usage: put [-bucket NAME] [-size N] [-class CLASS] [-append | -multipart] KEY [CONTENT]")
 	}
 	if len(args) == 2 {
 		content = args[1]
 	}
-	ts.Check(sdkBucket(ts, server(ts), bucket).PutObject(args[0], strings.NewReader(content)))
+	b := sdkBucket(ts, server(ts), bucket)
+	var opts []oss.Option
+	if class != "" {
+		opts = append(opts, oss.ObjectStorageClass(oss.StorageClassType(class)))
+	}
+	key, body := args[0], strings.NewReader(content)
+	switch how {
+	case "-append":
+		_, err := b.AppendObject(key, body, 0, opts...)
+		ts.Check(err)
+	case "-multipart":
+		imur, err := b.InitiateMultipartUpload(key, opts...)
+		ts.Check(err)
+		part, err := b.UploadPart(imur, body, int64(len(content)), 1)
+		ts.Check(err)
+		_, err = b.CompleteMultipartUpload(imur, []oss.UploadPart{part})
+		ts.Check(err)
+	default:
+		ts.Check(b.PutObject(key, body, opts...))
+	}
 }
 
 // putmany [-bucket NAME] PREFIX N: create objects PREFIX00000 … PREFIX(N-1),
