@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -367,8 +368,12 @@ func parseSize(s string) (int64, error) {
 		mult, s = 1<<20, s[:len(s)-1]
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err == nil && n < 0 {
+	switch {
+	case err != nil:
+	case n < 0:
 		err = errors.New("must not be negative")
+	case n > math.MaxInt64/mult:
+		err = strconv.ErrRange
 	}
 	return n * mult, err
 }
@@ -493,10 +498,13 @@ func (t target) String() string {
 }
 
 // decide counts the request against every rule it matches and returns the
-// total delay to apply and the first non-delay rule that fires, if any.
+// total delay to apply and the first non-delay rule that fires, if any. The
+// log lines are written after the lock is released, so a slow log cannot
+// hold up other requests.
 func (f *Faults) decide(t target) (delay time.Duration, fire *Rule) {
+	var logs []string
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	logf := f.logf
 	for _, r := range f.rules {
 		if !r.selects(t) {
 			continue
@@ -510,8 +518,8 @@ func (f *Faults) decide(t target) (delay time.Duration, fire *Rule) {
 			f.fired = make(map[Op]int)
 		}
 		f.fired[t.op]++
-		if f.logf != nil {
-			f.logf("fault: %s: rule %d %s fired (%d of %d matching)", t, r.ID, r, r.Fired, r.Matched)
+		if logf != nil {
+			logs = append(logs, fmt.Sprintf("fault: %s: rule %d %s fired (%d of %d matching)", t, r.ID, r, r.Fired, r.Matched))
 		}
 		if r.Kind == FaultDelay {
 			delay += r.Delay
@@ -519,6 +527,10 @@ func (f *Faults) decide(t target) (delay time.Duration, fire *Rule) {
 		}
 		c := *r
 		fire = &c
+	}
+	f.mu.Unlock()
+	for _, line := range logs {
+		logf("%s", line)
 	}
 	return delay, fire
 }

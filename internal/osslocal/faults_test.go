@@ -64,6 +64,7 @@ func TestParseFaultsErrors(t *testing.T) {
 		{"put:error=503:reset", "two actions, error and reset"},
 		{"put:reset=-1", "reset=-1: must not be negative"},
 		{"put:reset=1x", "reset=1x: invalid syntax"},
+		{"put:reset=9999999999999999m", "reset=9999999999999999m: value out of range"},
 		{"get:delay", "delay needs a positive duration"},
 		{"get:delay=fast", `delay=fast: time: invalid duration "fast"`},
 		{"get:apply-then-fail=1", "apply-then-fail=1: takes no value"},
