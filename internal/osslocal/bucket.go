@@ -150,7 +150,10 @@ func (s *Server) putBucket(w http.ResponseWriter, req *request) error {
 	if !storageClasses[class] {
 		return invalidArgument("Invalid storage class %q.", class)
 	}
-	if _, err := s.store.createBucket(req.bucket, acl, class, s.opts.Now()); err != nil {
+	// Creating a bucket the requester already owns succeeds and changes
+	// nothing (https://help.aliyun.com/document_detail/31959.html); every
+	// credential of this server belongs to one owner.
+	if _, err := s.store.createBucket(req.bucket, acl, class, s.opts.Now()); err != nil && !isCode(err, "BucketAlreadyExists") {
 		return err
 	}
 	w.Header().Set("Location", "/"+req.bucket)
