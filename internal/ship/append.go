@@ -79,12 +79,19 @@ func (a *Appender) Encode(data []byte) []byte {
 func (a *Appender) Append(ctx context.Context, obj Object, body []byte) (Object, error) {
 	want := Object{Key: obj.Key, Pos: obj.Pos + int64(len(body)), CRC: crc64.Update(obj.CRC, ecma, body)}
 	for attempt := 1; ; attempt++ {
+		var h http.Header
 		next, err := a.Bucket.AppendObject(obj.Key, bytes.NewReader(body), obj.Pos,
-			oss.InitCRC(obj.CRC), oss.WithContext(ctx), oss.ContentType("application/octet-stream"))
-		if err == nil && next == want.Pos {
+			oss.InitCRC(obj.CRC), oss.WithContext(ctx), oss.ContentType("application/octet-stream"),
+			oss.GetResponseHeader(&h))
+		// The answer's CRC64 is checked here, against want, so that the
+		// SDK's own check (Config.IsEnableCRC), which hashes every byte a
+		// second time, can be turned off.
+		switch crc := h.Get(oss.HTTPHeaderOssCRC64); {
+		case err == nil && next == want.Pos && crc == strconv.FormatUint(want.CRC, 10):
 			return want, nil
-		}
-		if err == nil {
+		case err == nil && next == want.Pos:
+			err = fmt.Errorf("OSS answered CRC64 %q, expected %d", crc, want.CRC)
+		case err == nil:
 			err = fmt.Errorf("OSS answered next position %d, expected %d", next, want.Pos)
 		}
 		if ctx.Err() != nil {
