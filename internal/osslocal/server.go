@@ -96,7 +96,7 @@ func New(opts Options) (*Server, error) {
 		}
 		s.creds[c.ID] = c
 	}
-	st, err := openStore(opts.DataDir)
+	st, err := openStore(opts.DataDir, opts.Now)
 	if err != nil {
 		return nil, err
 	}

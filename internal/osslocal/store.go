@@ -129,13 +129,14 @@ type store struct {
 	dir   string
 	blobs blobs
 	locks keyLocks
+	now   func() time.Time
 
 	mu      sync.RWMutex
 	buckets map[string]*bucketState
 }
 
-func openStore(dir string) (*store, error) {
-	s := &store{dir: dir, buckets: map[string]*bucketState{}, locks: keyLocks{m: map[string]*keyLock{}}}
+func openStore(dir string, now func() time.Time) (*store, error) {
+	s := &store{dir: dir, now: now, buckets: map[string]*bucketState{}, locks: keyLocks{m: map[string]*keyLock{}}}
 	if dir == "" {
 		s.blobs = newMemBlobs()
 		return s, nil
@@ -519,6 +520,8 @@ func (s *store) put(bucket string, tmpl *objectMeta, body io.Reader, opt putOpti
 	}
 	m := tmpl.clone()
 	m.Blob, m.Size, m.CRC64, m.ETag = id, n, h.crc, strings.ToUpper(hex.EncodeToString(sum))
+	// Last-Modified is when the whole body has arrived, not when it began.
+	m.Modified = s.stamp()
 	if m.Type == "" {
 		m.Type = TypeNormal
 	}
@@ -685,7 +688,7 @@ func (s *store) append(bucket string, tmpl *objectMeta, body io.Reader, opt appe
 	m.CRC64 = oss.CRC64Combine(crc, this.crc, uint64(n))
 	m.MD5State = state
 	m.ETag = strings.ToUpper(hex.EncodeToString(whole.Sum(nil)))
-	m.Modified = tmpl.Modified
+	m.Modified = s.stamp()
 	if err := s.commit(bucket, m, nil); err != nil {
 		return fail(err)
 	}
@@ -997,6 +1000,9 @@ func (k *keyLocks) lock(name string) (unlock func()) {
 		k.mu.Unlock()
 	}
 }
+
+// stamp is the current time at the millisecond precision OSS keeps.
+func (s *store) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 func randomHex(n int) string {
 	b := make([]byte, n)
