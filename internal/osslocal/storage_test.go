@@ -471,3 +471,22 @@ func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+func TestDataDirInUse(t *testing.T) {
+	dir := t.TempDir()
+	first, err := osslocal.New(osslocal.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := osslocal.New(osslocal.Options{DataDir: dir}); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second server on one directory: %v, want in use", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second, err := osslocal.New(osslocal.Options{DataDir: dir})
+	if err != nil {
+		t.Fatalf("after Close: %v", err)
+	}
+	second.Close()
+}

@@ -130,6 +130,7 @@ type store struct {
 	blobs blobs
 	locks keyLocks
 	now   func() time.Time
+	lock  *os.File // held on dir while the store is open
 
 	mu      sync.RWMutex
 	buckets map[string]*bucketState
@@ -142,21 +143,40 @@ func openStore(dir string, now func() time.Time) (*store, error) {
 		return s, nil
 	}
 	s.blobs = &dirBlobs{dir: dir}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("osslocal: %w", err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("osslocal: %w", err)
+	}
+	s.lock = lock
 	if err := os.RemoveAll(filepath.Join(dir, "tmp")); err != nil {
+		s.close()
 		return nil, fmt.Errorf("osslocal: clear %s: %w", dir, err)
 	}
 	for _, sub := range []string{"blobs", "tmp", "buckets", "objects", "uploads"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			s.close()
 			return nil, fmt.Errorf("osslocal: %w", err)
 		}
 	}
 	if err := s.load(); err != nil {
+		s.close()
 		return nil, fmt.Errorf("osslocal: load %s: %w", dir, err)
 	}
 	return s, nil
 }
 
-func (s *store) close() error { return nil }
+// close releases the data directory.
+func (s *store) close() error {
+	if s.lock == nil {
+		return nil
+	}
+	err := s.lock.Close()
+	s.lock = nil
+	return err
+}
 
 func readJSON(path string, v any) error {
 	data, err := os.ReadFile(path)
