@@ -189,6 +189,9 @@ func parseSize(s string) (int64, error) {
 // run follows what opts say until ctx ends (a clean stop returns nil) or,
 // with --once, until everything there is has been shipped.
 func run(ctx context.Context, o options) error {
+	if err := supported(); err != nil {
+		return err
+	}
 	log := newLogger(o)
 	cfg, err := ossx.Load(o.config, os.Getenv)
 	if err != nil {

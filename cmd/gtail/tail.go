@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/ossx/ossx/internal/follow"
@@ -77,7 +76,7 @@ func (t *tailer) run(ctx context.Context) error {
 	saved := make(chan error, 1)
 	go func() { saved <- t.saver(wctx) }()
 	usr1 := make(chan os.Signal, 1)
-	signal.Notify(usr1, syscall.SIGUSR1)
+	notifyStatus(usr1)
 	defer signal.Stop(usr1)
 
 	t.resume()

@@ -23,7 +23,6 @@ import (
 	"hash/crc64"
 	"io"
 	"os"
-	"syscall"
 )
 
 // HeadSize is how much of a file's head is fingerprinted.
@@ -45,14 +44,6 @@ type Identity struct {
 func (id Identity) SameInode(st os.FileInfo) bool {
 	dev, ino := DevIno(st)
 	return dev == id.Dev && ino == id.Ino
-}
-
-// DevIno returns the device and inode numbers of st.
-func DevIno(st os.FileInfo) (dev, ino uint64) {
-	if s, ok := st.Sys().(*syscall.Stat_t); ok {
-		return uint64(s.Dev), uint64(s.Ino) //nolint:unconvert // types differ across platforms
-	}
-	return 0, 0
 }
 
 // Fingerprint computes the identity of the open file f of size size.
