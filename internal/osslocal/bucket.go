@@ -181,7 +181,6 @@ func (s *Server) bucketInfo(w http.ResponseWriter, req *request) error {
 	out.Bucket.RedundancyType = "LRS"
 	out.Bucket.Owner = owner
 	out.Bucket.StorageClass = b.StorageClass
-	out.Bucket.Versioning = ""
 	return writeXML(w, out)
 }
 

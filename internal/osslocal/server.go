@@ -4,6 +4,17 @@
 // directory. It is the test bed of every ossx tool and the server that
 // `make demo` runs against.
 //
+// It serves buckets (List/Put/Delete, ACL, Info, Location), objects (Put,
+// Get with Range and conditions, Head, GetObjectMeta, Delete,
+// DeleteMultipleObjects, Copy, ACL, Append), multipart uploads (Initiate,
+// UploadPart, UploadPartCopy, Complete, Abort, ListParts,
+// ListMultipartUploads) and ListObjects V1/V2, authenticated by V1 or V4
+// header signatures, V1 or V4 presigned URLs and STS tokens, with path-style
+// or virtual-host addressing. Other operations (versioning, tagging,
+// symlinks, CORS, lifecycle…) and V2 ("OSS2") signatures answer 501
+// NotImplemented or 400; a V4 x-oss-content-sha256 other than
+// UNSIGNED-PAYLOAD is signed over but not checked against the body.
+//
 // Where this file or its siblings cite "SDK file.go", the reference is
 // $(go env GOMODCACHE)/github.com/aliyun/aliyun-oss-go-sdk@v3.0.2+incompatible/oss/file.go.
 package osslocal
