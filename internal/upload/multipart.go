@@ -391,9 +391,6 @@ func (u *Uploader) sendPart(ctx context.Context, b *oss.Bucket, imur oss.Initiat
 			}
 			return err
 		}
-		if bd.crc.Sum64() != crc {
-			return permanent(ErrSourceChanged)
-		}
 		// Real OSS returns the part's CRC64 (x-oss-hash-crc64ecma on
 		// UploadPart); a wrong one means the part was damaged on the way.
 		// Like ossx.IsRetryable, do not resend blindly: fail, and let the

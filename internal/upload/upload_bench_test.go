@@ -54,8 +54,8 @@ func BenchmarkDigests(b *testing.B) {
 	}
 }
 
-// BenchmarkBody is the second pass: the request body reader, which
-// hashes CRC64 again and keeps count, as the HTTP client reads it.
+// BenchmarkBody is the second pass: the request body reader (limits,
+// progress, the final source check), as the HTTP client reads it.
 func BenchmarkBody(b *testing.B) {
 	u := &Uploader{}
 	b.SetBytes(int64(len(benchData)))
