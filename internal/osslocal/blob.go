@@ -31,14 +31,31 @@ type blobReader interface {
 	io.Closer
 }
 
-// memBlobs keeps blobs as lists of immutable chunks, so readers take a
-// snapshot of the list and never race with an append.
+// memBlobs keeps blobs as lists of immutable chunks. A reader takes a
+// snapshot of a list (its slice headers) and never sees later changes:
+// appends only write past the snapshot's length, and anything else builds
+// a new list.
 type memBlobs struct {
 	mu sync.Mutex
-	m  map[string][][]byte
+	m  map[string]memBlob
 }
 
-func newMemBlobs() *memBlobs { return &memBlobs{m: map[string][][]byte{}} }
+type memBlob struct {
+	chunks [][]byte
+	offs   []int64 // offs[i] is where chunk i starts; offs[len(chunks)] the size
+}
+
+func newMemBlob(chunks [][]byte) memBlob {
+	offs := make([]int64, len(chunks)+1)
+	for i, c := range chunks {
+		offs[i+1] = offs[i] + int64(len(c))
+	}
+	return memBlob{chunks: chunks, offs: offs}
+}
+
+func (m memBlob) size() int64 { return m.offs[len(m.offs)-1] }
+
+func newMemBlobs() *memBlobs { return &memBlobs{m: map[string]memBlob{}} }
 
 // readChunks reads r into chunks that grow from 4 KiB to 1 MiB, so small
 // bodies stay small and large ones are not copied as they grow.
@@ -72,7 +89,7 @@ func (b *memBlobs) write(r io.Reader) (string, int64, error) {
 	}
 	id := randomHex(16)
 	b.mu.Lock()
-	b.m[id] = chunks
+	b.m[id] = newMemBlob(chunks)
 	b.mu.Unlock()
 	return id, n, nil
 }
@@ -88,10 +105,20 @@ func (b *memBlobs) extend(id string, off int64, r io.Reader) (int64, error) {
 	if !ok {
 		return 0, fmt.Errorf("blob %s: not found", id)
 	}
-	// Keep exactly off bytes, in a new list so snapshots stay valid.
+	if off == old.size() {
+		// The usual append: extend the lists in place, past every snapshot.
+		for _, c := range add {
+			old.chunks = append(old.chunks, c)
+			old.offs = append(old.offs, old.size()+int64(len(c)))
+		}
+		b.m[id] = old
+		return n, nil
+	}
+	// Bytes of a failed append follow off: keep exactly off bytes, in new
+	// lists.
 	var kept [][]byte
 	var size int64
-	for _, c := range old {
+	for _, c := range old.chunks {
 		if size >= off {
 			break
 		}
@@ -101,7 +128,7 @@ func (b *memBlobs) extend(id string, off int64, r io.Reader) (int64, error) {
 		kept = append(kept, c)
 		size += int64(len(c))
 	}
-	b.m[id] = append(kept, add...)
+	b.m[id] = newMemBlob(append(kept, add...))
 	return n, nil
 }
 
@@ -114,25 +141,21 @@ func (b *memBlobs) concat(ids []string) (string, error) {
 		if !ok {
 			return "", fmt.Errorf("blob %s: not found", id)
 		}
-		all = append(all, c...)
+		all = append(all, c.chunks...)
 	}
 	id := randomHex(16)
-	b.m[id] = all
+	b.m[id] = newMemBlob(all)
 	return id, nil
 }
 
 func (b *memBlobs) open(id string) (blobReader, error) {
 	b.mu.Lock()
-	chunks, ok := b.m[id]
+	m, ok := b.m[id]
 	b.mu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("blob %s: not found", id)
 	}
-	offs := make([]int64, len(chunks)+1)
-	for i, c := range chunks {
-		offs[i+1] = offs[i] + int64(len(c))
-	}
-	return &chunkReader{chunks: chunks, offs: offs}, nil
+	return &chunkReader{chunks: m.chunks, offs: m.offs}, nil
 }
 
 func (b *memBlobs) remove(id string) {

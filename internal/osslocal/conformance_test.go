@@ -204,6 +204,16 @@ func TestAppendObject(t *testing.T) {
 		if got := get(t, b, "log"); !bytes.Equal(got, all) {
 			t.Fatal("failed append changed the object")
 		}
+		// The next append starts where the object ends, not after the
+		// refused bytes.
+		if _, err := b.AppendObject("log", strings.NewReader("ok"), pos); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, "ok"...)
+		pos += 2
+		if got := get(t, b, "log"); !bytes.Equal(got, all) {
+			t.Fatal("append after a refused one differs")
+		}
 	})
 	t.Run("put replaces appendable", func(t *testing.T) {
 		if _, err := b.AppendObject("a2", strings.NewReader("ab"), 0); err != nil {
