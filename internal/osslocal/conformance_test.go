@@ -372,6 +372,13 @@ func TestMultipartCompleteErrors(t *testing.T) {
 			wantCode(t, err, tc.status, tc.code)
 		})
 	}
+	for _, body := range []string{"not xml", "<CompleteMultipartUpload></CompleteMultipartUpload>"} {
+		resp, err := b.Client.Conn.Do("POST", b.BucketName, imur.Key, map[string]any{"uploadId": imur.UploadID}, nil, strings.NewReader(body), 0, nil)
+		if err == nil {
+			resp.Body.Close()
+		}
+		wantCode(t, err, 400, "MalformedXML")
+	}
 	// The failed attempts left the upload intact.
 	if _, err := b.CompleteMultipartUpload(imur, []oss.UploadPart{p2, p3}); err != nil {
 		t.Fatal(err)
