@@ -166,9 +166,11 @@ if [ "$version" = latest ]; then
 		version=${version##*/}
 	fi
 	case $version in
+	*[!A-Za-z0-9._+-]* | v) version= ;;
 	v[0-9]*) ;;
-	*) die "cannot find the latest version at $base" "give the version: install.sh --version vX.Y.Z" ;;
+	*) version= ;;
 	esac
+	[ -n "$version" ] || die "cannot find the latest version at $base" "give the version: install.sh --version vX.Y.Z"
 fi
 case $version in
 *[!A-Za-z0-9._+-]*) usage_die "invalid version: $version (want vX.Y.Z)" ;;

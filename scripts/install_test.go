@@ -432,6 +432,10 @@ func TestInstallErrors(t *testing.T) {
 	data[len(data)/2] ^= 0xff
 	writeFile(t, archives[0], data, 0o644)
 
+	// A mirror answering 200 with a page where LATEST should be.
+	soft404 := newRelease(t, false)
+	writeFile(t, filepath.Join(soft404.root, "latest", "download", "LATEST"), []byte("<html>v1 not here</html>\n"), 0o644)
+
 	tests := []struct {
 		name    string
 		vars    []string
@@ -442,6 +446,7 @@ func TestInstallErrors(t *testing.T) {
 		{"checksum mismatch", nil, []string{"--base-url", bad.url}, 1, "checksum mismatch for ossx_"},
 		{"missing version", nil, []string{"--base-url", r.url, "--version", "v9.9.9"}, 1, "version v9.9.9 not found: " + r.url + "/download/v9.9.9/checksums.txt: HTTP 404"},
 		{"no latest", nil, []string{"--base-url", noRelease.URL}, 1, "cannot find the latest version at " + noRelease.URL},
+		{"LATEST is not a version", nil, []string{"--base-url", soft404.url}, 1, "cannot find the latest version at " + soft404.url},
 		{"unreachable mirror", nil, []string{"--base-url", "http://127.0.0.1:1", "--version", "v1.0.0"}, 1, "cannot download http://127.0.0.1:1/download/v1.0.0/checksums.txt: "},
 		{"unknown os", []string{"OSSX_OS=Plan9"}, []string{"--base-url", r.url}, 1, "unsupported operating system: Plan9"},
 		{"unknown arch", []string{"OSSX_ARCH=riscv64"}, []string{"--base-url", r.url}, 1, "unsupported architecture: riscv64"},
