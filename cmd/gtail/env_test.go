@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -147,12 +148,16 @@ func (e *env) shipped(prefix string, gz bool) []byte {
 // prefixOf is the object prefix of a log file under --key {path}/{gen}.
 func prefixOf(path string) string { return strings.TrimPrefix(path, "/") + "/" }
 
-// waitFor polls cond until it holds or a generous deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// waitFor polls cond until it holds or a generous deadline passes; then
+// it fails the test, with the logs given, if any.
+func waitFor(t *testing.T, what string, cond func() bool, logs ...fmt.Stringer) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
+			for _, l := range logs {
+				t.Log(l.String())
+			}
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -53,7 +54,8 @@ func killLoop(t *testing.T, cycles int, faults string, extra ...string) {
 	w := newLogWriter(t, p)
 	w.start(2000)
 	args := append(extra, p, "oss://"+testBucket+"/")
-	ahead := 0 // restarts that found an append the state had not recorded
+	ahead := 0             // restarts that found an append the state had not recorded
+	var history syncBuffer // every cycle's stderr, for a failure
 	for i := range cycles {
 		c, stderr := e.cmd(args...)
 		if err := c.Start(); err != nil {
@@ -71,6 +73,7 @@ func killLoop(t *testing.T, cycles int, faults string, extra ...string) {
 		case 4:
 			w.copyTruncate()
 		}
+		fmt.Fprintf(&history, "--- cycle %d\n%s", i, stderr)
 		if strings.Contains(stderr.String(), "object is ahead of the state") {
 			ahead++
 		}
@@ -87,7 +90,7 @@ func killLoop(t *testing.T, cycles int, faults string, extra ...string) {
 		t.Fatal(err)
 	}
 	defer c.Process.Kill()
-	waitFor(t, "all bytes shipped", func() bool { return len(e.shipped(prefixOf(p), gz)) >= len(want) })
+	waitFor(t, "all bytes shipped", func() bool { return len(e.shipped(prefixOf(p), gz)) >= len(want) }, &history, stderr)
 	c.Process.Signal(syscall.SIGTERM)
 	if err := c.Wait(); err != nil {
 		t.Fatalf("gtail: %v\n%s", err, stderr)
