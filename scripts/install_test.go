@@ -340,6 +340,7 @@ func TestInstall(t *testing.T) {
 	r := newRelease(t, false)
 	for _, e := range envs(t) {
 		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
 			t.Run("latest, all tools", func(t *testing.T) {
 				dir := filepath.Join(t.TempDir(), "bin")
 				res := install(t, e, []string{"OSSX_BASE_URL=" + r.url}, "--dir", dir)
@@ -404,6 +405,7 @@ func TestInstallLatestRedirect(t *testing.T) {
 	r := newRelease(t, true)
 	for _, e := range envs(t) {
 		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			res := install(t, e, nil, "--base-url", r.url, "--dir", dir, "--tools", "ossls")
 			if res.code != 0 {
@@ -468,6 +470,7 @@ func TestInstallErrors(t *testing.T) {
 	}
 	for _, e := range envs(t) {
 		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
 					dir := t.TempDir()
