@@ -125,12 +125,14 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 	}
 	size := fi.Size()
 	t.st.Lock()
-	id, off := g.e.Identity, g.e.Offset
+	id, off, seen := g.e.Identity, g.e.Offset, g.e.Size
 	t.st.Unlock()
 	// Unchanged size and mtime: nothing to recheck (a truncate and regrow
 	// changes the mtime), which keeps an idle gtail near zero CPU.
 	if size != g.lastSize || !fi.ModTime().Equal(g.lastMod) || stopping {
-		chk, err := id.Recheck(g.f, size, off)
+		// A file never shrinks but by truncation: below the size seen
+		// before is truncated, even when still beyond the offset.
+		chk, err := id.Recheck(g.f, size, max(off, seen))
 		if err != nil {
 			return false, fmt.Errorf("%s: %w", g.e.Path, err)
 		}

@@ -70,7 +70,7 @@ func newApp() *cli.App {
 		&cli.BoolFlag{Name: "local-time", Usage: "{date} and {hour} in local time, not UTC", DisableDefaultText: true, Category: ship_},
 		&cli.BoolFlag{Name: "gzip", Usage: "compress: every append is one complete gzip member", DisableDefaultText: true, Category: ship_},
 		&cli.DurationFlag{Name: "flush-interval", Usage: "ship waiting lines at least this often", Value: 2 * time.Second, Category: ship_},
-		&cli.StringFlag{Name: "flush-bytes", Usage: "ship as soon as `SIZE` bytes wait; also the largest append", Value: "4MiB", Category: ship_},
+		&cli.StringFlag{Name: "flush-bytes", Usage: "ship as soon as `SIZE` bytes wait; also the largest append", Value: "1MiB", Category: ship_},
 		&cli.DurationFlag{Name: "partial-timeout", Usage: "ship a trailing line without newline once it is this old", Value: 5 * time.Second, Category: ship_},
 		&cli.StringFlag{Name: "roll-size", Usage: "start a new object when the current one would exceed `SIZE` (< 5GiB)", Value: "1GiB", Category: ship_},
 		&cli.StringFlag{Name: "state-dir", Usage: "`DIR` for the state files (default $XDG_STATE_HOME/ossx/gtail or ~/.local/state/ossx/gtail)", Category: ship_},

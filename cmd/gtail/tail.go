@@ -227,12 +227,15 @@ func (t *tailer) resume() {
 // locate finds the file of e: at its path, else by inode among the matches
 // and e's directory (rotated by rename), else a copy (copytruncate).
 func (t *tailer) locate(e *ship.Entry) (f *os.File, detached bool) {
-	if f := openMatching(e.Path, e.Identity, e.Offset); f != nil {
+	// The file must hold at least what was seen of it: a file never
+	// shrinks but by truncation.
+	least := max(e.Offset, e.Size)
+	if f := openMatching(e.Path, e.Identity, least); f != nil {
 		return f, false
 	}
 	cands := append(t.expand(), dirFiles(filepath.Dir(e.Path))...)
 	for _, p := range cands {
-		if f := openMatching(p, e.Identity, e.Offset); f != nil {
+		if f := openMatching(p, e.Identity, least); f != nil {
 			t.log.Info("found rotated file", "path", e.Path, "now", p)
 			return f, true
 		}
