@@ -73,8 +73,8 @@ func (t *tailer) run(ctx context.Context) error {
 	wctx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
 	t.w = follow.NewWatcher(wctx, t.o.poll, 20*time.Millisecond, t.log)
-	saved := make(chan error, 1)
-	go func() { saved <- t.saver(wctx) }()
+	saverDone := make(chan struct{})
+	go func() { t.saver(wctx); close(saverDone) }()
 	usr1 := make(chan os.Signal, 1)
 	notifyStatus(usr1)
 	defer signal.Stop(usr1)
@@ -104,9 +104,7 @@ func (t *tailer) run(ctx context.Context) error {
 		timer.Stop()
 	}
 	stopWatch()
-	if err := <-saved; err != nil {
-		return err
-	}
+	<-saverDone
 	if err := t.st.Save(); err != nil {
 		return err
 	}
@@ -162,11 +160,11 @@ func (t *tailer) result() error {
 // saver persists the state shortly after it changes. Between saves the
 // state may lag the objects; Reconcile settles that at the next start. What
 // must never lag — a new object key — is saved synchronously instead.
-func (t *tailer) saver(ctx context.Context) error {
+func (t *tailer) saver(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-t.dirty:
 		}
 		if err := t.st.Save(); err != nil {
@@ -174,7 +172,7 @@ func (t *tailer) saver(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -511,9 +509,7 @@ func (t *tailer) add(p string, f *os.File, fi os.FileInfo, initial bool) bool {
 func (t *tailer) start(e *ship.Entry, f *os.File, detached bool) {
 	g := &gen{t: t, e: e, f: f, wake: make(chan struct{}, 1), ended: make(chan struct{})}
 	g.detached.Store(detached)
-	t.st.Lock()
 	t.gens[e] = g
-	t.st.Unlock()
 	t.total.Add(1)
 	t.w.Watch(e.Path)
 	t.wg.Add(1)
