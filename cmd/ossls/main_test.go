@@ -151,21 +151,33 @@ func cmdPutKeys(ts *testscript.TestScript, neg bool, args []string) {
 	putAll(ts, sdkBucket(ts, server(ts), bucket), keys)
 }
 
-// putAll creates the objects named keys, object i holding i bytes, with a
-// few requests in parallel.
+// putAll creates the objects named keys, object i holding i%4096 bytes,
+// with 16 requests in flight.
 func putAll(t interface{ Fatalf(string, ...any) }, b *oss.Bucket, keys []string) {
+	next := make(chan int)
+	errs := make(chan error, 16)
 	var wg sync.WaitGroup
-	errs := make(chan error, len(keys))
-	sem := make(chan struct{}, 16)
-	for i, k := range keys {
+	for range 16 {
 		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if err := b.PutObject(k, strings.NewReader(strings.Repeat("x", i%4096))); err != nil {
-				errs <- fmt.Errorf("put %q: %w", k, err)
+			for i := range next {
+				if err := b.PutObject(keys[i], strings.NewReader(strings.Repeat("x", i%4096))); err != nil {
+					errs <- fmt.Errorf("put %q: %w", keys[i], err)
+					return
+				}
 			}
 		})
 	}
+	func() {
+		defer close(next)
+		for i := range keys {
+			select {
+			case next <- i:
+			case err := <-errs:
+				errs <- err
+				return
+			}
+		}
+	}()
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
