@@ -340,3 +340,22 @@ func TestStoppedFileStaysStopped(t *testing.T) {
 		t.Fatalf("objects %q: the stopped file was shipped again", keys)
 	}
 }
+
+// TestOnceOutage: --once does not wait forever for OSS (cron runs it
+// again): it gives up after --retries, exits 1, and the next run ships.
+func TestOnceOutage(t *testing.T) {
+	e := newEnv(t)
+	rules, _ := osslocal.ParseFaults("append:error=503")
+	e.faults.Set(rules)
+	p := filepath.Join(e.logs, "app.log")
+	os.WriteFile(p, []byte("during the outage\n"), 0o644)
+	code, out := e.run("--once", "--retries=1", p, "oss://"+testBucket+"/")
+	if code != 1 || !strings.Contains(out, "giving up after 2 attempts") {
+		t.Fatalf("exit %d, want 1 and giving up:\n%s", code, out)
+	}
+	e.faults.Clear()
+	if code, out := e.run("--once", p, "oss://"+testBucket+"/"); code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	sameBytes(t, e.shipped(prefixOf(p), false), []byte("during the outage\n"))
+}

@@ -46,7 +46,8 @@ DESCRIPTION
    state refuses to start.
 
    When OSS is down gtail retries with backoff for as long as it takes; the
-   files are the buffer and memory stays bounded. Bytes that vanish before
+   files are the buffer and memory stays bounded. With --once it gives up
+   after --retries and exits 1; the next run goes on where it stopped. Bytes that vanish before
    gtail could ship them (a rotated file deleted while gtail was not
    running) are reported as lost in the log and the exit status.
 

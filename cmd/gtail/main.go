@@ -211,7 +211,7 @@ func run(ctx context.Context, o options) error {
 	// Appender checks every append's CRC64 itself; the SDK's own check
 	// would hash every byte a second time (-30% CPU, BENCHMARKS.md).
 	bucket.Client.Config.IsEnableCRC = false
-	app := &ship.Appender{Bucket: bucket, Retry: cfg.Retry, Gzip: o.gzip, Log: log}
+	app := &ship.Appender{Bucket: bucket, Retry: cfg.Retry, Gzip: o.gzip, Log: log, Bounded: o.once}
 	if len(o.sources) == 1 && o.sources[0] == "-" {
 		return shipStdin(ctx, o, dest, app, log)
 	}

@@ -79,6 +79,14 @@ func (t *tailer) run(ctx context.Context) error {
 	notifyStatus(usr1)
 	defer signal.Stop(usr1)
 
+	// A signal stops gtail: what is due is shipped within the timeout.
+	go func() {
+		select {
+		case <-ctx.Done():
+			time.AfterFunc(t.o.shutdownTimeout, cancelShip)
+		case <-shipCtx.Done():
+		}
+	}()
 	t.resume()
 	t.scan(true)
 	if t.total.Load() == 0 {
@@ -99,9 +107,7 @@ func (t *tailer) run(ctx context.Context) error {
 	} else {
 		t.follow(ctx, usr1)
 		close(t.stopping)
-		timer := time.AfterFunc(t.o.shutdownTimeout, cancelShip)
 		t.wg.Wait()
-		timer.Stop()
 	}
 	stopWatch()
 	<-saverDone

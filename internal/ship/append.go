@@ -54,7 +54,10 @@ func (e *ConflictError) Hint() string {
 // the bytes we sent — and then we move on or retry. We never guess.
 type Appender struct {
 	Bucket *oss.Bucket
-	Retry  ossx.RetryPolicy // Base and Max are used; attempts are unlimited
+	Retry  ossx.RetryPolicy // Base and Max pace the retries
+	// Bounded: give up after Retry.Attempts (gtail --once, for cron: the
+	// next run goes on). Otherwise retry for as long as ctx allows.
+	Bounded bool
 	Gzip   bool
 	Log    *slog.Logger
 }
@@ -106,6 +109,7 @@ func (a *Appender) Append(ctx context.Context, obj Object, body []byte) (Object,
 		}
 		// The append may or may not have landed: ask OSS.
 		a.Log.Warn("append failed; checking the object", "key", obj.Key, "pos", obj.Pos, "attempt", attempt, "err", ossx.Message(err))
+		lastErr := err
 		got, err := a.Head(ctx, obj.Key)
 		if err != nil {
 			return obj, err
@@ -119,6 +123,9 @@ func (a *Appender) Append(ctx context.Context, obj Object, body []byte) (Object,
 			return obj, &ConflictError{Key: obj.Key, Reason: fmt.Sprintf(
 				"is %d bytes (crc %d); expected %d (crc %d) before or %d (crc %d) after our append",
 				got.Pos, got.CRC, obj.Pos, obj.CRC, want.Pos, want.CRC)}
+		}
+		if a.Bounded && attempt >= a.Retry.Attempts {
+			return obj, fmt.Errorf("append %s: giving up after %d attempts: %w", obj.Key, attempt, lastErr)
 		}
 		if err := sleep(ctx, a.Retry.Backoff(attempt)); err != nil {
 			return obj, err
@@ -148,6 +155,9 @@ func (a *Appender) Head(ctx context.Context, key string) (Object, error) {
 		}
 		if !ossx.IsRetryable(err) {
 			return Object{}, fmt.Errorf("head %s: %w", key, err)
+		}
+		if a.Bounded && attempt >= a.Retry.Attempts {
+			return Object{}, fmt.Errorf("head %s: giving up after %d attempts: %w", key, attempt, err)
 		}
 		a.Log.Warn("head failed; retrying", "key", key, "attempt", attempt, "err", ossx.Message(err))
 		if err := sleep(ctx, a.Retry.Backoff(attempt)); err != nil {
