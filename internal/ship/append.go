@@ -58,8 +58,8 @@ type Appender struct {
 	// Bounded: give up after Retry.Attempts (gtail --once, for cron: the
 	// next run goes on). Otherwise retry for as long as ctx allows.
 	Bounded bool
-	Gzip   bool
-	Log    *slog.Logger
+	Gzip    bool
+	Log     *slog.Logger
 }
 
 // Encode returns the bytes an append of data sends: data itself, or with
