@@ -37,6 +37,7 @@ type config struct {
 	idleFiles  int           // quiet files followed during the idle window
 	latSamples int           // BENCH_LAT_SAMPLES: write → visible samples
 	objects    int           // BENCH_OBJECTS: keys listed by ossls
+	repeat     int           // BENCH_REPEAT: runs of the big and directory uploads
 	quick      bool
 }
 
@@ -47,12 +48,12 @@ func loadConfig() (config, error) {
 		size: 1 << 30, smallN: 50, dirFiles: 1000,
 		gtailFor: 10 * time.Second, gtailMax: 2 << 30,
 		idleFor: 30 * time.Second, idleFiles: 10,
-		latSamples: 200, objects: 100000, quick: quick,
+		latSamples: 200, objects: 100000, repeat: 3, quick: quick,
 	}
 	if quick {
 		c.size, c.smallN, c.dirFiles = 32<<20, 10, 100
 		c.gtailFor, c.gtailMax = 3*time.Second, 256<<20
-		c.idleFor, c.latSamples, c.objects = 5*time.Second, 30, 5000
+		c.idleFor, c.latSamples, c.objects, c.repeat = 5*time.Second, 30, 5000, 1
 	}
 	var err error
 	get := func(name string, set func(string) error) {
@@ -85,6 +86,10 @@ func loadConfig() (config, error) {
 	get("BENCH_IDLE_SECONDS", secVar(&c.idleFor))
 	get("BENCH_LAT_SAMPLES", intVar(&c.latSamples))
 	get("BENCH_OBJECTS", intVar(&c.objects))
+	get("BENCH_REPEAT", intVar(&c.repeat))
+	if c.repeat < 1 {
+		err = fmt.Errorf("BENCH_REPEAT=%d: want at least 1", c.repeat)
+	}
 	return c, err
 }
 
@@ -125,6 +130,7 @@ Environment:
   BENCH_IDLE_SECONDS=30  gtail idle-CPU window
   BENCH_LAT_SAMPLES=200  gtail write→visible samples
   BENCH_OBJECTS=100000   keys listed by ossls
+  BENCH_REPEAT=3         runs of each big and directory upload (the median is kept)
   BENCH_ONLY=gtail,ossls only these steps (binary, uploads, gtail, ossls)
   BENCH_BIN=bin          where the tools are
   BENCH_OUT=BENCHMARKS.md
