@@ -24,8 +24,8 @@ const (
 	generateCompletionFlag = "--generate-completion"
 )
 
-// Shells lists the shells --generate-completion supports.
-var Shells = []string{"bash", "zsh", "fish"}
+// shells lists the shells --generate-completion supports.
+var shells = []string{"bash", "zsh", "fish"}
 
 // generate handles args[1:] when they ask for a generator and reports
 // whether they did; err is the failure to print (already a *ossx.UsageError
@@ -45,14 +45,14 @@ func generate(app *cli.App, args []string) (handled bool, err error) {
 		shell, ok := strings.CutPrefix(rest[0], generateCompletionFlag+"=")
 		if !ok {
 			if len(rest) < 2 {
-				return true, usageErr(app, "%s needs a shell: %s", generateCompletionFlag, strings.Join(Shells, ", "))
+				return true, usageErr(app, "%s needs a shell: %s", generateCompletionFlag, strings.Join(shells, ", "))
 			}
 			shell, rest = rest[1], rest[1:]
 		}
 		if len(rest) > 1 {
 			return true, usageErr(app, "%s takes one shell", generateCompletionFlag)
 		}
-		return true, WriteCompletion(app.Writer, app, shell)
+		return true, writeCompletion(app.Writer, app, shell)
 	}
 	return false, nil
 }
@@ -144,12 +144,12 @@ func manHeading(line string) (string, bool) {
 // roffEscape keeps roff from reading backslashes in text as escapes.
 func roffEscape(s string) string { return strings.ReplaceAll(s, `\`, `\e`) }
 
-// WriteCompletion writes the completion script of app for shell. Bash and
+// writeCompletion writes the completion script of app for shell. Bash and
 // zsh scripts are urfave/cli's autocomplete scripts made specific to the
 // tool: they ask the tool itself (--generate-bash-completion, enabled by
 // NewApp) for the flags matching the word under the cursor and fall back to
 // file names. Fish gets urfave/cli's static script.
-func WriteCompletion(w io.Writer, app *cli.App, shell string) error {
+func writeCompletion(w io.Writer, app *cli.App, shell string) error {
 	var script string
 	switch shell {
 	case "bash":
@@ -164,7 +164,7 @@ func WriteCompletion(w io.Writer, app *cli.App, shell string) error {
 		}
 		script = s
 	default:
-		return usageErr(app, "unknown shell %q for %s (want %s)", shell, generateCompletionFlag, strings.Join(Shells, ", "))
+		return usageErr(app, "unknown shell %q for %s (want %s)", shell, generateCompletionFlag, strings.Join(shells, ", "))
 	}
 	fn := "_" + strings.NewReplacer("-", "_", ".", "_").Replace(app.Name)
 	_, err := io.WriteString(w, strings.NewReplacer("{{TOOL}}", app.Name, "{{FUNC}}", fn).Replace(script))
