@@ -503,3 +503,68 @@ func TestInstallHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestInstallKilled kills install.sh with SIGKILL (no trap runs) at each
+// step that writes into the install directory: while staging a copy and
+// at each rename. Every tool in the directory must then be either the old
+// install, untouched, or the complete new binary; a staging file may be
+// left behind under a hidden name, never under a tool's name.
+func TestInstallKilled(t *testing.T) {
+	dash, err := exec.LookPath("dash")
+	if err != nil {
+		t.Skip("dash not installed")
+	}
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl not installed")
+	}
+	r := newRelease(t, false)
+	for _, step := range []string{"cp", "mv"} {
+		real, err := exec.LookPath(step)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, call := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%s#%d", step, call), func(t *testing.T) {
+				// A wrapper for cp or mv that, on its call-th run, writes
+				// half the file (cp) and kills the installer, its parent.
+				wrap := t.TempDir()
+				counter := filepath.Join(t.TempDir(), "calls")
+				writeFile(t, filepath.Join(wrap, step), []byte(`#!/bin/sh
+n=$(cat "`+counter+`" 2>/dev/null || echo 0); n=$((n + 1)); echo $n >"`+counter+`"
+if [ "$n" -eq `+fmt.Sprint(call)+` ]; then
+	if [ `+step+` = cp ]; then head -c 100 "$1" >"$2"; fi
+	kill -9 $PPID
+	exit 1
+fi
+exec `+real+` "$@"
+`), 0o755)
+				dir := t.TempDir()
+				old := []byte("#!/bin/sh\necho old\n")
+				writeFile(t, filepath.Join(dir, "ossls"), old, 0o755)
+				e := env{"dash+curl", []string{dash}, wrap + string(os.PathListSeparator) + os.Getenv("PATH")}
+				res := install(t, e, nil, "--base-url", r.url, "--dir", dir)
+				if res.code != -1 && res.code != 137 {
+					t.Fatalf("install.sh was not killed: exit %d\n%s", res.code, res.stderr)
+				}
+				installed := 0
+				for _, name := range listDir(t, dir) {
+					if strings.HasPrefix(name, ".") && strings.Contains(name, ".install.") {
+						continue // a staging file, under a name no one runs
+					}
+					out, err := exec.Command(filepath.Join(dir, name), "--version").Output()
+					switch {
+					case name == "ossls" && string(out) == "old\n":
+					case err == nil && versionLine.MatchString(string(out)) && strings.HasPrefix(string(out), name+" "+r.version+" "):
+						installed++
+					default:
+						t.Errorf("%s after the kill: %q, %v", name, out, err)
+					}
+				}
+				// Staging (cp) finishes before the first rename (mv).
+				if want := map[string]int{"cp": 0, "mv": call - 1}[step]; installed != want {
+					t.Errorf("%d tools installed, want %d", installed, want)
+				}
+			})
+		}
+	}
+}
