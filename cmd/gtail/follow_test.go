@@ -359,3 +359,34 @@ func TestOnceOutage(t *testing.T) {
 	}
 	sameBytes(t, e.shipped(prefixOf(p), false), []byte("during the outage\n"))
 }
+
+// TestDeletedWhileRunning: a file deleted while gtail holds it open is still
+// read to its end: nothing is lost.
+func TestDeletedWhileRunning(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	os.WriteFile(p, []byte("first\n"), 0o644)
+	c, stderr := e.cmd("--flush-interval=1h", p, "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("second, written just before the delete\n")
+	waitFor(t, "gtail to see the file", func() bool {
+		b, _ := os.ReadFile(stateFile(t, e.state))
+		return strings.Contains(string(b), `"size": 45`)
+	}, stderr)
+	os.Remove(p)
+	f.WriteString("third, written after the delete\n")
+	f.Close()
+	want := []byte("first\nsecond, written just before the delete\nthird, written after the delete\n")
+	waitFor(t, "the deleted file drained", func() bool { return bytes.Equal(e.shipped(prefixOf(p), false), want) }, stderr)
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr.String(), "rotated file drained") {
+		t.Errorf("no drain logged:\n%s", stderr)
+	}
+}
