@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
-
-	"golang.org/x/sys/unix"
 )
 
 // StateDir returns where ossx keeps its state: $XDG_STATE_HOME/ossx, else
@@ -93,9 +91,9 @@ func (s *checkpoints) lock(name string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	if err := lockFile(f); err != nil {
 		f.Close()
-		if errors.Is(err, unix.EWOULDBLOCK) {
+		if errors.Is(err, errLocked) {
 			return nil, errors.New("another ossuploader is uploading the same file to the same object")
 		}
 		return nil, err

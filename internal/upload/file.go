@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"syscall"
 
 	"github.com/ossx/ossx/internal/ossx"
 )
@@ -21,9 +20,7 @@ type identity struct {
 
 func identityOf(fi fs.FileInfo) identity {
 	id := identity{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		id.Inode = uint64(st.Ino)
-	}
+	_, id.Inode = devIno(fi)
 	return id
 }
 

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // ErrSymlinkSkipped is reported for a symbolic link met while walking a
@@ -102,9 +101,6 @@ func (w *walker) dir(path, rel string, fi fs.FileInfo) error {
 }
 
 func idOf(fi fs.FileInfo) (fileID, bool) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return fileID{}, false
-	}
-	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}, true
+	dev, ino := devIno(fi)
+	return fileID{dev: dev, ino: ino}, ino != 0
 }
