@@ -203,7 +203,7 @@ func (b *bench) smallUploads() error {
 	s.add("ossuploader FILE KEY (median process)", ts.median, fmt.Sprintf("p90 wall %s", dur(ts.p90)),
 		fmt.Sprintf("wall %s curl's", ratio(ts.median.Wall.Seconds(), cs.median.Wall.Seconds())))
 	s.baseline("`curl -T` by presigned URL (median process)", cs.median, fmt.Sprintf("p90 wall %s", dur(cs.p90)))
-	s.note("Wall and CPU from %d bare runs of each (alternating); peak RSS is the largest of %d more runs under GNU time. ossuploader: mean wall %s, mean CPU %s; curl: mean wall %s, mean CPU %s. For processes this short the kernel splits CPU between user and sys by 4 ms ticks; their sum is exact.",
+	s.note("Wall and CPU from %d bare runs of each (alternating); peak RSS is the largest of %d more runs under GNU time. ossuploader: mean wall %s, mean CPU %s; curl: mean wall %s, mean CPU %s. For processes this short the kernel splits CPU between user and sys by scheduler ticks; their sum is exact.",
 		n, n, dur(ts.meanWall), dur(ts.meanCPU), dur(cs.meanWall), dur(cs.meanCPU))
 	b.rep.target("4 KiB upload wall time", "≤ 1.5× curl's",
 		fmt.Sprintf("median %s vs curl %s = %s", dur(ts.median.Wall), dur(cs.median.Wall), ratio(ts.median.Wall.Seconds(), cs.median.Wall.Seconds())),
