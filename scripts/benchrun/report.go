@@ -120,7 +120,7 @@ func (r *report) generated() string {
 			}
 			w("| %s | %s | %s | %s |\n", t.name, t.goal, t.got, mark)
 		}
-		w("\n")
+		w("\nMB is 10⁶ bytes, MiB 2²⁰, in every target; sizes are given in both where it matters.\n\n")
 	}
 	if len(r.binSizes) > 0 {
 		w("### Binary sizes (stripped: -s -w -trimpath, CGO_ENABLED=0)\n\n| Tool | Size |\n|---|---|\n")
