@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -14,10 +15,16 @@ import (
 // lines/s and rotate() is called a few times, then checks that the objects,
 // generation by generation, hold exactly the bytes written.
 func followWhileRotating(t *testing.T, rotate func(*logWriter), extra ...string) {
+	followGlobWhileRotating(t, rotate, "app.log", extra...)
+}
+
+// followGlobWhileRotating is followWhileRotating with gtail given the
+// pattern (relative to the log directory) instead of app.log.
+func followGlobWhileRotating(t *testing.T, rotate func(*logWriter), pattern string, extra ...string) {
 	e := newEnv(t)
 	p := filepath.Join(e.logs, "app.log")
 	w := newLogWriter(t, p)
-	args := append(extra, p, "oss://"+testBucket+"/")
+	args := append(extra, filepath.Join(e.logs, pattern), "oss://"+testBucket+"/")
 	c, stderr := e.cmd(args...)
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
@@ -42,6 +49,11 @@ func followWhileRotating(t *testing.T, rotate func(*logWriter), extra ...string)
 		t.Fatalf("gtail: %v\n%s", err, stderr)
 	}
 	got := e.shipped(prefixOf(p), gz)
+	for _, k := range e.objects("") {
+		if !strings.HasPrefix(k, prefixOf(p)) {
+			t.Errorf("object %s: a rotated file was shipped as a new one", k)
+		}
+	}
 	if keys := e.objects(prefixOf(p)); len(keys) < 5 {
 		t.Errorf("%d objects %q; want one per generation, 5 or more", len(keys), keys)
 	}
@@ -61,4 +73,12 @@ func TestRotateCopyTruncate(t *testing.T) {
 
 func TestRotateGzip(t *testing.T) {
 	followWhileRotating(t, (*logWriter).rename, "--gzip")
+}
+
+// TestRotateGlobMatchesRotated: the glob also matches the rotated files
+// (app.log.1, …); they are recognised (by inode, or as the copy of a
+// truncated generation) and never shipped twice.
+func TestRotateGlobMatchesRotated(t *testing.T) {
+	t.Run("rename", func(t *testing.T) { followGlobWhileRotating(t, (*logWriter).rename, "app.log*") })
+	t.Run("copytruncate", func(t *testing.T) { followGlobWhileRotating(t, (*logWriter).copyTruncate, "app.log*") })
 }

@@ -380,9 +380,14 @@ func (t *tailer) scan(initial bool) {
 	// Every unfinished entry owns its inode, also when its gen stopped on an
 	// error: the file must not be taken for a new one and shipped again.
 	live := map[[2]uint64]bool{}
+	// Only entries finished before this scan looked may be forgotten: one
+	// that finishes meanwhile was skipped as live, not matched as done.
+	wasDone := map[*ship.Entry]bool{}
 	t.st.Lock()
 	for _, e := range t.st.Entries {
-		if !e.Done {
+		if e.Done {
+			wasDone[e] = true
+		} else {
 			live[[2]uint64{e.Dev, e.Ino}] = true
 		}
 	}
@@ -428,7 +433,7 @@ func (t *tailer) scan(initial bool) {
 	t.st.Lock()
 	kept := t.st.Entries[:0]
 	for _, e := range t.st.Entries {
-		if !e.Done || keep[e] {
+		if !wasDone[e] || keep[e] {
 			kept = append(kept, e)
 		}
 	}
