@@ -188,14 +188,14 @@ func (b *bench) gtailThroughput(s *section, maxRSS *int64) error {
 	b.srv.deletePrefix("gtail/")
 
 	// osslocal's own append ingest: the same bytes appended in gtail's
-	// default 4 MiB batches by the harness's SDK client.
+	// default batches (--flush-bytes 1MiB) by the harness's SDK client.
 	rawBytes := min(written, 512<<20)
 	src, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	buf := make([]byte, 4<<20)
+	buf := make([]byte, 1<<20)
 	var pos int64
 	rawStart := time.Now()
 	for pos < rawBytes {
@@ -213,7 +213,7 @@ func (b *bench) gtailThroughput(s *section, maxRSS *int64) error {
 		fmt.Sprintf("%s wall; %.0f MB per CPU-second", mbps(written, once.Wall), float64(written)/1e6/once.CPU().Seconds()),
 		fmt.Sprintf("%s of raw appends", ratio(float64(written)/once.Wall.Seconds(), float64(rawBytes)/raw.Seconds())))
 	s.baseline("`cat FILE > /dev/null`", cat, mbps(written, cat.Wall))
-	s.info(fmt.Sprintf("osslocal append ingest: SDK AppendObject loop from the harness, 4 MiB batches, %s", iec(rawBytes)), mbps(rawBytes, raw), true)
+	s.info(fmt.Sprintf("osslocal append ingest: SDK AppendObject loop from the harness, 1 MiB batches, %s", iec(rawBytes)), mbps(rawBytes, raw), true)
 	s.note("Live run: wall and rate from the writer's first byte to the last byte visible in OSS; CPU is the whole gtail process (%s of it while shipping). osslocal used %s CPU meanwhile, the writer (in the harness) most of a core.", dur(gcpu), dur(srvCPU))
 	s.note("Catch-up run: osslocal used %s CPU.", dur(onceSrv))
 	b.rep.target("gtail throughput on one core", "≥ 200 MB/s",
