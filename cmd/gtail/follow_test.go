@@ -390,3 +390,26 @@ func TestDeletedWhileRunning(t *testing.T) {
 		t.Errorf("no drain logged:\n%s", stderr)
 	}
 }
+
+// TestTruncatedSameHead: a file truncated while followed and rewritten with
+// the same first bytes as before is new content, and is shipped.
+func TestTruncatedSameHead(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	os.WriteFile(p, []byte("server starting\n"), 0o644)
+	c, stderr := e.cmd(p, "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	waitFor(t, "the first content shipped", func() bool { return len(e.shipped(prefixOf(p), false)) == 16 }, stderr)
+	os.WriteFile(p, nil, 0o644) // > app.log
+	waitFor(t, "the truncation noticed", func() bool { return strings.Contains(stderr.String(), "file truncated") }, stderr)
+	os.WriteFile(p, []byte("server starting\nagain, longer this time\n"), 0o644)
+	want := "server starting\nserver starting\nagain, longer this time\n"
+	waitFor(t, "the new content shipped", func() bool { return string(e.shipped(prefixOf(p), false)) == want }, stderr)
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+}

@@ -215,6 +215,9 @@ func (g *gen) truncated() (bool, error) {
 	t.st.Lock()
 	lost := g.e.Size - g.e.Offset
 	g.e.Done = true
+	// The content this identity described is gone: match nothing, so that
+	// new content starting with the same bytes is not taken for it.
+	g.e.Identity = follow.Identity{}
 	t.st.Unlock()
 	t.log.Info("file truncated: starting a new generation", "path", g.e.Path)
 	if lost > 0 {

@@ -207,6 +207,7 @@ func (t *tailer) resume() {
 			t.st.Lock()
 			lost := e.Size - e.Offset
 			e.Done = true
+			e.Identity = follow.Identity{} // gone: match no file any more
 			t.st.Unlock()
 			if lost > 0 && e.Key != "" && !t.o.gzip {
 				// An append may have landed after the last save: those
