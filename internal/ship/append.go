@@ -52,6 +52,11 @@ func (e *ConflictError) Hint() string {
 // settled by HeadObject: length and x-oss-hash-crc64ecma say whether the
 // append landed — the CRC must equal the state's CRC extended by exactly
 // the bytes we sent — and then we move on or retry. We never guess.
+//
+// OSS answers HeadObject on an appendable object with Content-Length,
+// x-oss-next-append-position and x-oss-hash-crc64ecma, and a wrong position
+// with 409 PositionNotEqualToLength (OSS docs, AppendObject, and error
+// 0026-00000016: https://help.aliyun.com/en/oss/user-guide/0026-00000016).
 type Appender struct {
 	Bucket *oss.Bucket
 	Retry  ossx.RetryPolicy // Base and Max pace the retries
