@@ -413,3 +413,36 @@ func TestTruncatedSameHead(t *testing.T) {
 		t.Fatalf("gtail: %v\n%s", err, stderr)
 	}
 }
+
+// TestHugeLineWhileFollowing: a 10 MiB line written in pieces, slower than
+// --flush-interval, arrives whole and in order, with the lines around it.
+func TestHugeLineWhileFollowing(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	c, stderr := e.cmd("--partial-timeout=1h", p, "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []byte("before\n")
+	f.Write(want)
+	piece := bytes.Repeat([]byte{'z', 0, '\r'}, 1<<20/3+1)
+	for range 10 {
+		f.Write(piece)
+		want = append(want, piece...)
+		time.Sleep(60 * time.Millisecond)
+	}
+	f.WriteString("\nafter\n")
+	f.Close()
+	want = append(want, "\nafter\n"...)
+	waitFor(t, "the line shipped", func() bool { return len(e.shipped(prefixOf(p), false)) >= len(want) }, stderr)
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+	sameBytes(t, e.shipped(prefixOf(p), false), want)
+}
