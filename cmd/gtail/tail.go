@@ -394,6 +394,12 @@ func (t *tailer) scan(initial bool) {
 	}
 	t.st.Unlock()
 	now := time.Now()
+	for _, s := range t.o.sources {
+		// The directory a glob or a missing file will appear in, when
+		// it exists: files created there are seen at once, not at the
+		// next poll.
+		t.w.Watch(s)
+	}
 	for _, p := range t.expand() {
 		t.w.Watch(p)
 		fi, err := os.Stat(p)
