@@ -216,11 +216,13 @@ func run(ctx context.Context, o options) error {
 		return shipStdin(ctx, o, dest, app, log)
 	}
 	st, err := ship.Open(o.stateDir, dest.String())
-	if err != nil {
-		if errors.Is(err, ship.ErrLocked) {
-			return &ossx.UsageError{Err: err, Hint: "another gtail ships to this destination with this --state-dir; stop it first"}
-		}
-		return err
+	switch {
+	case errors.Is(err, ship.ErrLocked):
+		return &ossx.UsageError{Err: err, Hint: "another gtail ships to this destination with this --state-dir; stop it first"}
+	case errors.Is(err, ship.ErrCorrupt):
+		return &ossx.UsageError{Err: err, Hint: "move the file aside to start over: the files are then shipped again, to new objects"}
+	case err != nil:
+		return &ossx.UsageError{Err: err, Hint: "--state-dir must name a directory gtail can create and write"}
 	}
 	defer st.Close()
 	return newTailer(o, dest, st, app, log).run(ctx)

@@ -65,6 +65,9 @@ type State struct {
 // ErrLocked is returned by Open when another gtail holds the state.
 var ErrLocked = errors.New("state is locked by another gtail")
 
+// ErrCorrupt is returned by Open when the state file cannot be read as one.
+var ErrCorrupt = errors.New("state file is corrupt")
+
 // DefaultDir is $XDG_STATE_HOME/ossx/gtail, or ~/.local/state/ossx/gtail.
 func DefaultDir(getenv func(string) string) (string, error) {
 	if d := getenv("XDG_STATE_HOME"); d != "" {
@@ -126,11 +129,11 @@ func Open(dir, dest string) (*State, error) {
 	var f file
 	if err := json.Unmarshal(data, &f); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("state file %s is corrupt: %w", path, err)
+		return nil, fmt.Errorf("%s: %w: %v", path, ErrCorrupt, err)
 	}
 	if f.Version != 1 {
 		s.Close()
-		return nil, fmt.Errorf("state file %s has version %d; this gtail reads version 1", path, f.Version)
+		return nil, fmt.Errorf("%s: %w: version %d, this gtail reads version 1", path, ErrCorrupt, f.Version)
 	}
 	if f.Dest != dest {
 		s.Close()

@@ -58,7 +58,7 @@ func TestStateRoundTripAndLock(t *testing.T) {
 func TestStateCorrupt(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, FileName("oss://b/x/")), []byte("{not json"), 0o600)
-	if _, err := Open(dir, "oss://b/x/"); err == nil || !strings.Contains(err.Error(), "corrupt") {
+	if _, err := Open(dir, "oss://b/x/"); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("Open = %v, want a corrupt-state error", err)
 	}
 }
