@@ -563,12 +563,8 @@ func (t *tailer) status() {
 			continue
 		default:
 		}
-		size := int64(-1)
-		if fi, err := g.f.Stat(); err == nil {
-			size = fi.Size()
-		}
-		t.st.Lock()
-		off, key, pos := e.Offset, e.Key, e.Pos
+		t.st.Lock() // the gen owns g.f; its entry says what it last saw
+		off, size, key, pos := e.Offset, e.Size, e.Key, e.Pos
 		t.st.Unlock()
 		files++
 		lag += max(size-off, 0)
