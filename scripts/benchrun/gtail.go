@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -187,6 +188,23 @@ func (b *bench) gtailThroughput(s *section, maxRSS *int64) error {
 	*maxRSS = max(*maxRSS, once.MaxRSS)
 	b.srv.deletePrefix("gtail/")
 
+	// Catch-up with --gzip over the first 512 MiB at most: every append is
+	// one gzip member, deflate dominates.
+	gzBytes, err := headCopy(path, filepath.Join(dir, "gz.log"), 512<<20)
+	if err != nil {
+		return err
+	}
+	logf("gtail --gzip --once over %s", iec(gzBytes))
+	gz, err := b.p.run(b.tool("gtail"), "--state-dir", filepath.Join(b.cfg.work, "gtail-state-gz"), "--gzip", "--once",
+		filepath.Join(dir, "gz.log"), "oss://bench/gtail/gz/")
+	if err != nil {
+		return err
+	}
+	gzStored, _, _ := b.srv.prefixSize("gtail/gz/")
+	*maxRSS = max(*maxRSS, gz.MaxRSS)
+	os.Remove(filepath.Join(dir, "gz.log"))
+	b.srv.deletePrefix("gtail/")
+
 	// osslocal's own append ingest: the same bytes appended in gtail's
 	// default batches (--flush-bytes 1MiB) by the harness's SDK client.
 	rawBytes := min(written, 512<<20)
@@ -212,6 +230,9 @@ func (b *bench) gtailThroughput(s *section, maxRSS *int64) error {
 	s.add(fmt.Sprintf("catch-up: `gtail --once` over the same %s", iec(written)), once,
 		fmt.Sprintf("%s wall; %.0f MB per CPU-second", mbps(written, once.Wall), float64(written)/1e6/once.CPU().Seconds()),
 		fmt.Sprintf("%s of raw appends", ratio(float64(written)/once.Wall.Seconds(), float64(rawBytes)/raw.Seconds())))
+	s.add(fmt.Sprintf("catch-up: `gtail --gzip --once` over the first %s", iec(gzBytes)), gz,
+		fmt.Sprintf("%s wall; %.0f MB per CPU-second; stored %s (%.1f×)", mbps(gzBytes, gz.Wall),
+			float64(gzBytes)/1e6/gz.CPU().Seconds(), iec(gzStored), float64(gzBytes)/float64(max(gzStored, 1))), "")
 	s.baseline("`cat FILE > /dev/null`", cat, mbps(written, cat.Wall))
 	s.info(fmt.Sprintf("osslocal append ingest: SDK AppendObject loop from the harness, 1 MiB batches, %s", iec(rawBytes)), mbps(rawBytes, raw), true)
 	s.note("Live run: wall and rate from the writer's first byte to the last byte visible in OSS; CPU is the whole gtail process (%s of it while shipping). osslocal used %s CPU meanwhile, the writer (in the harness) most of a core.", dur(gcpu), dur(srvCPU))
@@ -334,4 +355,23 @@ func (b *bench) gtailLatency(s *section, maxRSS *int64) error {
 	s.note("Latency is polled with HEAD every 1 ms from the harness, so it includes up to ~1 ms of polling; gtail wakes on inotify, folds events for 20 ms, then ships. With the default --flush-interval 2s a line waits up to 2 s more, by design (fewer, larger appends).")
 	b.srv.deletePrefix("gtail/")
 	return nil
+}
+
+// headCopy copies the first max bytes of src (whole lines: src is made of
+// whole 64 KiB blocks of lines) to dst and returns how many it copied.
+func headCopy(src, dst string, max int64) (int64, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(out, io.LimitReader(in, max-max%int64(len(logBlock()))))
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
 }
