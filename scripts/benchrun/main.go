@@ -218,6 +218,13 @@ func run(cfg config) error {
 		return err
 	}
 	logf("wrote %s in %s", cfg.out, b.rep.elapsed.Round(time.Second))
+	for _, t := range b.rep.targets {
+		mark := "met   "
+		if !t.met {
+			mark = "MISSED"
+		}
+		logf("%s %s (%s): %s", mark, t.name, t.goal, t.got)
+	}
 	if len(b.rep.failures) > 0 {
 		return fmt.Errorf("%d measurement(s) failed (listed in %s)", len(b.rep.failures), cfg.out)
 	}
