@@ -131,7 +131,8 @@ Environment:
   BENCH_LAT_SAMPLES=200  gtail write→visible samples
   BENCH_OBJECTS=100000   keys listed by ossls
   BENCH_REPEAT=3         runs of each big and directory upload (the median is kept)
-  BENCH_ONLY=gtail,ossls only these steps (binary, uploads, gtail, ossls)
+  BENCH_ONLY=gtail,ossls only these steps (binary, uploads, gtail, ossls); the
+                         report then holds only them: pair it with BENCH_OUT
   BENCH_BIN=bin          where the tools are
   BENCH_OUT=BENCHMARKS.md
 `)
