@@ -78,6 +78,7 @@ base=${base%/}
 [ -n "$version" ] || usage_die "empty --version"
 
 # Tools: validate every name before touching the network.
+chosen=$tools
 [ -n "$tools" ] || tools=$all_tools
 tools=$(echo "$tools" | tr ',' ' ')
 for t in $tools; do
@@ -102,7 +103,16 @@ aarch64 | arm64 | armv8*) arch=arm64 ;;
 *) die "unsupported architecture: $raw_arch" "releases exist for amd64 and arm64; elsewhere: go install github.com/ossx/ossx/cmd/...@latest" ;;
 esac
 ext=tar.gz exe=
-if [ "$os" = windows ]; then ext=zip exe=.exe; fi
+if [ "$os" = windows ]; then
+	ext=zip exe=.exe
+	# gtail needs inode numbers and flock; releases carry no Windows build.
+	case " $tools " in
+	*" gtail "*)
+		[ -z "$chosen" ] || die "gtail is not built for windows" "it follows files by inode; run it on Linux or macOS"
+		tools=$(echo " $tools " | sed 's/ gtail / /; s/^ //; s/ $//')
+		;;
+	esac
+fi
 
 if [ -z "$dir" ]; then
 	if [ "$(id -u)" = 0 ]; then dir=/usr/local/bin; else dir=${HOME:?}/.local/bin; fi

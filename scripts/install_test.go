@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -105,10 +107,13 @@ func (r *release) fake(t *testing.T) {
 	for _, tool := range tools {
 		files[tool] = []byte("#!/bin/sh\necho '" + tool + " v1.2.3 (abc1234def56, 2026-11-21T11:36:41Z)'\n")
 	}
+	// As goreleaser.yaml builds them: no gtail for Windows.
+	winFiles := maps.Clone(files)
+	delete(winFiles, "gtail")
 	var sums strings.Builder
 	for name, data := range map[string][]byte{
 		"ossx_1.2.3_linux_amd64.tar.gz": tarGz(t, files),
-		"ossx_1.2.3_windows_amd64.zip":  zipExe(t, files),
+		"ossx_1.2.3_windows_amd64.zip":  zipExe(t, winFiles),
 	} {
 		writeFile(t, filepath.Join(r.dir(), name), data, 0o644)
 		sum := sha256.Sum256(data)
@@ -386,14 +391,36 @@ func TestInstall(t *testing.T) {
 				checkInstalled(t, r, dir, []string{"ossls"})
 			})
 			if !r.real {
+				win := []string{"OSSX_OS=MINGW64_NT-10.0", "OSSX_ARCH=x86_64"}
 				t.Run("windows zip", func(t *testing.T) {
 					dir := t.TempDir()
-					res := install(t, e, []string{"OSSX_OS=MINGW64_NT-10.0", "OSSX_ARCH=x86_64"}, "--base-url", r.url, "--dir", dir, "--tools", "gtail")
+					res := install(t, e, win, "--base-url", r.url, "--dir", dir, "--tools", "ossls")
 					if res.code != 0 {
 						t.Fatalf("exit %d\n%s", res.code, res.stderr)
 					}
-					if got := listDir(t, dir); len(got) != 1 || got[0] != "gtail.exe" {
-						t.Errorf("%s holds %q, want gtail.exe", dir, got)
+					if got := listDir(t, dir); len(got) != 1 || got[0] != "ossls.exe" {
+						t.Errorf("%s holds %q, want ossls.exe", dir, got)
+					}
+				})
+				t.Run("windows default tools skip gtail", func(t *testing.T) {
+					dir := t.TempDir()
+					res := install(t, e, win, "--base-url", r.url, "--dir", dir)
+					if res.code != 0 {
+						t.Fatalf("exit %d\n%s", res.code, res.stderr)
+					}
+					want := []string{"osslocal.exe", "ossls.exe", "ossuploader.exe"}
+					if got := listDir(t, dir); !slices.Equal(got, want) {
+						t.Errorf("%s holds %q, want %q", dir, got, want)
+					}
+				})
+				t.Run("windows gtail refused", func(t *testing.T) {
+					dir := t.TempDir()
+					res := install(t, e, win, "--base-url", r.url, "--dir", dir, "--tools", "gtail")
+					if res.code != 1 || !strings.Contains(res.stderr, "install.sh: error: gtail is not built for windows") {
+						t.Errorf("exit %d, stderr:\n%s", res.code, res.stderr)
+					}
+					if got := listDir(t, dir); len(got) != 0 {
+						t.Errorf("%s holds %q, want nothing", dir, got)
 					}
 				})
 			}
