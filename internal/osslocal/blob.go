@@ -1,6 +1,7 @@
 package osslocal
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -67,7 +68,13 @@ func readChunks(r io.Reader) ([][]byte, int64, error) {
 		buf := make([]byte, size)
 		m, err := io.ReadFull(r, buf)
 		if m > 0 {
-			chunks = append(chunks, buf[:m:m])
+			chunk := buf[:m:m]
+			if m <= size/2 {
+				// A short last chunk would pin its whole buffer: a million
+				// one-byte objects held 4 GiB.
+				chunk = bytes.Clone(chunk)
+			}
+			chunks = append(chunks, chunk)
 			n += int64(m)
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {

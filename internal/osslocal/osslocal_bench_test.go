@@ -131,3 +131,23 @@ func sizeName(n int) string {
 		return fmt.Sprintf("%dKiB", n>>10)
 	}
 }
+
+// BenchmarkPutKeys fills a fresh in-memory bucket with 200,000 small
+// objects whose keys arrive in no particular order (as from many writers),
+// so it measures how the key index grows: one op is the whole load. Run it
+// with -benchtime=1x.
+func BenchmarkPutKeys(b *testing.B) {
+	const keys = 200_000
+	for b.Loop() {
+		b.StopTimer()
+		srv, bucket := benchServer(b, "")
+		b.StartTimer()
+		for i := range keys {
+			// Multiplying by a number prime to keys visits 0..keys-1 once
+			// each, scattered.
+			n := (i * 7919) % keys
+			serve(b, srv, http.MethodPut, fmt.Sprintf("/%s/data/%06d/obj", bucket, n), []byte("x"))
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*keys), "ns/key")
+}

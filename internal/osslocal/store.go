@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+	"github.com/google/btree"
 )
 
 // ACL values (SDK const.go ACLType, plus "default" for objects that follow
@@ -99,25 +100,19 @@ type upload struct {
 type bucketState struct {
 	info    bucketInfo
 	objects map[string]*objectMeta
-	keys    []string // sorted byte-wise
+	// keys holds the object keys in byte order, for listing. A B-tree, not
+	// a sorted slice: inserting into a slice moves half of it on average,
+	// which made loading a million keys take minutes.
+	keys    *btree.BTreeG[string]
 	uploads map[string]*upload
 }
 
-func (b *bucketState) insertKey(key string) {
-	i := sort.SearchStrings(b.keys, key)
-	if i < len(b.keys) && b.keys[i] == key {
-		return
-	}
-	b.keys = append(b.keys, "")
-	copy(b.keys[i+1:], b.keys[i:])
-	b.keys[i] = key
-}
+// keysDegree is the B-tree's degree: nodes of up to 63 keys keep the tree
+// shallow and a listing's walk mostly within one node.
+const keysDegree = 32
 
-func (b *bucketState) removeKey(key string) {
-	i := sort.SearchStrings(b.keys, key)
-	if i < len(b.keys) && b.keys[i] == key {
-		b.keys = append(b.keys[:i], b.keys[i+1:]...)
-	}
+func newBucketState(info bucketInfo) *bucketState {
+	return &bucketState{info: info, objects: map[string]*objectMeta{}, keys: btree.NewOrderedG[string](keysDegree), uploads: map[string]*upload{}}
 }
 
 // store holds buckets, objects and multipart uploads. Metadata lives in
@@ -225,10 +220,11 @@ func (s *store) load() error {
 			os.Remove(filepath.Join(s.dir, "buckets", e.Name()))
 			continue
 		}
-		b := &bucketState{objects: map[string]*objectMeta{}, uploads: map[string]*upload{}}
-		if err := readJSON(filepath.Join(s.dir, "buckets", e.Name()), &b.info); err != nil {
+		var info bucketInfo
+		if err := readJSON(filepath.Join(s.dir, "buckets", e.Name()), &info); err != nil {
 			return err
 		}
+		b := newBucketState(info)
 		s.buckets[name] = b
 	}
 	for _, sub := range []string{"objects", "uploads"} {
@@ -260,14 +256,13 @@ func (s *store) load() error {
 				return err
 			}
 			b.objects[m.Key] = &m
-			b.keys = append(b.keys, m.Key)
+			b.keys.ReplaceOrInsert(m.Key)
 			used[m.Blob] = true
 			if m.Type == TypeAppendable {
 				// Drop bytes of an append that never committed.
 				os.Truncate(filepath.Join(s.dir, "blobs", m.Blob), m.Size)
 			}
 		}
-		sort.Strings(b.keys)
 		udirs, err := os.ReadDir(filepath.Join(s.dir, "uploads", name))
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
@@ -340,7 +335,7 @@ func (s *store) createBucket(name, acl, class string, now time.Time) (bucketInfo
 			return info, err
 		}
 	}
-	s.buckets[name] = &bucketState{info: info, objects: map[string]*objectMeta{}, uploads: map[string]*upload{}}
+	s.buckets[name] = newBucketState(info)
 	return info, nil
 }
 
@@ -492,7 +487,7 @@ func (s *store) commit(bucket string, m *objectMeta, check func(old *objectMeta)
 	s.mu.Lock()
 	if b, ok = s.buckets[bucket]; ok {
 		b.objects[m.Key] = m
-		b.insertKey(m.Key)
+		b.keys.ReplaceOrInsert(m.Key)
 	}
 	s.mu.Unlock()
 	if old != nil && old.Blob != m.Blob {
@@ -605,7 +600,7 @@ func (s *store) deleteObject(bucket, key string) error {
 	s.mu.Lock()
 	if b, ok := s.buckets[bucket]; ok {
 		delete(b.objects, key)
-		b.removeKey(key)
+		b.keys.Delete(key)
 	}
 	s.mu.Unlock()
 	s.blobs.remove(old.Blob)
@@ -749,41 +744,48 @@ func (s *store) list(bucket, prefix, marker, delimiter string, max int) (listing
 	if prefix > start {
 		start = prefix
 	}
-	i := sort.SearchStrings(b.keys, start)
+	// Walk the keys from start; a common prefix ends the walk, which goes
+	// on after the prefix's group. done says the listing is complete or full.
 	count := 0
-	for ; i < len(b.keys); i++ {
-		key := b.keys[i]
-		if key <= marker {
-			continue
-		}
-		if !strings.HasPrefix(key, prefix) {
-			break
-		}
-		if delimiter != "" {
-			if j := strings.Index(key[len(prefix):], delimiter); j >= 0 {
-				cp := key[:len(prefix)+j+len(delimiter)]
-				if cp != marker {
-					if count == max {
-						out.truncated = true
-						break
-					}
-					out.prefixes = append(out.prefixes, cp)
-					out.next = cp
-					count++
-				}
-				// Skip the rest of the group: keys are valid UTF-8, which
-				// never holds the byte 0xff.
-				i = sort.SearchStrings(b.keys, cp+"\xff") - 1
-				continue
+	from, done := start, false
+	for !done {
+		restart := ""
+		done = true
+		b.keys.AscendGreaterOrEqual(from, func(key string) bool {
+			if key <= marker {
+				return true
 			}
-		}
-		if count == max {
-			out.truncated = true
-			break
-		}
-		out.objects = append(out.objects, b.objects[key])
-		out.next = key
-		count++
+			if !strings.HasPrefix(key, prefix) {
+				return false
+			}
+			if delimiter != "" {
+				if j := strings.Index(key[len(prefix):], delimiter); j >= 0 {
+					cp := key[:len(prefix)+j+len(delimiter)]
+					if cp != marker {
+						if count == max {
+							out.truncated = true
+							return false
+						}
+						out.prefixes = append(out.prefixes, cp)
+						out.next = cp
+						count++
+					}
+					// Skip the rest of the group: keys are valid UTF-8,
+					// which never holds the byte 0xff.
+					restart, done = cp+"\xff", false
+					return false
+				}
+			}
+			if count == max {
+				out.truncated = true
+				return false
+			}
+			out.objects = append(out.objects, b.objects[key])
+			out.next = key
+			count++
+			return true
+		})
+		from = restart
 	}
 	if !out.truncated {
 		out.next = ""
