@@ -335,7 +335,15 @@ func TestBuckets(t *testing.T) {
 	_, err = c.GetBucketInfo("bkt-a")
 	wantCode(t, err, 404, "NoSuchBucket")
 	gone, _ := c.Bucket("bkt-a")
-	wantCode(t, gone.PutObject("k", strings.NewReader("x")), 404, "NoSuchBucket")
+	se := wantCode(t, gone.PutObject("k", strings.NewReader("x")), 404, "NoSuchBucket")
+	if !strings.Contains(se.RawMessage, "<BucketName>bkt-a</BucketName>") {
+		t.Errorf("NoSuchBucket body does not name the bucket: %s", se.RawMessage)
+	}
+	_, err = gone.ListObjectsV2()
+	se = wantCode(t, err, 404, "NoSuchBucket")
+	if !strings.Contains(se.RawMessage, "<BucketName>bkt-a</BucketName>") {
+		t.Errorf("NoSuchBucket body does not name the bucket: %s", se.RawMessage)
+	}
 	if ok, err := c.IsBucketExist("bkt-b"); !ok || err != nil {
 		t.Fatalf("IsBucketExist = %v, %v", ok, err)
 	}

@@ -309,8 +309,14 @@ func (s *store) load() error {
 	return nil
 }
 
-func errNoSuchBucket() *Error {
-	return NewError(http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist.")
+// errNoSuchBucket names the bucket in a <BucketName> element, as OSS does:
+// the NoSuchBucket bodies recorded from OSS in the Alibaba SDKs' tests
+// (aliyun/aliyun-oss-php-sdk tests/OSS/Tests/ListBucketsResultTest.php,
+// aliyun/aliyun-oss-ruby-sdk spec) end with <BucketName>NAME</BucketName>.
+func errNoSuchBucket(name string) *Error {
+	e := NewError(http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist.")
+	e.Extra = []ErrorField{field("BucketName", name)}
+	return e
 }
 
 func errNoSuchKey() *Error {
@@ -344,7 +350,7 @@ func (s *store) deleteBucket(name string) error {
 	defer s.mu.Unlock()
 	b, ok := s.buckets[name]
 	if !ok {
-		return errNoSuchBucket()
+		return errNoSuchBucket(name)
 	}
 	if len(b.objects) > 0 || len(b.uploads) > 0 {
 		return NewError(http.StatusConflict, "BucketNotEmpty", "The bucket you tried to delete is not empty.")
@@ -368,7 +374,7 @@ func (s *store) bucket(name string) (bucketInfo, error) {
 	defer s.mu.RUnlock()
 	b, ok := s.buckets[name]
 	if !ok {
-		return bucketInfo{}, errNoSuchBucket()
+		return bucketInfo{}, errNoSuchBucket(name)
 	}
 	return b.info, nil
 }
@@ -389,7 +395,7 @@ func (s *store) setBucketACL(name, acl string) error {
 	defer s.mu.Unlock()
 	b, ok := s.buckets[name]
 	if !ok {
-		return errNoSuchBucket()
+		return errNoSuchBucket(name)
 	}
 	info := b.info
 	info.ACL = acl
@@ -409,7 +415,7 @@ func (s *store) head(bucket, key string) (*objectMeta, error) {
 	defer s.mu.RUnlock()
 	b, ok := s.buckets[bucket]
 	if !ok {
-		return nil, errNoSuchBucket()
+		return nil, errNoSuchBucket(bucket)
 	}
 	m, ok := b.objects[key]
 	if !ok {
@@ -426,7 +432,7 @@ func (s *store) open(bucket, key string) (*objectMeta, blobReader, error) {
 	defer s.mu.RUnlock()
 	b, ok := s.buckets[bucket]
 	if !ok {
-		return nil, nil, errNoSuchBucket()
+		return nil, nil, errNoSuchBucket(bucket)
 	}
 	m, ok := b.objects[key]
 	if !ok {
@@ -472,7 +478,7 @@ func (s *store) commit(bucket string, m *objectMeta, check func(old *objectMeta)
 	}
 	s.mu.RUnlock()
 	if !ok {
-		return errNoSuchBucket()
+		return errNoSuchBucket(bucket)
 	}
 	if check != nil {
 		if err := check(old); err != nil {
@@ -494,7 +500,7 @@ func (s *store) commit(bucket string, m *objectMeta, check func(old *objectMeta)
 		s.blobs.remove(old.Blob)
 	}
 	if !ok {
-		return errNoSuchBucket()
+		return errNoSuchBucket(bucket)
 	}
 	return nil
 }
@@ -583,7 +589,7 @@ func (s *store) deleteObject(bucket, key string) error {
 	}
 	s.mu.RUnlock()
 	if !ok {
-		return errNoSuchBucket()
+		return errNoSuchBucket(bucket)
 	}
 	if old == nil {
 		return nil
@@ -642,7 +648,7 @@ func (s *store) append(bucket string, tmpl *objectMeta, body io.Reader, opt appe
 	s.mu.RUnlock()
 	switch {
 	case !ok:
-		return nil, errNoSuchBucket()
+		return nil, errNoSuchBucket(bucket)
 	case old != nil && old.Type != TypeAppendable:
 		return nil, NewError(http.StatusConflict, "ObjectNotAppendable", "The object is not appendable")
 	case old == nil && opt.position != 0:
@@ -738,7 +744,7 @@ func (s *store) list(bucket, prefix, marker, delimiter string, max int) (listing
 	var out listing
 	b, ok := s.buckets[bucket]
 	if !ok {
-		return out, errNoSuchBucket()
+		return out, errNoSuchBucket(bucket)
 	}
 	start := marker
 	if prefix > start {
@@ -809,7 +815,7 @@ func (s *store) initiate(bucket string, tmpl *objectMeta, now time.Time) (*uploa
 	defer s.mu.Unlock()
 	b, ok := s.buckets[bucket]
 	if !ok {
-		return nil, errNoSuchBucket()
+		return nil, errNoSuchBucket(bucket)
 	}
 	b.uploads[u.ID] = u
 	return u, nil
@@ -821,7 +827,7 @@ func (s *store) getUpload(bucket, key, id string) (*upload, error) {
 	defer s.mu.RUnlock()
 	b, ok := s.buckets[bucket]
 	if !ok {
-		return nil, errNoSuchBucket()
+		return nil, errNoSuchBucket(bucket)
 	}
 	u, ok := b.uploads[id]
 	if !ok || u.Key != key {
@@ -984,7 +990,7 @@ func (s *store) uploads(bucket string) ([]*upload, error) {
 	defer s.mu.RUnlock()
 	b, ok := s.buckets[bucket]
 	if !ok {
-		return nil, errNoSuchBucket()
+		return nil, errNoSuchBucket(bucket)
 	}
 	out := make([]*upload, 0, len(b.uploads))
 	for _, u := range b.uploads {
