@@ -118,7 +118,7 @@ func (u *Uploader) skipIfUnchanged(ctx context.Context, f *os.File, id identity,
 	if err != nil || !r.ok || !r.hasCR || r.size != id.Size {
 		return Result{}, false, err
 	}
-	d, err := hashSection(ctx, f, 0, id.Size)
+	d, err := hashSection(ctx, f, 0, id.Size, false)
 	if err != nil {
 		return Result{}, false, err
 	}
@@ -137,7 +137,7 @@ func (u *Uploader) skipIfUnchanged(ctx context.Context, f *os.File, id identity,
 // and the source is checked for changes before the last byte leaves, so a
 // file written to meanwhile never becomes an object.
 func (u *Uploader) singleFile(ctx context.Context, f *os.File, path string, id identity, dst ossx.URL) (Result, error) {
-	d, err := hashSection(ctx, f, 0, id.Size)
+	d, err := hashSection(ctx, f, 0, id.Size, true)
 	if err != nil {
 		return Result{}, err
 	}
@@ -162,9 +162,10 @@ func (u *Uploader) singleFile(ctx context.Context, f *os.File, path string, id i
 	return res, nil
 }
 
-// hashSection reads size bytes of f from off and returns their digests.
-func hashSection(ctx context.Context, f *os.File, off, size int64) (*digests, error) {
-	d := newDigests()
+// hashSection reads size bytes of f from off and returns their digests:
+// CRC64, and MD5 if withMD5.
+func hashSection(ctx context.Context, f *os.File, off, size int64, withMD5 bool) (*digests, error) {
+	d := newDigests(withMD5)
 	r := io.NewSectionReader(f, off, size)
 	n, err := io.Copy(d, ctxReader{ctx, r})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc64"
 	"io"
 	"net/http"
 	"os"
@@ -245,7 +246,7 @@ func (u *Uploader) verifyCheckpoint(ctx context.Context, b *oss.Bucket, f *os.Fi
 		if !ok || int64(rp.Size) != p.Size || !strings.EqualFold(trimETag(rp.ETag), p.ETag) {
 			continue
 		}
-		d, err := hashSection(ctx, f, int64(p.Number-1)*cp.PartSize, p.Size)
+		d, err := hashSection(ctx, f, int64(p.Number-1)*cp.PartSize, p.Size, false)
 		if err != nil {
 			return Result{}, false, err
 		}
@@ -358,39 +359,47 @@ func (u *Uploader) uploadParts(ctx context.Context, b *oss.Bucket, f *os.File, i
 	return firstErr
 }
 
-// filePart sends one part of f, with Content-MD5, and checks the CRC64 OSS
-// reports for it.
+// filePart sends one part of f, reading it once: its CRC64 is computed as
+// it is sent. Before the last byte leaves, the file is checked for changes
+// (size, mtime, inode), so a part of a file being written never reaches OSS
+// complete; multipartFile checks once more before Complete.
 func (u *Uploader) filePart(ctx context.Context, b *oss.Bucket, imur oss.InitiateMultipartUploadResult,
 	f *os.File, id identity, num int, off, size int64) (part, error) {
-	d, err := hashSection(ctx, f, off, size)
-	if err != nil {
-		return part{}, err
-	}
-	if err := unchanged(f, id); err != nil {
-		return part{}, err
-	}
 	open := func() io.Reader { return io.NewSectionReader(f, off, size) }
-	return u.sendPart(ctx, b, imur, num, size, d, open)
+	final := func() error { return unchanged(f, id) }
+	return u.sendPart(ctx, b, imur, num, size, open, final)
 }
 
 // sendPart sends part num, size bytes from open() (called afresh for each
-// attempt) whose digests are d, and checks the CRC64 OSS reports for it.
+// attempt), hashing the CRC64 of the bytes as they are sent, and checks it
+// against the CRC64 OSS reports for the part. Parts carry no Content-MD5:
+// a part damaged on the way is caught by that per-part CRC64 and, should
+// OSS not send one, by the whole object's CRC64 at Complete, which is
+// compared with the combination of these CRCs (issue 3 asks for Content-MD5
+// on single PUTs only; MD5 was most of an upload's CPU, BENCHMARKS.md).
 func (u *Uploader) sendPart(ctx context.Context, b *oss.Bucket, imur oss.InitiateMultipartUploadResult,
-	num int, size int64, d *digests, open func() io.Reader) (part, error) {
-	crc, md5b64 := d.crc.Sum64(), d.md5Base64()
+	num int, size int64, open func() io.Reader, final func() error) (part, error) {
 	var etag string
+	var crc uint64
 	err := u.retry(ctx, func(ctx context.Context) error {
-		bd := u.newBody(ctx, open(), size, nil)
+		bd := u.newBody(ctx, open(), size, final)
+		bd.crc = crc64.New(crcTable)
 		var h http.Header
-		up, err := b.UploadPart(imur, bd, size, num,
-			oss.ContentMD5(md5b64), oss.GetResponseHeader(&h), oss.WithContext(ctx))
-		if err != nil {
+		up, err := b.UploadPart(imur, bd, size, num, oss.GetResponseHeader(&h), oss.WithContext(ctx))
+		switch {
+		case errors.Is(err, ErrSourceChanged):
+			return permanent(err)
+		case isCode(err, "NoSuchUpload"):
+			return permanent(errUploadGone)
+		case err != nil:
 			bd.undo()
-			if isCode(err, "NoSuchUpload") {
-				return permanent(errUploadGone)
-			}
 			return err
+		case bd.left != 0:
+			// OSS cannot have stored a part it was not sent; a success
+			// without every byte read is a bug, never a part to record.
+			return permanent(fmt.Errorf("OSS accepted the part after %d of %d bytes", size-bd.left, size))
 		}
+		crc = bd.crc.Sum64()
 		// Real OSS returns the part's CRC64 (x-oss-hash-crc64ecma on
 		// UploadPart); a wrong one means the part was damaged on the way.
 		// Like ossx.IsRetryable, do not resend blindly: fail, and let the

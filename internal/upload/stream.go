@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/crc64"
 	"io"
 	"sync"
 
@@ -38,7 +37,7 @@ func (u *Uploader) Stream(ctx context.Context, r io.Reader, dst ossx.URL) (Resul
 		return Result{}, fmt.Errorf("read stdin: %w", err)
 	}
 	if eof && int64(len(buf)) <= u.opts.Threshold {
-		d := newDigests()
+		d := newDigests(true)
 		d.Write(buf)
 		open := func() (io.Reader, error) { return bytes.NewReader(buf), nil }
 		return u.putObject(ctx, dst, "", int64(len(buf)), d.md5Base64(), d.crc.Sum64(), open, nil)
@@ -127,7 +126,7 @@ func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []
 		default:
 		}
 	}
-	whole := crc64.New(crcTable)
+	sent := 0 // parts handed to a goroutine
 	for num := 1; ; num++ {
 		if num > MaxParts {
 			fail(&ossx.UsageError{
@@ -136,7 +135,7 @@ func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []
 			})
 			break
 		}
-		whole.Write(buf)
+		sent = num
 		total += int64(len(buf))
 		if err := u.acquire(pctx); err != nil {
 			fail(err)
@@ -174,22 +173,26 @@ func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []
 	if firstErr != nil {
 		return Result{}, firstErr
 	}
+	// Each part's CRC64 was computed from the bytes sent; complete checks
+	// the server's CRC64 of the object against their combination. That
+	// proves the object is the stream only if every part read is in it, in
+	// order: count them and their bytes, rather than hash the stream again.
+	var partBytes int64
+	for _, p := range cp.Parts {
+		partBytes += p.Size
+	}
+	if len(cp.Parts) != sent || partBytes != total {
+		return Result{}, fmt.Errorf("internal error: %d parts of %d bytes read, %d parts of %d bytes to complete", sent, total, len(cp.Parts), partBytes)
+	}
 	res, err = u.complete(ctx, b, dst, cp, total)
 	if err != nil {
 		return Result{}, err
-	}
-	if res.CRC64 != whole.Sum64() {
-		// The parts' CRCs combine to something other than the stream's:
-		// a bug, never a success.
-		return Result{}, u.discard(b, dst, &CRCMismatchError{Local: whole.Sum64(), Server: res.CRC64})
 	}
 	return res, nil
 }
 
 // memoryPart sends one in-memory part.
 func (u *Uploader) memoryPart(ctx context.Context, b *oss.Bucket, imur oss.InitiateMultipartUploadResult, num int, data []byte) (part, error) {
-	d := newDigests()
-	d.Write(data)
 	open := func() io.Reader { return bytes.NewReader(data) }
-	return u.sendPart(ctx, b, imur, num, int64(len(data)), d, open)
+	return u.sendPart(ctx, b, imur, num, int64(len(data)), open, nil)
 }

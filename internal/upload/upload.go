@@ -307,31 +307,43 @@ func checkCRC(h http.Header, local uint64) error {
 	return nil
 }
 
-// digests hashes the bytes read through it: CRC64 and MD5.
+// digests hashes the bytes read through it: CRC64, and MD5 when it was
+// asked for (single PUTs carry Content-MD5; parts do not need it).
 type digests struct {
 	crc hash.Hash64
-	md5 hash.Hash
+	md5 hash.Hash // nil: CRC64 only
 }
 
-func newDigests() *digests {
-	return &digests{crc: crc64.New(crcTable), md5: md5.New()}
+func newDigests(withMD5 bool) *digests {
+	d := &digests{crc: crc64.New(crcTable)}
+	if withMD5 {
+		d.md5 = md5.New()
+	}
+	return d
 }
 
 func (d *digests) Write(p []byte) (int, error) {
 	d.crc.Write(p)
-	d.md5.Write(p)
+	if d.md5 != nil {
+		d.md5.Write(p)
+	}
 	return len(p), nil
 }
 
 func (d *digests) md5Base64() string { return base64.StdEncoding.EncodeToString(d.md5.Sum(nil)) }
 
-// body is a request body: it honours the bandwidth limit, reports progress
-// and, before handing out the final bytes, runs final (used to check the
-// source did not change, so that a changed source aborts the request before
-// the server can commit it). It does not hash what it sends: every body
-// goes with the Content-MD5 of the first read, so OSS itself rejects one
-// that reads differently (400 InvalidDigest), and a second CRC64 pass
-// would cost about a third of an upload's CPU for nothing (BENCHMARKS.md).
+// body is a request body: it honours the bandwidth limit, reports progress,
+// optionally hashes what it hands out (crc), and, before handing out the
+// final bytes, runs final (used to check the source did not change, so that
+// a changed source aborts the request before the server can commit it).
+//
+// A single PUT's body is not hashed: it goes with the Content-MD5 of the
+// first read, so OSS itself rejects one that reads differently (400
+// InvalidDigest), and a second CRC64 pass would cost about a third of an
+// upload's CPU for nothing (BENCHMARKS.md). A part is read once: its CRC64
+// is computed here, from the very bytes sent, and checked against the
+// x-oss-hash-crc64ecma OSS answers for the part and, combined, for the
+// whole object at Complete.
 type body struct {
 	ctx      context.Context
 	r        io.Reader
@@ -339,6 +351,7 @@ type body struct {
 	limiter  *rate.Limiter
 	progress func(int64)
 	sent     int64
+	crc      hash.Hash64 // nil: not hashed
 	final    func() error
 }
 
@@ -362,6 +375,9 @@ func (b *body) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	if n > 0 {
 		b.left -= int64(n)
+		if b.crc != nil {
+			b.crc.Write(p[:n])
+		}
 		if b.left == 0 && b.final != nil {
 			if ferr := b.final(); ferr != nil {
 				return 0, ferr

@@ -44,28 +44,40 @@ func BenchmarkCRC64(b *testing.B) {
 	}
 }
 
-// BenchmarkDigests is the first pass over a file or part: CRC64 and the
-// MD5 for Content-MD5.
+// BenchmarkDigests is the first pass over a file sent in one PUT: CRC64
+// and the MD5 for Content-MD5.
 func BenchmarkDigests(b *testing.B) {
 	b.SetBytes(int64(len(benchData)))
-	d := newDigests()
+	d := newDigests(true)
 	for b.Loop() {
 		hashStream(d)
 	}
 }
 
-// BenchmarkBody is the second pass: the request body reader (limits,
-// progress, the final source check), as the HTTP client reads it.
+// BenchmarkBody is the request body reader (limits, progress, the final
+// source check), as the HTTP client reads it: a single PUT's second pass,
+// and a part's only pass (Hashed: with its CRC64).
 func BenchmarkBody(b *testing.B) {
-	u := &Uploader{}
-	b.SetBytes(int64(len(benchData)))
-	b.ReportAllocs()
-	buf := make([]byte, copyBuf)
-	for b.Loop() {
-		bd := u.newBody(context.Background(), bytes.NewReader(benchData), int64(len(benchData)), nil)
-		if _, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{bd}, buf); err != nil {
-			b.Fatal(err)
+	for _, hashed := range []bool{false, true} {
+		name := "Plain"
+		if hashed {
+			name = "Hashed"
 		}
+		b.Run(name, func(b *testing.B) {
+			u := &Uploader{}
+			b.SetBytes(int64(len(benchData)))
+			b.ReportAllocs()
+			buf := make([]byte, copyBuf)
+			for b.Loop() {
+				bd := u.newBody(context.Background(), bytes.NewReader(benchData), int64(len(benchData)), nil)
+				if hashed {
+					bd.crc = crc64.New(crcTable)
+				}
+				if _, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{bd}, buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
