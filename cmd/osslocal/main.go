@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -196,11 +195,7 @@ func run(ctx context.Context, opts options) error {
 	}
 	defer srv.Close()
 
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	hs := newHTTPServer(srv, defaultTimeouts, logger)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(l) }()
 
