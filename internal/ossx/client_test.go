@@ -283,7 +283,17 @@ func proxyChild(t *testing.T) {
 		}
 	}
 	// One real request through the loopback proxy; the host is never
-	// resolved or contacted, the proxy answers.
+	// resolved or contacted, the proxy answers. Should the proxy not be
+	// used (a broken environment, a regression), the dialer refuses every
+	// address but loopback rather than let the request out.
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, _ := net.SplitHostPort(addr)
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			return nil, fmt.Errorf("test refuses to dial non-loopback %s", addr)
+		}
+		return dial(ctx, network, addr)
+	}
 	resp, err := (&http.Client{Transport: tr}).Get("http://oss-cn-hangzhou.aliyuncs.com/probe")
 	if err != nil {
 		t.Fatal(err)

@@ -440,8 +440,9 @@ func (m *metadataServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func withMetadataProxy(t *testing.T, h http.Handler) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
+	old := roleProxy
 	roleProxy = srv.URL
-	t.Cleanup(func() { roleProxy = "" })
+	t.Cleanup(func() { roleProxy = old })
 }
 
 func TestECSRoleRefreshesBeforeExpiry(t *testing.T) {
