@@ -259,38 +259,83 @@ func TestAnonymousAccess(t *testing.T) {
 	}
 }
 
+// TestVirtualHostStyle drives the SDK at a "localhost" endpoint, where it
+// puts the bucket in the host name (SDK conn.go buildURL, urlTypeAliyun):
+// bucket.localhost:PORT. Go's resolver does not promise that *.localhost
+// is loopback (net/conf.go only defers such names to the myhostname NSS
+// module, else they go to DNS), so the test's dialer maps exactly that
+// name (for the two buckets used) to 127.0.0.1 and refuses any other: nothing is resolved, and a
+// request that was not virtual-host style fails. With ForcePathStyle the
+// same endpoint is reached path style at localhost:PORT.
 func TestVirtualHostStyle(t *testing.T) {
 	ts := osslocaltest.Start(t)
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(ts.Endpoint, "http://"))
-	// Resolve every name to the loopback server: the SDK puts the bucket in
-	// the host name (SDK conn.go buildURL, urlTypeAliyun).
-	dial := &net.Dialer{}
-	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-		return dial.DialContext(ctx, network, "127.0.0.1:"+port)
-	}}
-	for _, av := range authVersions[:2] {
-		t.Run(av.name, func(t *testing.T) {
-			opts := append([]oss.ClientOption{oss.HTTPClient(&http.Client{Transport: tr})}, av.opts...)
-			c, err := oss.New("http://localhost:"+port, ts.AccessKeyID, ts.AccessKeySecret, opts...)
-			if err != nil {
-				t.Fatal(err)
+	for _, style := range []struct {
+		name string
+		host string // the only address the client may dial, but for the bucket's name
+		opts []oss.ClientOption
+	}{
+		{"virtual-host", "BUCKET.localhost:" + port, nil},
+		{"path", "localhost:" + port, []oss.ClientOption{oss.ForcePathStyle(true)}},
+	} {
+		dial := &net.Dialer{}
+		tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if addr != style.host && addr != strings.Replace(style.host, "BUCKET", ts.Bucket, 1) && addr != strings.Replace(style.host, "BUCKET", "no-such-bucket", 1) {
+				return nil, fmt.Errorf("test dialer: dial %s, want only %s", addr, style.host)
 			}
-			b, _ := c.Bucket(ts.Bucket)
-			key := fmt.Sprintf("vhost/%s key", av.name)
-			if err := b.PutObject(key, strings.NewReader("v")); err != nil {
-				t.Fatal(err)
-			}
-			res, err := b.ListObjects(oss.Prefix("vhost/"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(res.Objects) == 0 {
-				t.Fatal("object not listed")
-			}
-			if got := get(t, b, key); string(got) != "v" {
-				t.Fatalf("got %q", got)
-			}
-		})
+			return dial.DialContext(ctx, network, "127.0.0.1:"+port)
+		}}
+		for _, av := range authVersions[:2] {
+			t.Run(style.name+"/"+av.name, func(t *testing.T) {
+				opts := append([]oss.ClientOption{oss.HTTPClient(&http.Client{Transport: tr})}, av.opts...)
+				c, err := oss.New("http://localhost:"+port, ts.AccessKeyID, ts.AccessKeySecret, append(opts, style.opts...)...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := c.Bucket(ts.Bucket)
+				key := fmt.Sprintf("vhost/%s/%s key", style.name, av.name)
+				if err := b.PutObject(key, strings.NewReader("v")); err != nil {
+					t.Fatal(err)
+				}
+				res, err := b.ListObjects(oss.Prefix("vhost/" + style.name + "/" + av.name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Objects) != 1 || res.Objects[0].Key != key {
+					t.Fatalf("listed %+v, want %q", res.Objects, key)
+				}
+				if got := get(t, b, key); string(got) != "v" {
+					t.Fatalf("got %q", got)
+				}
+				missing, _ := c.Bucket("no-such-bucket")
+				_, err = missing.GetObjectMeta("k")
+				wantCode(t, err, 404, "NoSuchBucket")
+			})
+		}
+	}
+}
+
+func TestHostBucket(t *testing.T) {
+	for host, want := range map[string]string{
+		"b1.localhost:9000":          "b1",
+		"b1.localhost":               "b1",
+		"b1.LOCALHOST.:9000":         "b1",
+		"b1.oss-cn-hangzhou.example": "b1",
+		"b1.oss.example.com:443":     "b1",
+		"b1.localhost.localdomain":   "b1",
+		"localhost:9000":             "",
+		"localhost.localdomain:9000": "",
+		"devbox.lan:9000":            "",
+		"127.0.0.1:9000":             "",
+		"[::1]:9000":                 "",
+		"10.1.2.3":                   "",
+		".localhost:9000":            "",
+		"":                           "",
+	} {
+		got, ok := osslocal.HostBucket(host)
+		if got != want || ok != (want != "") {
+			t.Errorf("HostBucket(%q) = %q, %v; want %q", host, got, ok, want)
+		}
 	}
 }
 

@@ -775,17 +775,13 @@ func fromLoopback(r *http.Request) bool {
 
 // classify names the operation, bucket and key of r. Bucket and key come from
 // the path (path style, which aliyun-oss-go-sdk uses for IP endpoints), or
-// from the Host header's first label when the host is a name with a dot
-// other than an IP address (virtual-host style, e.g. bucket.localhost:9000).
+// from the Host header (virtual-host style, e.g. bucket.localhost:9000;
+// see hostBucket).
 func classify(r *http.Request) target {
 	var t target
 	path := strings.TrimPrefix(r.URL.Path, "/")
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if label, _, ok := strings.Cut(host, "."); ok && net.ParseIP(host) == nil && label != "" {
-		t.bucket, t.key = label, path
+	if bucket, ok := hostBucket(r.Host); ok {
+		t.bucket, t.key = bucket, path
 	} else {
 		t.bucket, t.key, _ = strings.Cut(path, "/")
 	}

@@ -23,7 +23,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -247,12 +246,8 @@ func (q *request) param(name string) string {
 func (s *Server) parse(r *http.Request) (*request, error) {
 	req := &request{r: r, query: r.URL.Query()}
 	path := strings.TrimPrefix(r.URL.Path, "/")
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if label, _, ok := strings.Cut(host, "."); ok && net.ParseIP(host) == nil && label != "" {
-		req.bucket, req.key = label, path
+	if bucket, ok := hostBucket(r.Host); ok {
+		req.bucket, req.key = bucket, path
 	} else {
 		req.bucket, req.key, _ = strings.Cut(path, "/")
 	}

@@ -1,0 +1,4 @@
+package osslocal
+
+// HostBucket lets the external tests check the addressing rule.
+var HostBucket = hostBucket
