@@ -50,8 +50,10 @@ func init() {
 
 // Main runs app with a context cancelled on SIGINT/SIGTERM, prints the error
 // once and returns the exit code. A second signal kills the process the
-// default way.
-func Main(app *cli.App, args []string, stderr io.Writer) int {
+// default way. A panic in app's goroutine becomes one redacted error line
+// and exit 1, never a traceback that could print a secret.
+func Main(app *cli.App, args []string, stderr io.Writer) (code int) {
+	defer ossx.CatchPanic(app.Name, stderr, &code)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()

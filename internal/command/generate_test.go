@@ -23,6 +23,8 @@ func TestMain(m *testing.M) {
 		os.Exit(Main(demoApp(), os.Args, os.Stderr))
 	case "custom":
 		os.Exit(Main(customApp(), os.Args, os.Stderr))
+	case "panic":
+		os.Exit(Main(panicApp(), os.Args, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
