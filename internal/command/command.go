@@ -77,14 +77,15 @@ func Main(app *cli.App, args []string, stderr io.Writer) (code int) {
 func ConfigFlags() []cli.Flag {
 	const cat = "OSS connection"
 	return []cli.Flag{
-		&cli.StringFlag{Name: "endpoint", Usage: "OSS endpoint URL (default $OSS_ENDPOINT, or derived from the region)", Category: cat},
-		&cli.StringFlag{Name: "region", Usage: "OSS region, e.g. cn-hangzhou; enables V4 signing (default $OSS_REGION)", Category: cat},
-		&cli.BoolFlag{Name: "internal", Usage: "use the region's internal (VPC) endpoint", Category: cat},
-		&cli.StringFlag{Name: "bucket", Usage: "default bucket for keys given without oss:// (default $OSS_BUCKET)", Category: cat},
-		&cli.StringFlag{Name: "profile", Usage: "profile in the ossutil config file (default $OSS_PROFILE)", Category: cat},
-		&cli.StringFlag{Name: "config", Usage: "ossutil config file (default ~/.ossutilconfig)", Category: cat, TakesFile: true},
-		&cli.DurationFlag{Name: "timeout", Usage: "connect timeout; reads and writes get 6× this", Value: 0, Category: cat},
-		&cli.IntFlag{Name: "retries", Usage: "retries of a failed request (5xx, 429, network)", Value: -1, DefaultText: "5", Category: cat},
+		&cli.StringFlag{Name: "endpoint", Usage: "OSS endpoint `URL` (default $OSS_ENDPOINT, or derived from the region)", Category: cat},
+		&cli.StringFlag{Name: "region", Usage: "OSS `REGION` id, e.g. cn-hangzhou; enables V4 signing (default $OSS_REGION)", Category: cat},
+		&cli.BoolFlag{Name: "internal", Usage: "use the region's internal (VPC) endpoint", Category: cat, DisableDefaultText: true},
+		&cli.StringFlag{Name: "bucket", Usage: "default `BUCKET` for keys given without oss:// (default $OSS_BUCKET)", Category: cat},
+		&cli.StringFlag{Name: "profile", Usage: "`PROFILE` in the ossutil config file (default $OSS_PROFILE)", Category: cat},
+		&cli.StringFlag{Name: "config", Usage: "ossutil config `FILE` (default $OSS_CONFIG_FILE, else ~/.ossutilconfig)", Category: cat, TakesFile: true},
+		// 0 means the default, which ossx.Load applies.
+		&cli.DurationFlag{Name: "timeout", Usage: "`DURATION` to connect; a read or write stalled for 6× as long fails", Value: 0, DefaultText: "10s", Category: cat},
+		&cli.IntFlag{Name: "retries", Usage: "retry a failed request (5xx, 429, network) up to `N` times", Value: -1, DefaultText: "5", Category: cat},
 	}
 }
 

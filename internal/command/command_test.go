@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -45,5 +46,37 @@ func TestMainCatchesPanics(t *testing.T) {
 	}
 	if stdout.Len() != 0 || strings.Contains(stderr.String(), panicSecret) {
 		t.Errorf("stdout %q, stderr %q", stdout.String(), stderr.String())
+	}
+}
+
+// TestConfigFlags: no secret is ever a flag (argv shows in ps), unset flags
+// leave ossx.Load its defaults, and set ones reach ossx.Options.
+func TestConfigFlags(t *testing.T) {
+	for _, f := range ConfigFlags() {
+		for _, name := range f.Names() {
+			if strings.Contains(name, "secret") || strings.Contains(name, "token") || strings.Contains(name, "key") {
+				t.Errorf("flag --%s would put a secret on the command line", name)
+			}
+		}
+	}
+	parse := func(args ...string) ossx.Options {
+		var got ossx.Options
+		app := NewApp("demo", "", "", "")
+		app.Flags = ConfigFlags()
+		app.Action = func(c *cli.Context) error { got = Options(c); return nil }
+		if err := app.Run(append([]string{"demo"}, args...)); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got, want := parse(), (ossx.Options{Retries: -1}); got != want {
+		t.Errorf("no flags: %+v, want %+v (Load's defaults)", got, want)
+	}
+	got := parse("--endpoint", "http://127.0.0.1:9", "--region", "cn-beijing", "--internal", "--bucket", "b",
+		"--profile", "p", "--config", "/c", "--timeout", "2s", "--retries", "0")
+	want := ossx.Options{Endpoint: "http://127.0.0.1:9", Region: "cn-beijing", Internal: true, Bucket: "b", Profile: "p",
+		ConfigFile: "/c", ConnectTimeout: 2 * time.Second, ReadWriteTimeout: 12 * time.Second, Retries: 0}
+	if got != want {
+		t.Errorf("flags: %+v, want %+v", got, want)
 	}
 }

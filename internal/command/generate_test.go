@@ -112,7 +112,7 @@ func TestGenerateMan(t *testing.T) {
 			".TH DEMO 1\n.SH NAME\ndemo \\- upload things for the test\n",
 			".SH USAGE\n.nf\ndemo [options] FILE oss://BUCKET/KEY\n.fi\n",
 			".SH DESCRIPTION\n.nf\ndemo uploads FILE to OSS.\n\nEXAMPLES:\n   demo notes.txt oss://b/notes.txt\n.fi\n",
-			".SH GLOBAL OPTIONS\n", "--recursive, -r", "--endpoint value", "--retries value", "--help, -h", "--version ",
+			".SH GLOBAL OPTIONS\n", "--recursive, -r", "--endpoint URL", "--retries N", "--help, -h", "--version ",
 			".SH EXIT STATUS\n.nf\n0    success\n", "130  interrupted by SIGINT or SIGTERM\n.fi\n",
 		}, []string{"VERSION", "v1.2.3", "generate"}},
 		{"custom", []string{
