@@ -298,7 +298,11 @@ func (b *batch) failure(path string, err error) {
 	b.total++
 	b.failed++
 	b.mu.Unlock()
-	b.report(fmt.Errorf("%s: %w", path, err))
+	// An *fs.PathError names the path already ("stat x: no such file").
+	if pe := (*fs.PathError)(nil); !errors.As(err, &pe) || pe.Path != path {
+		err = fmt.Errorf("%s: %w", path, err)
+	}
+	b.report(err)
 }
 
 // upload sends one item and prints its line.

@@ -43,6 +43,8 @@ func TestScripts(t *testing.T) {
 			env.Vars = append(env.Vars, srv.Env()...)
 			env.Setenv("BUCKET", srv.Bucket)
 			env.Setenv("SECRET", srv.AccessKeySecret)
+			env.Setenv("NLMETA", "line1\nline2")             // --meta values that
+			env.Setenv("BIGMETA", strings.Repeat("x", 9000)) // a script cannot spell
 			env.Setenv("XDG_STATE_HOME", filepath.Join(env.WorkDir, ".state"))
 			env.Setenv("CLOSED_ENDPOINT", closedEndpoint(env.T().(testing.TB)))
 			env.Setenv("SILENT_ENDPOINT", silentEndpoint(env.T().(testing.TB)))
@@ -314,13 +316,28 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// interrupt SIGNAL STATUS PROG [ARGS...]: start PROG, wait until a
-// checkpoint records at least one uploaded part, send SIGNAL (KILL, INT or
-// TERM) and require exit status STATUS ("killed" for KILL). PROG's stdout
-// and stderr are left in the files interrupt.stdout and interrupt.stderr.
+// interrupt SIGNAL STATUS [fired=OP] PROG [ARGS...]: start PROG, wait until
+// a checkpoint records at least one uploaded part (with fired=OP: until a
+// fault rule has fired on a request OP, i.e. the request is under way), send
+// SIGNAL (KILL, INT or TERM) and require exit status STATUS ("killed" for
+// KILL). PROG's stdout and stderr are left in the files interrupt.stdout
+// and interrupt.stderr.
 func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 3 {
-		ts.Fatalf("usage: interrupt SIGNAL STATUS PROG [ARGS...]")
+		ts.Fatalf("usage: interrupt SIGNAL STATUS [fired=OP] PROG [ARGS...]")
+	}
+	ready := func() bool {
+		for _, n := range checkpointParts(ts) {
+			if n >= 1 {
+				return true
+			}
+		}
+		return false
+	}
+	if op, ok := strings.CutPrefix(args[2], "fired="); ok {
+		fired := server(ts).Faults.Fired(osslocal.Op(op))
+		ready = func() bool { return server(ts).Faults.Fired(osslocal.Op(op)) > fired }
+		args = append(args[:2:2], args[3:]...)
 	}
 	sig := map[string]syscall.Signal{"KILL": syscall.SIGKILL, "INT": syscall.SIGINT, "TERM": syscall.SIGTERM}[args[0]]
 	if sig == 0 {
@@ -341,19 +358,17 @@ func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
 	var werr error
 wait:
 	for {
-		for _, n := range checkpointParts(ts) {
-			if n >= 1 {
-				ts.Check(cmd.Process.Signal(sig))
-				werr = <-done
-				break wait
-			}
+		if ready() {
+			ts.Check(cmd.Process.Signal(sig))
+			werr = <-done
+			break wait
 		}
 		select {
 		case werr = <-done:
-			ts.Fatalf("%s ended before any part was uploaded: %v\n%s", args[2], werr, stderr.String())
+			ts.Fatalf("%s ended before it could be interrupted: %v\n%s", args[2], werr, stderr.String())
 		case <-deadline:
 			cmd.Process.Kill()
-			ts.Fatalf("no checkpoint with an uploaded part appeared")
+			ts.Fatalf("%s was never ready to be interrupted", args[2])
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
