@@ -259,8 +259,9 @@ func TestHTTPClientProxyFromEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
-	if len(seen) != 1 || seen[0] != "GET http://oss-cn-hangzhou.aliyuncs.com/probe" {
-		t.Errorf("proxy saw %q, want the one plain-HTTP request", seen)
+	want := []string{"GET http://oss-cn-hangzhou.aliyuncs.com/probe", "HEAD http://bkt.oss-cn-hangzhou.aliyuncs.com/k?objectMeta"}
+	if strings.Join(seen, "\n") != strings.Join(want, "\n") {
+		t.Errorf("proxy saw %q, want %q", seen, want)
 	}
 }
 
@@ -301,5 +302,21 @@ func proxyChild(t *testing.T) {
 	defer resp.Body.Close()
 	if b, _ := io.ReadAll(resp.Body); string(b) != "via proxy" {
 		t.Errorf("body %q", b)
+	}
+
+	// The SDK client NewClient builds uses this transport, so the proxy
+	// applies to OSS requests (the SDK's own transport has no Proxy). Were
+	// it bypassed, the name would not resolve: tests send no DNS queries.
+	cfg, err := Load(Options{Region: "cn-hangzhou", Endpoint: "http://oss-cn-hangzhou.aliyuncs.com", Retries: 0},
+		env(t, "OSS_ACCESS_KEY_ID=id", "OSS_ACCESS_KEY_SECRET=proxy-secret-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := cfg.OpenBucket("bkt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.GetObjectMeta("k", oss.WithContext(context.Background())); err != nil {
+		t.Fatalf("GetObjectMeta through the proxy: %v", err)
 	}
 }
