@@ -333,7 +333,10 @@ func (g *gen) fail(err error) {
 	if errors.Is(err, context.Canceled) {
 		fi, serr := g.f.Stat()
 		if serr == nil {
-			t.unshipped.Add(max(fi.Size()-g.offset(), 0))
+			n := max(fi.Size()-g.offset(), 0)
+			t.unshipped.Add(n)
+			t.log.Warn("not shipped within --shutdown-timeout; the next start ships it", "path", g.e.Path,
+				"offset", g.offset(), "bytes", n)
 		}
 		return
 	}

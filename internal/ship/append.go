@@ -158,7 +158,7 @@ func (a *Appender) Head(ctx context.Context, key string) (Object, error) {
 		if ctx.Err() != nil {
 			return Object{}, ctx.Err()
 		}
-		if !ossx.IsRetryable(err) {
+		if !a.transient(err) {
 			return Object{}, fmt.Errorf("head %s: %w", key, err)
 		}
 		if a.Bounded && attempt >= a.Retry.Attempts {
@@ -169,6 +169,31 @@ func (a *Appender) Head(ctx context.Context, key string) (Object, error) {
 			return Object{}, err
 		}
 	}
+}
+
+// transient reports whether a failed request is worth another attempt.
+// ossx.IsRetryable is cautious: an error it does not recognise (an unknown
+// host, an unusual errno, a transport failure of a new kind) is final there,
+// so that a bug never loops. Following, that caution would be wrong: a DNS
+// outage or a misbehaving proxy would stop the file for good, and gtail
+// promises to outlast any outage. So, unless Bounded, only a definite
+// answer from OSS (4xx: no such bucket, access denied…) ends the retries.
+func (a *Appender) transient(err error) bool {
+	if ossx.IsRetryable(err) {
+		return true
+	}
+	if a.Bounded {
+		return false
+	}
+	var se oss.ServiceError
+	if errors.As(err, &se) {
+		return se.StatusCode/100 != 4
+	}
+	var usc oss.UnexpectedStatusCodeError
+	if errors.As(err, &usc) {
+		return usc.Got()/100 != 4
+	}
+	return true
 }
 
 // Reconcile settles obj (as the state recorded it) against OSS when gtail
@@ -223,26 +248,68 @@ func verifyPlain(obj, got Object, src io.ReaderAt, offset, avail int64) error {
 }
 
 func (a *Appender) verifyGzip(ctx context.Context, obj, got Object, src io.ReaderAt, offset, avail int64) (int64, error) {
-	body, err := a.Bucket.GetObject(obj.Key, oss.Range(obj.Pos, got.Pos-1), oss.WithContext(ctx))
+	for attempt := 1; ; attempt++ {
+		n, err := a.readBackGzip(ctx, obj, got, src, offset, avail)
+		var ce *ConflictError
+		if err == nil || errors.As(err, &ce) || ctx.Err() != nil || !a.transient(err) ||
+			(a.Bounded && attempt >= a.Retry.Attempts) {
+			return n, err
+		}
+		a.Log.Warn("reading the object back failed; retrying", "key", obj.Key, "attempt", attempt, "err", ossx.Message(err))
+		if err := sleep(ctx, a.Retry.Backoff(attempt)); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// readBackGzip reads the members beyond the state and compares them with
+// the file. A failure to read from OSS is returned as itself, to be retried;
+// only what was read and found wrong is a ConflictError.
+func (a *Appender) readBackGzip(ctx context.Context, obj, got Object, src io.ReaderAt, offset, avail int64) (int64, error) {
+	rc, err := a.Bucket.GetObject(obj.Key, oss.Range(obj.Pos, got.Pos-1), oss.WithContext(ctx))
 	if err != nil {
 		return 0, fmt.Errorf("read back %s: %w", obj.Key, err)
 	}
-	defer body.Close()
+	defer rc.Close()
+	body := &errReader{r: rc}
 	h := &crcWriter{obj.CRC}
 	zr, err := gzip.NewReader(io.TeeReader(body, h))
+	if body.err != nil {
+		return 0, fmt.Errorf("read back %s: %w", obj.Key, body.err)
+	}
 	if err != nil {
 		return 0, &ConflictError{Key: obj.Key, Reason: "bytes beyond the state are not a gzip member"}
 	}
 	local := io.NewSectionReader(src, offset, avail)
 	n, same, err := equalReaders(zr, local)
+	if err == nil {
+		_, err = io.Copy(h, body)
+	}
+	if body.err != nil {
+		return 0, fmt.Errorf("read back %s: %w", obj.Key, body.err)
+	}
 	if err != nil {
 		return 0, &ConflictError{Key: obj.Key, Reason: "bytes beyond the state are not complete gzip members: " + err.Error()}
 	}
-	io.Copy(h, body)
 	if !same || h.crc != got.CRC {
 		return 0, &ConflictError{Key: obj.Key, Reason: "gzip members beyond the state do not hold the file's next bytes"}
 	}
 	return n, nil
+}
+
+// errReader remembers the first error other than EOF of r: a failure of the
+// connection, as opposed to bytes that were read and are wrong.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // equalReaders reads a to its end and reports how many bytes it held and
