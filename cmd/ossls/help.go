@@ -30,7 +30,8 @@ const helpText = `   With no argument ossls lists the buckets of the account, ev
    path: oss://b/logs lists logs/ and logs.txt alike, oss://b/logs/ lists
    inside logs/. A bare PREFIX (no oss://) is in the default bucket
    (--bucket or OSS_BUCKET). --uploads lists unfinished multipart uploads
-   below the prefix, at every depth, so that leftovers can be found.
+   below the prefix, at every depth, so that leftovers can be found. An
+   empty argument ("") is an error, not a request for the buckets.
 
    Entries come out in key order (byte order of the UTF-8 keys), page by
    page as OSS returns them (1000 per request; the next page is fetched

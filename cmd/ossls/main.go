@@ -73,6 +73,10 @@ func newApp() *cli.App {
 			}
 			return &ossx.UsageError{Err: errors.New("too many arguments"), Hint: hint}
 		}
+		if c.NArg() == 1 && c.Args().First() == "" {
+			// ossls "$DIR" with DIR unset must not list the buckets instead.
+			return &ossx.UsageError{Err: errors.New("empty URL argument"), Hint: "give oss://BUCKET[/PREFIX], or no argument to list buckets"}
+		}
 		return run(c.Context, options{
 			config:     command.Options(c),
 			target:     c.Args().First(),
