@@ -39,6 +39,10 @@ func NewApp(name, usage, usageText, description string) *cli.App {
 		return &ossx.UsageError{Err: err, Hint: "run '" + name + " --help' for usage"}
 	}
 	app.CustomAppHelpTemplate = cli.AppHelpTemplate + "\n" + ossx.ExitCodesHelp + "\n"
+	// The tools have no subcommands, so "TOOL --help ARG..." (help asked
+	// for after typing a command line) is help for the tool, not urfave/cli's
+	// "No help topic for 'ARG'" with exit 1.
+	app.CommandNotFound = func(c *cli.Context, _ string) { cli.ShowAppHelp(c) }
 	return app
 }
 

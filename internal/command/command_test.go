@@ -80,3 +80,16 @@ func TestConfigFlags(t *testing.T) {
 		t.Errorf("flags: %+v, want %+v", got, want)
 	}
 }
+
+// TestHelpWithArguments: --help or -h before other arguments still prints
+// the tool's help on stdout and exits 0.
+func TestHelpWithArguments(t *testing.T) {
+	bin, _ := demo(t)
+	for _, args := range [][]string{{"--help", "notes.txt"}, {"-h", "notes.txt", "oss://b/k"}, {"--help"}} {
+		stdout, stderr, code := run(t, bin, args...)
+		if code != 0 || stderr != "" || !strings.Contains(stdout, "demo [options] FILE oss://BUCKET/KEY") ||
+			!strings.Contains(stdout, "EXIT STATUS") {
+			t.Errorf("demo %q: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
+		}
+	}
+}
