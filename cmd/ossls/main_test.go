@@ -46,6 +46,7 @@ func TestScripts(t *testing.T) {
 			"putmany":    cmdPutMany,
 			"putkeys":    cmdPutKeys,
 			"mkbucket":   cmdMkBucket,
+			"region":     cmdRegion,
 			"initupload": cmdInitUpload,
 			"faults":     cmdFaults,
 			"jsonlines":  cmdJSONLines,
@@ -194,6 +195,15 @@ func cmdMkBucket(ts *testscript.TestScript, neg bool, args []string) {
 	c, err := oss.New(srv.Endpoint, srv.AccessKeyID, srv.AccessKeySecret)
 	ts.Check(err)
 	ts.Check(c.CreateBucket(args[0]))
+}
+
+// region BUCKET REGION: move BUCKET to REGION, so that the server answers
+// for it as OSS does through another region's endpoint.
+func cmdRegion(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: region BUCKET REGION")
+	}
+	ts.Check(server(ts).Server.SetBucketRegion(args[0], args[1]))
 }
 
 // initupload [-bucket NAME] KEY: start a multipart upload and leave it

@@ -14,18 +14,46 @@ import (
 // bucket and key, and the sub-resource in the query (SDK client.go,
 // bucket.go and multipart.go show which request each SDK call sends).
 func (s *Server) dispatch(w http.ResponseWriter, req *request) error {
-	r := req.r
-	switch {
-	case req.bucket == "":
-		if r.Method == http.MethodGet {
+	if req.bucket == "" {
+		if req.r.Method == http.MethodGet {
 			return s.listBuckets(w, req)
 		}
-	case req.key == "":
-		return s.bucketOp(w, req)
-	default:
-		return s.objectOp(w, req)
+		return notImplemented()
 	}
-	return notImplemented()
+	if err := s.checkRegion(req); err != nil {
+		return err
+	}
+	if req.key == "" {
+		return s.bucketOp(w, req)
+	}
+	return s.objectOp(w, req)
+}
+
+// checkRegion refuses a request for a bucket of another region, as OSS
+// does when a bucket is addressed through the wrong region's endpoint: 403
+// AccessDenied naming the bucket's endpoint in <Endpoint>, which the SDK
+// reads into ServiceError.Endpoint (SDK error.go;
+// https://www.alibabacloud.com/help/en/oss/support/http-status-code-403).
+// GetBucketLocation answers from any endpoint: it is how a client finds
+// the right one.
+func (s *Server) checkRegion(req *request) error {
+	if req.key == "" && req.r.Method == http.MethodGet && req.has("location") {
+		return nil
+	}
+	b, err := s.store.bucket(req.bucket)
+	if err != nil || s.regionOf(b) == s.opts.Region {
+		return nil // a missing bucket is the operation's own error
+	}
+	e := NewError(http.StatusForbidden, "AccessDenied", "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.")
+	e.Extra = []ErrorField{field("Endpoint", "oss-"+b.Region+".aliyuncs.com")}
+	return e
+}
+
+func (s *Server) regionOf(b bucketInfo) string {
+	if b.Region != "" {
+		return b.Region
+	}
+	return s.opts.Region
 }
 
 func notImplemented() *Error {
@@ -77,10 +105,11 @@ func (s *Server) bucketOp(w http.ResponseWriter, req *request) error {
 			}
 			return writeXML(w, xmlACL{Owner: owner, ACL: b.ACL})
 		case req.has("location"):
-			if _, err := s.store.bucket(req.bucket); err != nil {
+			b, err := s.store.bucket(req.bucket)
+			if err != nil {
 				return err
 			}
-			return writeXML(w, xmlLocation{Value: "oss-" + s.opts.Region})
+			return writeXML(w, xmlLocation{Value: "oss-" + s.regionOf(b)})
 		case req.has("bucketInfo"):
 			return s.bucketInfo(w, req)
 		case req.has("uploads"):
@@ -173,7 +202,7 @@ func (s *Server) bucketInfo(w http.ResponseWriter, req *request) error {
 	var out xmlBucketInfo
 	out.Bucket.Name = b.Name
 	out.Bucket.AccessMonitor = "Disabled"
-	out.Bucket.Location = "oss-" + s.opts.Region
+	out.Bucket.Location = "oss-" + s.regionOf(b)
 	out.Bucket.CreationDate = xmlTime(b.Created)
 	out.Bucket.ExtranetEndpoint = req.r.Host
 	out.Bucket.IntranetEndpoint = req.r.Host
@@ -235,8 +264,8 @@ func (s *Server) listBuckets(w http.ResponseWriter, req *request) error {
 
 func (s *Server) xmlBucket(req *request, b bucketInfo) xmlBucket {
 	return xmlBucket{
-		Name: b.Name, Location: "oss-" + s.opts.Region, CreationDate: xmlTime(b.Created),
-		StorageClass: b.StorageClass, Region: s.opts.Region,
+		Name: b.Name, Location: "oss-" + s.regionOf(b), CreationDate: xmlTime(b.Created),
+		StorageClass: b.StorageClass, Region: s.regionOf(b),
 		ExtranetEndpoint: req.r.Host, IntranetEndpoint: req.r.Host,
 	}
 }

@@ -403,3 +403,41 @@ func TestUploadPartCopy(t *testing.T) {
 		t.Fatal("CopyFile result differs")
 	}
 }
+
+// TestWrongRegion: a bucket of another region answers 403 AccessDenied
+// naming its endpoint, which the SDK exposes as ServiceError.Endpoint;
+// GetBucketLocation still answers, and the bucket listing shows the region.
+func TestWrongRegion(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	c := client(t, ts)
+	b := bucket(t, ts)
+	put(t, b, "k", []byte("x"))
+	if err := ts.Server.SetBucketRegion(ts.Bucket, "cn-beijing"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.ListObjectsV2()
+	se := wantCode(t, err, 403, "AccessDenied")
+	if se.Endpoint != "oss-cn-beijing.aliyuncs.com" {
+		t.Errorf("Endpoint = %q, want oss-cn-beijing.aliyuncs.com", se.Endpoint)
+	}
+	_, err = b.GetObject("k")
+	wantCode(t, err, 403, "AccessDenied")
+	_, err = b.GetObjectMeta("k")
+	wantCode(t, err, 403, "AccessDenied")
+	if loc, err := c.GetBucketLocation(ts.Bucket); err != nil || loc != "oss-cn-beijing" {
+		t.Errorf("GetBucketLocation = %q, %v", loc, err)
+	}
+	res, err := c.ListBuckets()
+	if err != nil || len(res.Buckets) != 1 || res.Buckets[0].Region != "cn-beijing" {
+		t.Errorf("ListBuckets = %+v, %v", res.Buckets, err)
+	}
+	if err := ts.Server.SetBucketRegion(ts.Bucket, ts.Server.Region()); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, b, "k"); string(got) != "x" {
+		t.Errorf("after moving back: %q", got)
+	}
+	if err := ts.Server.SetBucketRegion("no-such-bucket", "cn-beijing"); err == nil {
+		t.Error("SetBucketRegion of a missing bucket succeeded")
+	}
+}

@@ -141,6 +141,17 @@ func (s *Server) Region() string { return s.opts.Region }
 // Close releases the store. Requests in flight must have finished.
 func (s *Server) Close() error { return s.store.close() }
 
+// SetBucketRegion moves bucket to region, so that requests for it through
+// this server fail as OSS fails a request sent to the wrong region's
+// endpoint; tests use it to check what tools say then. The server's own
+// region moves it back.
+func (s *Server) SetBucketRegion(bucket, region string) error {
+	if region == s.opts.Region {
+		region = ""
+	}
+	return s.store.changeBucket(bucket, func(b *bucketInfo) { b.Region = region })
+}
+
 // AddCredential makes c an accepted access key (replacing one with its ID).
 func (s *Server) AddCredential(c Credential) {
 	s.credMu.Lock()

@@ -48,6 +48,9 @@ type bucketInfo struct {
 	Created      time.Time `json:"created"`
 	ACL          string    `json:"acl"`
 	StorageClass string    `json:"storage_class"`
+	// Region is where the bucket lives when not in the server's region
+	// (Server.SetBucketRegion); "" for the server's own.
+	Region string `json:"region,omitempty"`
 }
 
 // objectMeta describes one object version. Published values are never
@@ -390,7 +393,8 @@ func (s *store) listBuckets() []bucketInfo {
 	return out
 }
 
-func (s *store) setBucketACL(name, acl string) error {
+// changeBucket persists and publishes a changed copy of bucket name's info.
+func (s *store) changeBucket(name string, change func(*bucketInfo)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, ok := s.buckets[name]
@@ -398,7 +402,7 @@ func (s *store) setBucketACL(name, acl string) error {
 		return errNoSuchBucket(name)
 	}
 	info := b.info
-	info.ACL = acl
+	change(&info)
 	if s.dir != "" {
 		if err := writeJSON(s.bucketPath(name), info); err != nil {
 			return err
@@ -406,6 +410,10 @@ func (s *store) setBucketACL(name, acl string) error {
 	}
 	b.info = info
 	return nil
+}
+
+func (s *store) setBucketACL(name, acl string) error {
+	return s.changeBucket(name, func(b *bucketInfo) { b.ACL = acl })
 }
 
 // --- objects ---
