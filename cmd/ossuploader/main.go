@@ -199,6 +199,10 @@ func parseOptions(c *cli.Context) (options, error) {
 	if o.threshold, err = parseSize("--multipart-threshold", c.String("multipart-threshold")); err != nil {
 		return options{}, err
 	}
+	if o.threshold == 0 {
+		// 0 asks for parts for every file; to upload.Options, 0 is "the default".
+		o.threshold = -1
+	}
 	if s := c.String("part-size"); s != "" {
 		if o.partSize, err = parseSize("--part-size", s); err != nil {
 			return options{}, err

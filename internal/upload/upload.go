@@ -60,7 +60,7 @@ type Options struct {
 	NoClobber     bool // never replace an existing object (x-oss-forbid-overwrite)
 	SkipUnchanged bool // skip when the object has the same size and CRC64
 
-	Threshold int64 // files larger than this go up in parts; 0: DefaultThreshold
+	Threshold int64 // files larger than this go up in parts; 0: DefaultThreshold; <0: every non-empty file
 	PartSize  int64 // 0: chosen from the size (files) or DefaultPartSize (stdin)
 	Jobs      int   // transfers in flight at once; <1: 1
 
@@ -98,8 +98,11 @@ type Uploader struct {
 func New(client *oss.Client, opts Options) *Uploader {
 	client.Config.IsEnableCRC = false
 	client.Config.IsEnableMD5 = false
-	if opts.Threshold <= 0 {
+	switch {
+	case opts.Threshold == 0:
 		opts.Threshold = DefaultThreshold
+	case opts.Threshold < 0:
+		opts.Threshold = 0
 	}
 	opts.Jobs = max(opts.Jobs, 1)
 	if opts.Retry.Attempts < 1 {
