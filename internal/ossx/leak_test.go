@@ -226,6 +226,37 @@ func TestNoToolPrintsSecrets(t *testing.T) {
 		})
 	}
 
+	// Retried failures: what the tools print while riding out 5xx answers
+	// and connection resets, with a progress bar drawn.
+	t.Run("retries", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"ossuploader", "--progress", "always", small, "leak/retry/a"},
+			append(append([]string{"ossuploader", "--progress", "always"}, mp...), big, "leak/retry/big"),
+			{"ossls", "-l", "--summary", "oss://" + ts.Bucket + "/leak/"},
+			{"gtail", "--once", "--log-format", "json", small, "leak/retry/logs/"},
+			{"gtail", "--once", small, "leak/retry/tlogs/"},
+		} {
+			rules, err := osslocal.ParseFaults("put:error=503:times=1;upload-part:reset=10k:times=1;" +
+				"list:error=503:times=1;append:error=503:times=1;append:apply-then-fail:nth=2:times=1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts.Faults.Set(rules)
+			fired := ts.Faults.Fired(osslocal.OpAny)
+			cmd := exec.Command(filepath.Join(bin, args[0]), args[1:]...)
+			cmd.Env = append(append([]string{}, base...), creds["sts"]...)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Errorf("%q: %v (the retries should have succeeded)\n%s", args, err, out)
+			}
+			if ts.Faults.Fired(osslocal.OpAny) == fired {
+				t.Errorf("%q: no fault fired; the run proves nothing about retries", args)
+			}
+			check(t, strings.Join(args, " "), out)
+		}
+		ts.Faults.Clear()
+	})
+
 	// An interrupted multipart upload leaves a checkpoint behind.
 	t.Run("checkpoint", func(t *testing.T) {
 		rules, err := osslocal.ParseFaults("upload-part:error=500:nth=3")
