@@ -517,9 +517,15 @@ func TestHeadExitsQuietly(t *testing.T) {
 	}
 }
 
-// TestInterrupt: SIGINT while a request hangs stops ossls with status 130
+// TestInterrupt: SIGINT or SIGTERM while a request hangs stops ossls with status 130
 // and one line saying so.
 func TestInterrupt(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) { interrupt(t, sig) })
+	}
+}
+
+func interrupt(t *testing.T, sig syscall.Signal) {
 	// A listener that accepts and never answers: a stalled OSS.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -542,13 +548,13 @@ func TestInterrupt(t *testing.T) {
 	}
 	c := <-accepted // the request is in flight
 	defer c.Close()
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	err = cmd.Wait()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Fatalf("ossls after SIGINT: %v, want exit status 130", err)
+		t.Fatalf("ossls after %v: %v, want exit status 130", sig, err)
 	}
 	if got := stderr.String(); !strings.HasPrefix(got, "ossls: error: interrupted") || strings.Count(got, "\n") != 1 {
 		t.Errorf("stderr %q, want one line 'ossls: error: interrupted…'", got)
