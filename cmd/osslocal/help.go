@@ -38,6 +38,14 @@ const helpText = `   osslocal serves the Alibaba Cloud OSS REST API on a local a
 
    osslocal listens on the loopback interface only, unless --allow-remote
    is given: it is a test server. --addr 127.0.0.1:0 picks a free port.
+   A client that takes over a minute to send its request headers, leaves
+   a connection idle for two minutes, or stops sending a request body for
+   a minute is disconnected, so stuck clients cannot pile up; an upload
+   of any size takes as long as it needs while bytes keep coming.
+
+   Buckets are addressed path style (http://127.0.0.1:9000/BUCKET/KEY) or
+   virtual-host style (Host: BUCKET.localhost:9000, or BUCKET. in front of
+   any dotted name); a host like devbox.lan:9000 is path style.
 
 ` + osslocal.FaultSyntax + `
 
