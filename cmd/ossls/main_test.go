@@ -517,6 +517,31 @@ func TestHeadExitsQuietly(t *testing.T) {
 	}
 }
 
+// TestFullDisk: a write error other than a closed pipe is a failure:
+// status 1 and one line naming it (stdout on /dev/full, as when the disk a
+// listing is redirected to fills up).
+func TestFullDisk(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip("no /dev/full:", err)
+	}
+	defer full.Close()
+	srv := osslocaltest.Start(t)
+	putAll(t, sdkBucket(t, srv, srv.Bucket), []string{"a", "b"})
+	cmd := exec.Command("ossls", "oss://"+srv.Bucket+"/")
+	cmd.Env = env(t, srv)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = full, &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("ossls > /dev/full: %v, want exit status 1", err)
+	}
+	if got := stderr.String(); !strings.HasPrefix(got, "ossls: error: write ") || !strings.Contains(got, "no space left on device") || strings.Count(got, "\n") != 1 {
+		t.Errorf("stderr %q, want one line 'ossls: error: write …: no space left on device'", got)
+	}
+}
+
 // TestInterrupt: SIGINT or SIGTERM while a request hangs stops ossls with status 130
 // and one line saying so.
 func TestInterrupt(t *testing.T) {
