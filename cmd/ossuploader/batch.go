@@ -341,9 +341,9 @@ func (b *batch) upload(ctx context.Context, it item) error {
 	}
 	switch {
 	case res.Skipped:
-		b.notice("%s: unchanged, skipped", it.path)
+		b.notice("%s: unchanged, skipped", name)
 	case res.Resumed > 0:
-		b.notice("%s: resumed, %d part(s) were already uploaded", it.path, res.Resumed)
+		b.notice("%s: resumed, %d part(s) were already uploaded", name, res.Resumed)
 	}
 	if b.opts.deleteSource && it.path != "-" {
 		if err := os.Remove(it.path); err != nil {

@@ -39,6 +39,22 @@ func (u *Uploader) Stream(ctx context.Context, r io.Reader, dst ossx.URL) (Resul
 	if eof && int64(len(buf)) <= u.opts.Threshold {
 		d := newDigests(true)
 		d.Write(buf)
+		if u.opts.SkipUnchanged {
+			// A short stream is whole in memory: its size and CRC64 are
+			// known before anything is sent. (A longer one is always sent:
+			// they are known only once it has been.)
+			b, err := u.bucket(dst.Bucket)
+			if err != nil {
+				return Result{}, err
+			}
+			r, err := u.head(ctx, b, dst.Key)
+			if err != nil {
+				return Result{}, err
+			}
+			if r.matches(int64(len(buf)), d.crc.Sum64()) {
+				return Result{URL: dst, Size: r.size, CRC64: r.crc, ETag: r.etag, Skipped: true}, nil
+			}
+		}
 		open := func() (io.Reader, error) { return bytes.NewReader(buf), nil }
 		return u.putObject(ctx, dst, "", int64(len(buf)), d.md5Base64(), d.crc.Sum64(), open, nil)
 	}
