@@ -247,11 +247,27 @@ func IsRetryable(err error) bool {
 	var uerr *url.Error
 	if errors.As(err, &uerr) && uerr.Err != nil && !isCertErr(uerr.Err) {
 		msg := uerr.Err.Error()
+		if permanentHTTPError(msg) {
+			return false
+		}
 		return strings.HasPrefix(msg, "http: ") || strings.HasPrefix(msg, "net/http: ") ||
 			strings.Contains(msg, "tls: ") || IsRetryable(uerr.Err)
 	}
 	return false
 }
+
+// permanentHTTPError recognises net/http's own errors that no retry fixes:
+// an https:// endpoint that speaks plain HTTP (net/http transport.go), and a
+// request body shorter or longer than its declared length (transfer.go: the
+// source changed, which the caller must judge).
+func permanentHTTPError(msg string) bool {
+	return strings.Contains(msg, errPlainHTTP) ||
+		strings.HasPrefix(msg, "http: ContentLength=") || strings.HasPrefix(msg, "http: Request.ContentLength=")
+}
+
+// errPlainHTTP is net/http's message when an https:// endpoint answers in
+// plain HTTP.
+const errPlainHTTP = "server gave HTTP response to HTTPS client"
 
 // holds reports whether target itself is in err's chain. Unlike errors.Is
 // it ignores Is methods: net/http's "timeout awaiting response headers" and

@@ -69,6 +69,8 @@ func TestIsRetryable(t *testing.T) {
 		{"dial with too many open files", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("socket", syscall.EMFILE)}, false},
 		{"server closed idle connection", &url.Error{Op: "Put", URL: "http://x", Err: errors.New("http: server closed idle connection")}, true},
 		{"transport connection broken", &url.Error{Op: "Put", URL: "http://x", Err: fmt.Errorf("net/http: HTTP/1.x transport connection broken: %w", errors.New("x"))}, true},
+		{"https endpoint speaking plain HTTP", &url.Error{Op: "Put", URL: "https://x", Err: errors.New("http: server gave HTTP response to HTTPS client")}, false},
+		{"request body shorter than declared", &url.Error{Op: "Put", URL: "http://x", Err: errors.New("http: ContentLength=10 with Body length 4")}, false},
 		{"request body: source changed", &url.Error{Op: "Put", URL: "http://x", Err: errors.New("a.txt changed while being read")}, false},
 		{"request body: local read error", fmt.Errorf("upload: %w", &url.Error{Op: "Put", URL: "http://x", Err: &fs.PathError{Op: "read", Path: "a", Err: syscall.EIO}}), false},
 	}

@@ -146,6 +146,8 @@ func networkHint(err error, endpoint string) string {
 		return fmt.Sprintf("nothing is listening at %s; check the endpoint and port", ep)
 	case errors.As(err, &cv) || errors.As(err, &ua):
 		return "the endpoint's TLS certificate is not trusted; check the endpoint, or the proxy intercepting HTTPS"
+	case strings.Contains(err.Error(), errPlainHTTP):
+		return fmt.Sprintf("%s speaks plain HTTP; write the endpoint as http://HOST:PORT", ep)
 	case errors.As(err, &ne) && ne.Timeout():
 		return fmt.Sprintf("%s did not answer in time; check the network and any HTTPS_PROXY, or raise --timeout", ep)
 	}

@@ -7,10 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 	"github.com/ossx/ossx/internal/ossx"
 )
 
@@ -93,5 +95,30 @@ func TestTruncatedResponsesAreRetried(t *testing.T) {
 			}
 			t.Logf("%T: %v", err, err)
 		})
+	}
+}
+
+// TestHTTPSToPlainHTTP: an https:// endpoint that speaks plain HTTP (a
+// wrong scheme, common with local servers) fails at once with a hint
+// instead of being retried: another attempt would fail the same way.
+func TestHTTPSToPlainHTTP(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	endpoint := strings.Replace(ts.Endpoint, "http://", "https://", 1)
+	cfg := load(t, ossx.Options{Endpoint: endpoint, Retries: 3}, "OSS_ACCESS_KEY_ID=id", "OSS_ACCESS_KEY_SECRET=scheme-secret-1")
+	b, err := cfg.OpenBucket(ts.Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	err = cfg.Retry.Do(context.Background(), func(ctx context.Context) error {
+		calls++
+		_, err := b.GetObjectMeta("k", oss.WithContext(ctx))
+		return err
+	})
+	if err == nil || calls != 1 {
+		t.Fatalf("Do = %v after %d calls, want one final error", err, calls)
+	}
+	if out := report(err); !strings.Contains(out, "tool: hint: "+endpoint+" speaks plain HTTP; write the endpoint as http://HOST:PORT") {
+		t.Errorf("report:\n%s", out)
 	}
 }
