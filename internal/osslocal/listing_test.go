@@ -151,3 +151,34 @@ func TestRequestIDEverywhere(t *testing.T) {
 	_, err = c.GetBucketInfo("no-such-bucket", hdr)
 	check("bucket info missing", err)
 }
+
+// TestUploadsDelimiterPaging: paging ListMultipartUploads with a delimiter
+// by NextKeyMarker returns each common prefix once.
+func TestUploadsDelimiterPaging(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	b := bucket(t, ts)
+	for _, k := range []string{"a", "dir/x", "dir/y", "dir/z/1", "e/1", "z"} {
+		if _, err := b.InitiateMultipartUpload(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	keyMarker, idMarker := "", ""
+	for range 20 {
+		res, err := b.ListMultipartUploads(oss.Delimiter("/"), oss.MaxUploads(1), oss.KeyMarker(keyMarker), oss.UploadIDMarker(idMarker))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range res.Uploads {
+			got = append(got, u.Key)
+		}
+		got = append(got, res.CommonPrefixes...)
+		if !res.IsTruncated {
+			break
+		}
+		keyMarker, idMarker = res.NextKeyMarker, res.NextUploadIDMarker
+	}
+	if want := "a|dir/|e/|z"; strings.Join(got, "|") != want {
+		t.Fatalf("pages gave %q, want %s", got, want)
+	}
+}

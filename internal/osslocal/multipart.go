@@ -170,6 +170,11 @@ func (s *Server) listUploads(w http.ResponseWriter, req *request) error {
 		if delim != "" {
 			if j := strings.Index(u.Key[len(prefix):], delim); j >= 0 {
 				cp := u.Key[:len(prefix)+j+len(delim)]
+				// A key-marker that is a common prefix (a previous page's
+				// NextKeyMarker) was listed already, as in ListObjects.
+				if cp == keyMarker {
+					continue
+				}
 				if n := len(out.CommonPrefixes); n > 0 && out.CommonPrefixes[n-1].Prefix == enc(cp) {
 					continue
 				}
