@@ -360,17 +360,27 @@ func TestNoToolPrintsSecrets(t *testing.T) {
 
 	// Whatever the tools wrote to disk: checkpoints, gtail state files.
 	t.Run("files", func(t *testing.T) {
+		var read []string
 		for _, root := range []string{home, state} {
 			filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 				if err != nil || d.IsDir() || p == filepath.Join(home, "ossutilconfig") {
 					return nil
 				}
 				b, err := os.ReadFile(p)
-				if err == nil {
-					check(t, p, b)
+				if err != nil {
+					t.Error(err)
+					return nil
 				}
+				check(t, p, b)
+				read = append(read, p)
 				return nil
 			})
+		}
+		all := strings.Join(read, "\n")
+		for _, want := range []string{"/ossx/gtail/", "/ossx/uploads/"} {
+			if !strings.Contains(all, want) {
+				t.Errorf("no file under %s was searched; the test would prove nothing:\n%s", want, all)
+			}
 		}
 	})
 }
