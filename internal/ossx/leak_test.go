@@ -7,6 +7,7 @@ package ossx_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
@@ -50,21 +51,46 @@ func leaks(b []byte) []string {
 	return found
 }
 
-// buildTools builds the four commands into a temporary directory.
+// buildTools builds the four commands into a temporary directory, once
+// per test binary (TestMain removes it).
 func buildTools(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
-		gobin = "go"
+	tools.once.Do(func() {
+		dir, err := os.MkdirTemp("", "ossx-tools-")
+		if err != nil {
+			tools.err = err
+			return
+		}
+		tools.dir = dir
+		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(gobin); err != nil {
+			gobin = "go"
+		}
+		cmd := exec.Command(gobin, "build", "-o", dir+string(filepath.Separator),
+			"github.com/ossx/ossx/cmd/ossuploader", "github.com/ossx/ossx/cmd/gtail",
+			"github.com/ossx/ossx/cmd/ossls", "github.com/ossx/ossx/cmd/osslocal")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			tools.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if tools.err != nil {
+		t.Fatal(tools.err)
 	}
-	cmd := exec.Command(gobin, "build", "-o", dir+string(filepath.Separator),
-		"github.com/ossx/ossx/cmd/ossuploader", "github.com/ossx/ossx/cmd/gtail",
-		"github.com/ossx/ossx/cmd/ossls", "github.com/ossx/ossx/cmd/osslocal")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	return tools.dir
+}
+
+var tools struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if tools.dir != "" {
+		os.RemoveAll(tools.dir)
 	}
-	return dir
+	os.Exit(code)
 }
 
 // syncBuffer is a bytes.Buffer safe to read while a process writes it.

@@ -1,0 +1,83 @@
+package ossx_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ossx/ossx/internal/ossx"
+)
+
+// TestToolsCLIConsistency holds the four tools to the conventions they
+// share: help on stdout with the exit-code table, "TOOL VERSION (COMMIT,
+// DATE)", -v free, and usage errors as "TOOL: error: …" plus "TOOL: hint:
+// …" lines on stderr with exit 2 and nothing on stdout.
+func TestToolsCLIConsistency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every tool")
+	}
+	bin := buildTools(t)
+	home := t.TempDir()
+	// A usage error of each tool's own, found before any request.
+	usage := map[string][]string{
+		"ossuploader": {"only-one-argument"},
+		"gtail":       {},
+		"ossls":       {"oss://a-bucket/", "two", "three"},
+		"osslocal":    {"unexpected-argument"},
+	}
+	for tool, bad := range usage {
+		run := func(t *testing.T, args ...string) (string, string, int) {
+			t.Helper()
+			cmd := exec.Command(filepath.Join(bin, tool), args...)
+			// Loopback only, even if a usage check were missed.
+			cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "OSS_ENDPOINT=http://" + ossx.ClosedPort(t),
+				"OSS_ACCESS_KEY_ID=id", "OSS_ACCESS_KEY_SECRET=cli-secret-1"}
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if _, ok := err.(*exec.ExitError); err != nil && !ok {
+				t.Fatal(err)
+			}
+			return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
+		}
+		t.Run(tool, func(t *testing.T) {
+			for _, args := range [][]string{{"--help"}, {"-h"}} {
+				if tool == "ossls" && args[0] == "-h" {
+					continue // ossls -h is --human-readable, as in ls -lh
+				}
+				stdout, stderr, code := run(t, args...)
+				if code != 0 || stderr != "" || !strings.Contains(stdout, ossx.ExitCodesHelp) {
+					t.Errorf("%s %s: exit %d, stderr %q, exit-code table shown: %v", tool, args[0], code, stderr,
+						strings.Contains(stdout, ossx.ExitCodesHelp))
+				}
+			}
+			stdout, stderr, code := run(t, "--version")
+			if re := regexp.MustCompile(`^` + tool + ` \S+ \(\S+, \S+\)\n$`); code != 0 || stderr != "" || !re.MatchString(stdout) {
+				t.Errorf("--version: exit %d, stdout %q, stderr %q; want %q", code, stdout, stderr, "TOOL VERSION (COMMIT, DATE)")
+			}
+			for _, args := range [][]string{{"-v"}, {"--no-such-flag"}, bad} {
+				stdout, stderr, code := run(t, args...)
+				if code != ossx.ExitUsage || stdout != "" {
+					t.Errorf("%s %q: exit %d, stdout %q; want 2 and nothing", tool, args, code, stdout)
+				}
+				lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+				if !strings.HasPrefix(lines[0], tool+": error: ") {
+					t.Errorf("%s %q: stderr %q, want %q first", tool, args, stderr, tool+": error: …")
+				}
+				for _, l := range lines {
+					msg, ok := strings.CutPrefix(l, tool+": error: ")
+					if !ok {
+						msg, ok = strings.CutPrefix(l, tool+": hint: ")
+					}
+					if !ok || msg == "" || strings.HasSuffix(msg, ".") || msg[:1] != strings.ToLower(msg[:1]) {
+						t.Errorf("%s %q: line %q: want TOOL: error:/hint: and a lowercase message without a period", tool, args, l)
+					}
+				}
+			}
+		})
+	}
+}
