@@ -168,10 +168,18 @@ func TestBackoffBounds(t *testing.T) {
 		{64, 500 * time.Millisecond, time.Second}, // no overflow
 	}
 	for _, tt := range tests {
+		seen := map[time.Duration]bool{}
 		for i := 0; i < 50; i++ {
-			if d := p.Backoff(tt.n); d < tt.lo || d > tt.hi {
+			d := p.Backoff(tt.n)
+			if d < tt.lo || d > tt.hi {
 				t.Fatalf("Backoff(%d) = %v, want in [%v, %v]", tt.n, d, tt.lo, tt.hi)
 			}
+			seen[d] = true
+		}
+		// Jitter: clients failing together must not retry in lockstep. 50
+		// equal draws from a range of millions of nanoseconds do not happen.
+		if len(seen) < 2 {
+			t.Errorf("Backoff(%d) gave the same wait 50 times: no jitter", tt.n)
 		}
 	}
 }
