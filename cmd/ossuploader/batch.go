@@ -195,7 +195,26 @@ func (b *batch) run(plan []source) error {
 
 // produce sends every file of plan to items, reporting what cannot go.
 func (b *batch) produce(ctx context.Context, plan []source, items chan<- item) {
+	// Several sources can name the same key (c1/a.txt c2/a.txt p/, or
+	// two directories holding the same relative path): only the first goes
+	// there; the others fail rather than overwrite it unseen.
+	var seen map[ossx.URL]string
+	if len(plan) > 1 {
+		seen = map[ossx.URL]string{}
+	}
 	send := func(it item) bool {
+		if seen != nil {
+			path := filepath.Clean(it.path)
+			if prev, dup := seen[it.dst]; dup {
+				if prev == path {
+					b.warn("%s: named twice, uploaded once", it.path)
+				} else {
+					b.failure(it.path, fmt.Errorf("not uploaded: %s is already where %s goes", it.dst, prev))
+				}
+				return ctx.Err() == nil
+			}
+			seen[it.dst] = path
+		}
 		b.mu.Lock()
 		b.total++
 		b.mu.Unlock()
