@@ -344,6 +344,7 @@ func (g *gen) fail(err error) {
 	err = fmt.Errorf("%s: %w", g.e.Path, err)
 	t.firstErr.CompareAndSwap(nil, &err)
 	t.log.Error("file stopped", "err", ossx.Message(err))
+	t.w.Wake() // the tailer checks whether any file is left
 }
 
 func isClosed(c <-chan struct{}) bool {

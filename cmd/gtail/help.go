@@ -19,9 +19,10 @@ SYNOPSIS
    gtail [options] - DEST                         (ship standard input)
 
 DESCRIPTION
-   gtail follows files like tail -F: globs are evaluated again every
-   --poll-interval (and on inotify events), so files created later are
-   picked up; a file renamed away (logrotate's default) is read to its end
+   gtail follows files like tail -F: globs are evaluated again on every
+   inotify event in their directories (every --poll-interval where inotify
+   cannot tell, and every --safety-interval in any case), so files created
+   later are picked up; a file renamed away (logrotate's default) is read to its end
    through the descriptor gtail holds, while the new file is followed too;
    a truncated file (copytruncate, "> app.log") is noticed by a fingerprint
    of its first KiB even if it regrew past the old offset, and the bytes
@@ -47,7 +48,10 @@ DESCRIPTION
 
    When OSS is down gtail retries with backoff for as long as it takes; the
    files are the buffer and memory stays bounded. With --once it gives up
-   after --retries and exits 1; the next run goes on where it stopped. Bytes that vanish before
+   after --retries and exits 1; the next run goes on where it stopped.
+   Stopped (SIGTERM) while OSS is down, gtail gives up when
+   --shutdown-timeout runs out, logs per file what it did not ship, saves
+   its state and exits 130; the next start ships the rest. Bytes that vanish before
    gtail could ship them (a rotated file deleted while gtail was not
    running) are reported as lost in the log and the exit status.
 

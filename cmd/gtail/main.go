@@ -42,6 +42,7 @@ type options struct {
 	rollSize        int64
 	rotateWait      time.Duration
 	poll            time.Duration
+	safetyPoll      time.Duration
 	shutdownTimeout time.Duration
 
 	gzip      bool
@@ -76,7 +77,8 @@ func newApp() *cli.App {
 		&cli.StringFlag{Name: "state-dir", Usage: "`DIR` for the state files (default $XDG_STATE_HOME/ossx/gtail or ~/.local/state/ossx/gtail)", Category: ship_},
 		&cli.StringFlag{Name: "from", Usage: "`WHERE` to start in files seen the first time: start or end", Value: "start", Category: follow},
 		&cli.DurationFlag{Name: "rotate-wait", Usage: "keep reading a rotated or deleted file until it has been idle for `DURATION`", Value: 5 * time.Second, Category: follow},
-		&cli.DurationFlag{Name: "poll-interval", Usage: "look at files at least every `DURATION`, besides inotify", Value: time.Second, Category: follow},
+		&cli.DurationFlag{Name: "poll-interval", Usage: "look at files every `DURATION` where inotify cannot tell (no inotify, a directory not there yet)", Value: time.Second, Category: follow},
+		&cli.DurationFlag{Name: "safety-interval", Usage: "with inotify watching, still look every `DURATION` in case an event was lost (network file systems)", Value: 30 * time.Second, Category: follow},
 		&cli.BoolFlag{Name: "once", Usage: "ship what the files hold now and exit (for cron)", DisableDefaultText: true, Category: modes},
 		&cli.BoolFlag{Name: "stdout", Usage: "also write the shipped bytes to stdout, like tail -f", DisableDefaultText: true, Category: modes},
 		&cli.DurationFlag{Name: "shutdown-timeout", Usage: "on SIGTERM/SIGINT, allow `DURATION` to ship what is left", Value: 10 * time.Second, Category: modes},
@@ -104,6 +106,7 @@ func parseOptions(c *cli.Context) (options, error) {
 		partialTimeout:  c.Duration("partial-timeout"),
 		rotateWait:      c.Duration("rotate-wait"),
 		poll:            c.Duration("poll-interval"),
+		safetyPoll:      c.Duration("safety-interval"),
 		shutdownTimeout: c.Duration("shutdown-timeout"),
 		gzip:            c.Bool("gzip"),
 		once:            c.Bool("once"),
@@ -149,7 +152,7 @@ func parseOptions(c *cli.Context) (options, error) {
 		return o, ossx.Usagef("--log-format %q: want text or json", o.logFormat)
 	}
 	for name, d := range map[string]time.Duration{"flush-interval": o.flushInterval, "partial-timeout": o.partialTimeout,
-		"rotate-wait": o.rotateWait, "poll-interval": o.poll, "shutdown-timeout": o.shutdownTimeout} {
+		"rotate-wait": o.rotateWait, "poll-interval": o.poll, "safety-interval": o.safetyPoll, "shutdown-timeout": o.shutdownTimeout} {
 		if d <= 0 {
 			return o, ossx.Usagef("--%s must be positive", name)
 		}
@@ -214,6 +217,12 @@ func run(ctx context.Context, o options) error {
 	app := &ship.Appender{Bucket: bucket, Retry: cfg.Retry, Gzip: o.gzip, Log: log, Bounded: o.once}
 	if len(o.sources) == 1 && o.sources[0] == "-" {
 		return shipStdin(ctx, o, dest, app, log)
+	}
+	for _, s := range o.sources {
+		if fi, err := os.Stat(s); err == nil && fi.IsDir() && !strings.ContainsAny(s, "*?[") {
+			return &ossx.UsageError{Err: fmt.Errorf("%s is a directory", s),
+				Hint: fmt.Sprintf("name the files in it, e.g. '%s'", filepath.Join(s, "*.log"))}
+		}
 	}
 	st, err := ship.Open(o.stateDir, dest.String())
 	switch {

@@ -72,7 +72,7 @@ func (t *tailer) run(ctx context.Context) error {
 	t.shipCtx = shipCtx
 	wctx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
-	t.w = follow.NewWatcher(wctx, t.o.poll, 20*time.Millisecond, t.log)
+	t.w = follow.NewWatcher(wctx, t.o.poll, t.o.safetyPoll, 20*time.Millisecond, t.log)
 	saverDone := make(chan struct{})
 	go func() { t.saver(wctx); close(saverDone) }()
 	usr1 := make(chan os.Signal, 1)
@@ -394,6 +394,8 @@ func (t *tailer) scan(initial bool) {
 	}
 	t.st.Unlock()
 	now := time.Now()
+	t.w.Begin()
+	defer t.w.End()
 	for _, s := range t.o.sources {
 		// The directory a glob or a missing file will appear in, when
 		// it exists: files created there are seen at once, not at the
@@ -421,7 +423,7 @@ func (t *tailer) scan(initial bool) {
 		}
 		f, err := os.Open(p)
 		if err != nil {
-			t.warnOnce(p, "cannot open; will try again", err)
+			t.unreadable(p, err)
 			continue
 		}
 		if e := t.doneMatching(di, f); e != nil {
@@ -490,6 +492,9 @@ func (t *tailer) looksLikeCopy(p string, di [2]uint64, f *os.File, now time.Time
 			first, ok := t.deferred[di]
 			if !ok {
 				t.deferred[di] = now
+				// Look again when the wait is over, whether or not
+				// anything else wakes the tailer by then.
+				time.AfterFunc(t.o.rotateWait, t.w.Wake)
 				return true
 			}
 			return now.Sub(first) < t.o.rotateWait
@@ -546,6 +551,25 @@ func (t *tailer) warnOnce(path, msg string, err error) {
 	} else {
 		t.log.Warn(msg, "path", path)
 	}
+}
+
+// unreadable reports a file gtail may not open (permissions). Following,
+// it is tried again on every look, so that fixing the permissions is
+// enough; with --once it counts as a failed file, so cron sees a non-zero
+// status.
+func (t *tailer) unreadable(p string, err error) {
+	if !t.o.once {
+		t.warnOnce(p, "cannot open; will try again", err)
+		return
+	}
+	if t.warned[p+"unreadable"] {
+		return
+	}
+	t.warned[p+"unreadable"] = true
+	t.total.Add(1)
+	t.failed.Add(1)
+	t.firstErr.CompareAndSwap(nil, &err)
+	t.log.Error("file skipped", "path", p, "err", err)
 }
 
 func (t *tailer) reportLoss(path string, n int64, why string) {

@@ -12,11 +12,16 @@ import (
 )
 
 // Watcher wakes a follower when something may have changed in the watched
-// directories (inotify through fsnotify), and in any case every Poll, so that
-// an event lost or unsupported (NFS, overlay corner cases, directories that
-// appear later) delays a change by at most Poll. Wakes are coalesced: C holds
-// at most one pending wake, and bursts of events are folded into one wake per
-// Settle, so a busy writer does not keep the follower spinning.
+// directories (inotify through fsnotify), and besides by polling: every Poll
+// while inotify cannot cover everything (unavailable, or a directory that
+// could not be watched: not there yet, a glob, the watch limit reached), and
+// only every Safety once every directory asked for is watched — a safety net
+// for events lost or never sent (writes from another NFS client), which
+// then delay a change by at most Safety. Waking 100 followed files every
+// second costs CPU for nothing when inotify already says what changed.
+// Wakes are coalesced: C holds at most one pending wake, and bursts of
+// events are folded into one wake per Settle, so a busy writer does not keep
+// the follower spinning.
 type Watcher struct {
 	C <-chan struct{}
 
@@ -24,16 +29,22 @@ type Watcher struct {
 	fs     *fsnotify.Watcher
 	log    *slog.Logger
 	poll   time.Duration
+	safety time.Duration
 	settle time.Duration
 
-	mu   sync.Mutex
-	dirs map[string]bool
+	mu        sync.Mutex
+	dirs      map[string]bool
+	unwatched bool          // a directory asked for is not watched
+	retick    chan struct{} // the poll interval may have changed
 }
 
-// NewWatcher starts a watcher. Without inotify it still polls.
-func NewWatcher(ctx context.Context, poll, settle time.Duration, log *slog.Logger) *Watcher {
+// NewWatcher starts a watcher polling every poll, or every safety (at least
+// poll) while inotify watches every directory asked for. Without inotify it
+// polls every poll.
+func NewWatcher(ctx context.Context, poll, safety, settle time.Duration, log *slog.Logger) *Watcher {
 	c := make(chan struct{}, 1)
-	w := &Watcher{C: c, c: c, log: log, poll: poll, settle: settle, dirs: map[string]bool{}}
+	w := &Watcher{C: c, c: c, log: log, poll: poll, safety: max(safety, poll), settle: settle,
+		dirs: map[string]bool{}, retick: make(chan struct{}, 1)}
 	fs, err := fsnotify.NewWatcher()
 	if err != nil {
 		log.Warn("inotify unavailable; polling", "interval", poll, "err", err)
@@ -45,6 +56,8 @@ func NewWatcher(ctx context.Context, poll, settle time.Duration, log *slog.Logge
 }
 
 // Watch adds the directory of path (and, for a symlink, of its target), once.
+// Call it for every path and pattern of interest on every look (Begin …
+// Watch… End): a directory that cannot be watched keeps the fast poll on.
 func (w *Watcher) Watch(path string) {
 	if w.fs == nil {
 		return
@@ -62,11 +75,39 @@ func (w *Watcher) Watch(path string) {
 			continue
 		}
 		if err := w.fs.Add(d); err != nil {
-			// Not there yet: the poll picks it up, and Watch is tried again.
+			// Not there yet (or a glob, or no watches left): poll
+			// every Poll, and Watch is tried again.
+			w.unwatched = true
 			continue
 		}
 		w.dirs[d] = true
 	}
+}
+
+// Begin starts a round of Watch calls; End, after them, sets the poll
+// interval by whether every directory asked for in the round is watched.
+func (w *Watcher) Begin() {
+	w.mu.Lock()
+	w.unwatched = false
+	w.mu.Unlock()
+}
+
+// End: see Begin.
+func (w *Watcher) End() {
+	select {
+	case w.retick <- struct{}{}:
+	default:
+	}
+}
+
+// interval is how often to poll now.
+func (w *Watcher) interval() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.fs == nil || w.unwatched {
+		return w.poll
+	}
+	return w.safety
 }
 
 // Wake makes the follower look now.
@@ -78,7 +119,8 @@ func (w *Watcher) Wake() {
 }
 
 func (w *Watcher) loop(ctx context.Context) {
-	tick := time.NewTicker(w.poll)
+	every := w.poll
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	var events <-chan fsnotify.Event
 	var errs <-chan error
@@ -93,6 +135,11 @@ func (w *Watcher) loop(ctx context.Context) {
 			return
 		case <-tick.C:
 			w.Wake()
+		case <-w.retick:
+			if d := w.interval(); d != every {
+				every = d
+				tick.Reset(d)
+			}
 		case ev, ok := <-events:
 			if !ok {
 				events = nil
