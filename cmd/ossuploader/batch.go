@@ -402,11 +402,14 @@ func (b *batch) print(path string, res upload.Result, dryRun bool) error {
 		if !dryRun {
 			l.CRC64 = strconv.FormatUint(res.CRC64, 10)
 		}
-		data, err := json.Marshal(l)
-		if err != nil {
+		// No HTML escaping: a presigned URL's & must stay readable.
+		var buf strings.Builder
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(l); err != nil {
 			return err
 		}
-		text = string(data)
+		text = strings.TrimSuffix(buf.String(), "\n")
 	}
 	b.outMu.Lock()
 	defer b.outMu.Unlock()
