@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -19,6 +20,16 @@ import (
 // sees EPIPE). While it runs, the same exactly-once appends are used, and
 // memory stays bounded: gtail stops reading while an append is retried.
 func shipStdin(ctx context.Context, o options, dest ossx.URL, app *ship.Appender, log *slog.Logger) error {
+	var buf []byte // read, not yet shipped
+	err := pipeStdin(ctx, o, dest, app, log, &buf)
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return fmt.Errorf("%w: %d bytes of standard input read and not shipped within --shutdown-timeout are lost (a pipe cannot be read again)",
+			ossx.ErrInterrupted, len(buf))
+	}
+	return err
+}
+
+func pipeStdin(ctx context.Context, o options, dest ossx.URL, app *ship.Appender, log *slog.Logger, bufp *[]byte) error {
 	type chunk struct {
 		b   []byte
 		err error
@@ -39,6 +50,15 @@ func shipStdin(ctx context.Context, o options, dest ossx.URL, app *ship.Appender
 	var obj ship.Object
 	shipCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// The allowance starts at the signal, also when an append is being
+	// retried through an outage and the loop below is not listening.
+	go func() {
+		select {
+		case <-ctx.Done():
+			time.AfterFunc(o.shutdownTimeout, cancel)
+		case <-shipCtx.Done():
+		}
+	}()
 	send := func(data []byte) error {
 		now := time.Now()
 		if !o.localTime {
@@ -60,7 +80,8 @@ func shipStdin(ctx context.Context, o options, dest ossx.URL, app *ship.Appender
 		}
 		return nil
 	}
-	var buf []byte
+	buf := *bufp
+	defer func() { *bufp = buf }()
 	flush := func(all bool) error {
 		for len(buf) > 0 {
 			n := len(buf)
@@ -111,7 +132,6 @@ func shipStdin(ctx context.Context, o options, dest ossx.URL, app *ship.Appender
 				return err
 			}
 		case <-stop:
-			time.AfterFunc(o.shutdownTimeout, cancel)
 			return flush(true)
 		}
 	}
