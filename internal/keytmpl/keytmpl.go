@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Default is the template used when --key is not given. It groups objects by
@@ -81,6 +83,17 @@ func Parse(s string) (Template, error) {
 	}
 	if strings.HasPrefix(s, "/") {
 		return Template{}, fmt.Errorf("key template %q must not start with \"/\"", s)
+	}
+	// A key ending in "/" reads as a folder in every OSS console and
+	// listing; control characters do not survive XML listings.
+	if strings.HasSuffix(s, "/") {
+		return Template{}, fmt.Errorf("key template %q must not end with \"/\"", s)
+	}
+	if !utf8.ValidString(s) {
+		return Template{}, fmt.Errorf("key template %q is not valid UTF-8", s)
+	}
+	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+		return Template{}, fmt.Errorf("key template %q has a control character at byte %d", s, i)
 	}
 	return t, nil
 }

@@ -45,6 +45,9 @@ func TestParseErrors(t *testing.T) {
 		{"{gen}/{nope}", "unknown field {nope}"},
 		{"{gen}/{date", "unclosed"},
 		{"/{gen}", "must not start"},
+		{"{path}/{gen}/", "must not end"},
+		{"{gen}\tx", "control character at byte 5"},
+		{"{gen}\xff", "not valid UTF-8"},
 	} {
 		_, err := Parse(tc.tmpl)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
