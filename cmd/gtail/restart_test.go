@@ -3,12 +3,14 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -121,9 +123,24 @@ func TestOSSDownAndBack(t *testing.T) {
 	if strings.Contains(stderr.String(), "file stopped") {
 		t.Fatalf("gtail gave up on the file during the outage:\n%s", stderr.String())
 	}
+	// The file is the buffer: 48 MiB more waiting for OSS do not grow
+	// gtail (batches of --flush-bytes, a few at a time).
+	big := bytes.Repeat([]byte(strings.Repeat("y", 1023)+"\n"), 48<<10)
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(big)
+	f.Close()
+	want = append(want, big...)
 	write(300, 400)
 	r.start()
 	waitFor(t, "everything shipped after the outage", func() bool { return len(r.shipped(prefixOf(p))) >= len(want) }, &stderr)
+	if hwm := peakRSS(t, c.Process.Pid); hwm > 40<<20 {
+		t.Errorf("gtail peaked at %d MiB with 48 MiB waiting: the file should be the buffer", hwm>>20)
+	} else {
+		t.Logf("peak RSS %d KiB", hwm>>10)
+	}
 	c.Process.Signal(syscall.SIGTERM)
 	if err := c.Wait(); err != nil {
 		t.Fatalf("gtail: %v\n%s", err, stderr.String())
@@ -174,4 +191,20 @@ func TestSigtermWhileOSSDown(t *testing.T) {
 		t.Fatalf("gtail --once: %v\n%s", err, out)
 	}
 	sameBytes(t, r.shipped(prefixOf(p)), []byte(first+rest))
+}
+
+// peakRSS is the process's VmHWM from /proc, in bytes (0 without /proc).
+func peakRSS(t *testing.T, pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc status")
+	return 0
 }
