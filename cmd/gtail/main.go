@@ -219,9 +219,16 @@ func run(ctx context.Context, o options) error {
 		return shipStdin(ctx, o, dest, app, log)
 	}
 	for _, s := range o.sources {
-		if fi, err := os.Stat(s); err == nil && fi.IsDir() && !strings.ContainsAny(s, "*?[") {
+		fi, err := os.Stat(s)
+		switch {
+		case err != nil || strings.ContainsAny(s, "*?["):
+			// Not there yet, or a glob: whatever matches is looked at then.
+		case fi.IsDir():
 			return &ossx.UsageError{Err: fmt.Errorf("%s is a directory", s),
 				Hint: fmt.Sprintf("name the files in it, e.g. '%s'", filepath.Join(s, "*.log"))}
+		case !fi.Mode().IsRegular():
+			return &ossx.UsageError{Err: fmt.Errorf("%s is not a regular file", s),
+				Hint: "to ship a pipe or a program's output, use -: my-program | gtail - DEST"}
 		}
 	}
 	st, err := ship.Open(o.stateDir, dest.String())
