@@ -164,12 +164,19 @@ func (a *Appender) Head(ctx context.Context, key string) (Object, error) {
 		if a.Bounded && attempt >= a.Retry.Attempts {
 			return Object{}, fmt.Errorf("head %s: giving up after %d attempts: %w", key, attempt, err)
 		}
-		a.Log.Warn("head failed; retrying", "key", key, "attempt", attempt, "err", ossx.Message(err))
+		if logAttempt(attempt) {
+			a.Log.Warn("head failed; retrying", "key", key, "attempt", attempt, "err", ossx.Message(err))
+		}
 		if err := sleep(ctx, a.Retry.Backoff(attempt)); err != nil {
 			return Object{}, err
 		}
 	}
 }
+
+// logAttempt says which retries of a long outage to log: the first five,
+// then every tenth (about every minute and a quarter at the longest
+// backoff), so that a day without OSS does not flood the log per file.
+func logAttempt(attempt int) bool { return attempt <= 5 || attempt%10 == 0 }
 
 // transient reports whether a failed request is worth another attempt.
 // ossx.IsRetryable is cautious: an error it does not recognise (an unknown

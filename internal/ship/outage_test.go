@@ -72,3 +72,15 @@ func TestAppendOutlastsUnknownErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestLogAttempt(t *testing.T) {
+	var logged []int
+	for i := 1; i <= 40; i++ {
+		if logAttempt(i) {
+			logged = append(logged, i)
+		}
+	}
+	if fmt.Sprint(logged) != "[1 2 3 4 5 10 20 30 40]" {
+		t.Errorf("logged attempts %v", logged)
+	}
+}
