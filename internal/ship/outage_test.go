@@ -3,14 +3,17 @@
 package ship
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
@@ -82,5 +85,54 @@ func TestLogAttempt(t *testing.T) {
 	}
 	if fmt.Sprint(logged) != "[1 2 3 4 5 10 20 30 40]" {
 		t.Errorf("logged attempts %v", logged)
+	}
+}
+
+// brokenBodyTransport cuts the body of the first GET after a few bytes, as
+// a reset connection does.
+type brokenBodyTransport struct{ cut atomic.Bool }
+
+func (b *brokenBodyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && r.Method == http.MethodGet && b.cut.CompareAndSwap(false, true) {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(io.LimitReader(resp.Body, 10), iotest.ErrReader(io.ErrUnexpectedEOF)), resp.Body}
+	}
+	return resp, err
+}
+
+// TestReconcileGzipReadBackBroken: while gtail reads back gzip members the
+// state had not recorded, the connection breaks: that is retried, not taken
+// for another writer.
+func TestReconcileGzipReadBackBroken(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	bt := &brokenBodyTransport{}
+	c, err := oss.New(ts.Endpoint, ts.AccessKeyID, ts.AccessKeySecret, oss.HTTPClient(&http.Client{Transport: bt}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Bucket(ts.Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Appender{Bucket: b, Gzip: true, Log: slog.New(slog.DiscardHandler),
+		Retry: ossx.RetryPolicy{Attempts: 3, Base: time.Millisecond, Max: 2 * time.Millisecond}}
+	ctx := context.Background()
+	file := []byte("one\ntwo\nthree\n")
+	state, err := a.Append(ctx, Object{Key: "k"}, a.Encode(file[:4]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Append(ctx, state, a.Encode(file[4:])); err != nil {
+		t.Fatal(err)
+	}
+	got, n, err := a.Reconcile(ctx, state, bytes.NewReader(file), 4, int64(len(file)-4))
+	if err != nil || n != int64(len(file)-4) || got.Pos <= state.Pos {
+		t.Fatalf("Reconcile = %+v, %d, %v; want the rest of the file verified", got, n, err)
+	}
+	if !bt.cut.Load() {
+		t.Fatal("no GET was cut: the test proved nothing")
 	}
 }
