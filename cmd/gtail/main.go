@@ -246,8 +246,17 @@ func run(ctx context.Context, o options) error {
 
 func newLogger(o options) *slog.Logger {
 	hopts := &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-		if a.Value.Kind() == slog.KindString {
+		switch a.Value.Kind() {
+		case slog.KindString:
 			a.Value = slog.StringValue(ossx.Redact(a.Value.String()))
+		case slog.KindAny:
+			// Errors and other values are rendered here, once, so that what
+			// they carry passes through Redact like any string.
+			if err, ok := a.Value.Any().(error); ok {
+				a.Value = slog.StringValue(ossx.Message(err))
+			} else if st, ok := a.Value.Any().(fmt.Stringer); ok {
+				a.Value = slog.StringValue(ossx.Redact(st.String()))
+			}
 		}
 		return a
 	}}
