@@ -129,7 +129,7 @@ func newApp() *cli.App {
 	app.Flags = append([]cli.Flag{
 		&cli.BoolFlag{Name: "recursive", Aliases: []string{"r"}, Usage: "upload directories, keeping relative paths", Category: tr, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "follow-symlinks", Usage: "follow symlinks inside directories (default: skip them, with a warning)", Category: tr, DisableDefaultText: true},
-		&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 4, Usage: "transfers (files or parts) in flight at once", Category: tr},
+		&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 4, Usage: "`N` transfers (files or parts) in flight at once", Category: tr},
 		&cli.StringFlag{Name: "multipart-threshold", Value: "64M", Usage: "upload files larger than `SIZE` in parts", Category: tr},
 		&cli.StringFlag{Name: "part-size", Usage: "part `SIZE`, 100K to 5G (default: 8M, or larger to stay within 10,000 parts)", Category: tr},
 		&cli.StringFlag{Name: "bwlimit", Usage: "limit upload bandwidth to `RATE` bytes per second, e.g. 10M", Category: tr},
@@ -138,18 +138,18 @@ func newApp() *cli.App {
 		&cli.BoolFlag{Name: "delete-source", Usage: "remove each local file after its upload is verified", Category: tr, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "dry-run", Usage: "show what would be uploaded; send nothing", Category: tr, DisableDefaultText: true},
 
-		&cli.StringFlag{Name: "content-type", Usage: "Content-Type (default: from the file extension)", Category: obj},
-		&cli.StringFlag{Name: "cache-control", Usage: "Cache-Control header", Category: obj},
-		&cli.StringFlag{Name: "content-disposition", Usage: "Content-Disposition header", Category: obj},
+		&cli.StringFlag{Name: "content-type", Usage: "`TYPE` of the object (default: from the file extension)", Category: obj},
+		&cli.StringFlag{Name: "cache-control", Usage: "Cache-Control header `VALUE`", Category: obj},
+		&cli.StringFlag{Name: "content-disposition", Usage: "Content-Disposition header `VALUE`", Category: obj},
 		&cli.StringSliceFlag{Name: "meta", Usage: "user metadata `KEY=VALUE` (x-oss-meta-KEY); repeatable", Category: obj},
-		&cli.StringFlag{Name: "acl", Usage: "object ACL: private, public-read, public-read-write or default", Category: obj},
-		&cli.StringFlag{Name: "storage-class", Usage: "Standard, IA, Archive, ColdArchive or DeepColdArchive", Category: obj},
+		&cli.StringFlag{Name: "acl", Usage: "object `ACL`: private, public-read, public-read-write or default", Category: obj},
+		&cli.StringFlag{Name: "storage-class", Usage: "storage `CLASS`: Standard, IA, Archive, ColdArchive or DeepColdArchive", Category: obj},
 
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no URLs and no progress; errors and warnings still go to stderr", Category: out, DisableDefaultText: true},
-		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress bar on stderr: auto (when stderr is a terminal), always, never", Category: out},
+		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress bar on stderr: `WHEN` is auto (stderr is a terminal), always or never", Category: out},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per upload: bucket, key, size, crc64, etag, url", Category: out, DisableDefaultText: true},
-		&cli.StringFlag{Name: "print", Value: "oss", Usage: "URL to print: oss (oss://bucket/key) or https (public URL)", Category: out},
-		&cli.DurationFlag{Name: "sign", Usage: "print a presigned GET URL valid for `DURATION`, e.g. 1h", Category: out},
+		&cli.StringFlag{Name: "print", Value: "oss", Usage: "`KIND` of URL to print: oss (oss://bucket/key) or https (public URL)", Category: out},
+		&cli.DurationFlag{Name: "sign", Usage: "print a presigned GET URL valid for `DURATION`, e.g. 1h", DefaultText: "off", Category: out},
 	}, command.ConfigFlags()...)
 	app.Action = func(c *cli.Context) error {
 		opts, err := parseOptions(c)
