@@ -1,0 +1,58 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
+)
+
+// TestProgressOnTerminal: --progress auto (the default) draws a bar when
+// stderr is a terminal and nothing when it is not. script(1) gives the run a
+// pseudo-terminal; --bwlimit keeps the upload long enough to draw.
+func TestProgressOnTerminal(t *testing.T) {
+	scriptPath, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("no script(1) to run under a pseudo-terminal")
+	}
+	srv := osslocaltest.Start(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "ossuploader") // testscript.Main dispatches on the name
+	copyExecutable(t, bin)
+	src := filepath.Join(dir, "big.bin")
+	if err := os.WriteFile(src, bytes.Repeat([]byte("ossx"), 150_000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := append(srv.Env(), "HOME="+dir, "XDG_STATE_HOME="+filepath.Join(dir, "state"), "PATH=/usr/bin:/bin", "TERM=dumb")
+
+	cmd := bin + " --bwlimit 600K " + src + " oss://" + srv.Bucket + "/tty.bin"
+	c := exec.Command(scriptPath, "-qec", cmd, "/dev/null")
+	c.Env = env
+	out, err := c.CombinedOutput()
+	if err != nil {
+		t.Fatalf("under a terminal: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "uploading") || !strings.Contains(string(out), "%") {
+		t.Errorf("no progress bar on a terminal:\n%q", out)
+	}
+	if !strings.Contains(string(out), "oss://"+srv.Bucket+"/tty.bin") {
+		t.Errorf("no URL printed:\n%q", out)
+	}
+
+	c = exec.Command(bin, "--bwlimit", "600K", src, "oss://"+srv.Bucket+"/pipe.bin")
+	c.Env = env
+	var stdout, stderr strings.Builder
+	c.Stdout, c.Stderr = &stdout, &stderr
+	if err := c.Run(); err != nil {
+		t.Fatalf("without a terminal: %v\n%s", err, stderr.String())
+	}
+	if stderr.Len() != 0 || stdout.String() != "oss://"+srv.Bucket+"/pipe.bin\n" {
+		t.Errorf("without a terminal: stdout %q, stderr %q; want only the URL", stdout.String(), stderr.String())
+	}
+}
