@@ -244,7 +244,8 @@ func (g *gen) flush(size int64, all bool) error {
 			err = g.ship(data)
 		}
 		if cap(data) > 0 {
-			t.bufs.Put(data[:0]) //nolint:staticcheck // a slice header per batch is fine
+			//lint:ignore SA6002 a slice header per batch is fine
+			t.bufs.Put(data[:0])
 		}
 		<-t.sem
 		if err != nil || len(data) == 0 {

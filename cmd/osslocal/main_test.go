@@ -262,7 +262,7 @@ func TestSIGTERM(t *testing.T) {
 	}
 
 	// The object survives a restart on the same directory.
-	cmd, _, stderr, env = start()
+	cmd, _, _, env = start()
 	r, err = bucket(env).GetObject("a.log")
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -62,11 +61,8 @@ func buildTools(t *testing.T) string {
 			return
 		}
 		tools.dir = dir
-		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(gobin); err != nil {
-			gobin = "go"
-		}
-		cmd := exec.Command(gobin, "build", "-o", dir+string(filepath.Separator),
+		// go test puts its own GOROOT/bin first in $PATH.
+		cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator),
 			"github.com/ossx/ossx/cmd/ossuploader", "github.com/ossx/ossx/cmd/gtail",
 			"github.com/ossx/ossx/cmd/ossls", "github.com/ossx/ossx/cmd/osslocal")
 		if out, err := cmd.CombinedOutput(); err != nil {
