@@ -24,12 +24,7 @@ import (
 	"github.com/ossx/ossx/internal/ossx"
 )
 
-func main() { os.Exit(exitCode()) }
-
-func exitCode() (code int) {
-	defer ossx.CatchPanic("osslocal", os.Stderr, &code)
-	return command.Main(newApp(), os.Args, os.Stderr)
-}
+func main() { os.Exit(command.Main(newApp(), os.Args, os.Stderr)) }
 
 // options is everything osslocal's flags say.
 type options struct {

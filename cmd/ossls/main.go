@@ -18,12 +18,7 @@ import (
 	"github.com/ossx/ossx/internal/ossx"
 )
 
-func main() { os.Exit(exitCode()) }
-
-func exitCode() (code int) {
-	defer ossx.CatchPanic("ossls", os.Stderr, &code)
-	return command.Main(newApp(), os.Args, os.Stderr)
-}
+func main() { os.Exit(command.Main(newApp(), os.Args, os.Stderr)) }
 
 // options is everything ossls's flags and argument say.
 type options struct {

@@ -17,12 +17,7 @@ import (
 	"github.com/ossx/ossx/internal/upload"
 )
 
-func main() { os.Exit(exitCode()) }
-
-func exitCode() (code int) {
-	defer ossx.CatchPanic(tool, os.Stderr, &code)
-	return command.Main(newApp(), os.Args, os.Stderr)
-}
+func main() { os.Exit(command.Main(newApp(), os.Args, os.Stderr)) }
 
 const usageText = `ossuploader [flags] SRC DEST
 ossuploader [flags] SRC... PREFIX/

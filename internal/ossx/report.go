@@ -229,13 +229,11 @@ func Report(w io.Writer, tool string, err error) {
 // CatchPanic turns a panic into a redacted one-line error and ExitFailed
 // instead of Go's raw traceback, which would print whatever the panic value
 // holds — a request, a URL, a secret. Defer it first thing in a function
-// that returns the exit code:
+// that returns the exit code, as command.Main does for every tool:
 //
-//	func main() { os.Exit(run()) }
-//
-//	func run() (code int) {
-//		defer ossx.CatchPanic("ossls", os.Stderr, &code)
-//		return command.Main(newApp(), os.Args, os.Stderr)
+//	func Main(app *cli.App, args []string, stderr io.Writer) (code int) {
+//		defer ossx.CatchPanic(app.Name, stderr, &code)
+//		…
 //	}
 //
 // It only sees panics of its own goroutine. With OSSX_TRACEBACK=1 the stack
