@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,8 +45,8 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NLMETA", "line1\nline2")             // --meta values that
 			env.Setenv("BIGMETA", strings.Repeat("x", 9000)) // a script cannot spell
 			env.Setenv("XDG_STATE_HOME", filepath.Join(env.WorkDir, ".state"))
-			env.Setenv("CLOSED_ENDPOINT", closedEndpoint(env.T().(testing.TB)))
-			env.Setenv("SILENT_ENDPOINT", silentEndpoint(env.T().(testing.TB)))
+			env.Setenv("CLOSED_ENDPOINT", osslocaltest.ClosedEndpoint(env.T().(testing.TB)))
+			env.Setenv("SILENT_ENDPOINT", osslocaltest.SilentEndpoint(env.T().(testing.TB)))
 			env.Values[serverKey{}] = srv
 			return nil
 		},
@@ -79,44 +78,6 @@ type serverKey struct{}
 
 func server(ts *testscript.TestScript) *osslocaltest.TS {
 	return ts.Value(serverKey{}).(*osslocaltest.TS)
-}
-
-// closedEndpoint is an http://127.0.0.1:PORT on which nothing listens.
-func closedEndpoint(t testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "http://" + addr
-}
-
-// silentEndpoint is an http://127.0.0.1:PORT that accepts connections and
-// never answers, like a black-holed network.
-func silentEndpoint(t testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		var conns []net.Conn
-		defer func() {
-			for _, c := range conns {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-			go io.Copy(io.Discard, c)
-		}
-	}()
-	return "http://" + l.Addr().String()
 }
 
 // object resolves "oss://bucket/key" or a bare key in the test bucket and

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 	"github.com/ossx/ossx/internal/ossx"
 )
 
@@ -34,7 +35,7 @@ func TestToolsCLIConsistency(t *testing.T) {
 			t.Helper()
 			cmd := exec.Command(filepath.Join(bin, tool), args...)
 			// Loopback only, even if a usage check were missed.
-			cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "OSS_ENDPOINT=http://" + ossx.ClosedPort(t),
+			cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "OSS_ENDPOINT=" + osslocaltest.ClosedEndpoint(t),
 				"OSS_ACCESS_KEY_ID=id", "OSS_ACCESS_KEY_SECRET=cli-secret-1"}
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr

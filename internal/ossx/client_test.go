@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 )
 
 func TestIsRetryable(t *testing.T) {
@@ -240,9 +242,8 @@ func TestHTTPClientSlowButMoving(t *testing.T) {
 }
 
 func TestHTTPClientClosedPort(t *testing.T) {
-	addr := ClosedPort(t)
 	cfg := &Config{ConnectTimeout: time.Second, ReadWriteTimeout: time.Second}
-	_, err := cfg.HTTPClient().Get("http://" + addr + "/")
+	_, err := cfg.HTTPClient().Get(osslocaltest.ClosedEndpoint(t) + "/")
 	if err == nil || !errors.Is(err, syscall.ECONNREFUSED) || !IsRetryable(err) {
 		t.Fatalf("Get = %v, want a retryable connection refused", err)
 	}

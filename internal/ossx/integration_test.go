@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -251,39 +250,12 @@ func TestCRCMismatchIsFinal(t *testing.T) {
 // TestUnreachable: a closed port and a server that never answers both fail
 // with a hint, after the retries, instead of hanging.
 func TestUnreachable(t *testing.T) {
-	closed := "http://" + ossx.ClosedPort(t)
-
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer silent.Close()
-	var conns []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := silent.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
-
+	closed, silent := osslocaltest.ClosedEndpoint(t), osslocaltest.SilentEndpoint(t)
 	tests := []struct {
 		name, endpoint, hint string
 	}{
 		{"closed port", closed, "nothing is listening at " + closed},
-		{"silent server", "http://" + silent.Addr().String(), "http://" + silent.Addr().String() + " did not answer in time"},
+		{"silent server", silent, silent + " did not answer in time"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -174,7 +174,7 @@ func TestNoToolPrintsSecrets(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "a.log"), []byte("line a\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "sub", "b.log"), []byte("line b\n"), 0o644)
 	os.WriteFile(big, bytes.Repeat([]byte("0123456789abcdef"), 40<<10), 0o644) // 640 KiB
-	unreachable := "http://" + ossx.ClosedPort(t)
+	unreachable := osslocaltest.ClosedEndpoint(t)
 	mp := []string{"--multipart-threshold", "200K", "--part-size", "100K", "--jobs", "1"}
 
 	var runs []leakRun

@@ -1,4 +1,6 @@
-// Package osslocaltest starts an in-process osslocal server for tests.
+// Package osslocaltest starts an in-process osslocal server for tests, and
+// gives endpoints of an OSS that is down (ClosedEndpoint) or hung
+// (SilentEndpoint).
 package osslocaltest
 
 import (

@@ -1,8 +1,13 @@
 package osslocaltest_test
 
 import (
+	"errors"
+	"net"
+	"net/http"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
@@ -44,5 +49,18 @@ func TestStartOptions(t *testing.T) {
 	b, _ := c.Bucket("other")
 	if err := b.PutObject("k", strings.NewReader("v")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestClosedAndSilentEndpoints(t *testing.T) {
+	closed := osslocaltest.ClosedEndpoint(t)
+	if _, err := http.Get(closed + "/"); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("GET %s: %v, want connection refused", closed, err)
+	}
+	silent := osslocaltest.SilentEndpoint(t)
+	c := &http.Client{Timeout: 100 * time.Millisecond}
+	var ne net.Error
+	if _, err := c.Get(silent + "/"); !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("GET %s: %v, want a timeout", silent, err)
 	}
 }
