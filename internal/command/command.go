@@ -64,6 +64,9 @@ func Main(app *cli.App, args []string, stderr io.Writer) (code int) {
 		stop()
 	}()
 	defer stop()
+	if complete(app, args, app.Writer) {
+		return ossx.ExitOK
+	}
 	if handled, err := generate(app, args); handled {
 		ossx.Report(stderr, app.Name, err)
 		return ossx.ExitCode(err)
