@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
-	"net/http/httptest"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -17,11 +16,12 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ossx/ossx/internal/osslocal"
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 )
 
 // TestScripts runs testdata/script/*.txtar against a fresh in-process
-// osslocal each (started here rather than with osslocaltest.Start, which
-// needs a testing.TB that testscript's Setup does not give). Besides the standard commands, scripts have:
+// osslocal each, with the bucket gtail-test. Besides the standard commands,
+// scripts have:
 //
 //	oss ls PREFIX        print the keys below PREFIX, one a line
 //	oss cat PREFIX       print the objects below PREFIX, concatenated in key order
@@ -32,16 +32,8 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			srv, err := osslocal.New(osslocal.Options{Buckets: []string{testBucket}})
-			if err != nil {
-				return err
-			}
-			hs := httptest.NewServer(srv)
-			env.Defer(func() { hs.Close(); srv.Close() })
-			env.Setenv("OSS_ENDPOINT", hs.URL)
-			env.Setenv("OSS_ACCESS_KEY_ID", osslocal.DefaultCredential.ID)
-			env.Setenv("OSS_ACCESS_KEY_SECRET", osslocal.DefaultCredential.Secret)
-			env.Setenv("OSS_BUCKET", testBucket)
+			srv := osslocaltest.Start(env.T().(testing.TB), func(o *osslocal.Options) { o.Buckets = []string{testBucket} })
+			env.Vars = append(env.Vars, srv.Env()...)
 			env.Setenv("XDG_STATE_HOME", filepath.Join(env.WorkDir, "xdg-state"))
 			return nil
 		},
@@ -56,7 +48,7 @@ func cmdOSS(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
 		ts.Fatalf("usage: oss ls|cat|zcat PREFIX | oss put KEY TEXT")
 	}
-	c, err := oss.New(ts.Getenv("OSS_ENDPOINT"), osslocal.DefaultCredential.ID, osslocal.DefaultCredential.Secret)
+	c, err := oss.New(ts.Getenv("OSS_ENDPOINT"), ts.Getenv("OSS_ACCESS_KEY_ID"), ts.Getenv("OSS_ACCESS_KEY_SECRET"))
 	ts.Check(err)
 	b, err := c.Bucket(testBucket)
 	ts.Check(err)
