@@ -32,7 +32,7 @@ func TestOnceUnreadableFile(t *testing.T) {
 		}
 		t.Cleanup(func() { os.RemoveAll(dir) })
 		gtail = filepath.Join(dir, "gtail")
-		copyFile(t, gtail)
+		copyExecutable(t, gtail)
 	}
 	for _, d := range []string{dir, filepath.Join(dir, "state"), filepath.Join(dir, "state2")} {
 		os.MkdirAll(d, 0o777)
@@ -62,7 +62,10 @@ func TestOnceUnreadableFile(t *testing.T) {
 	}
 }
 
-func copyFile(t *testing.T, dst string) {
+// copyExecutable copies the test binary, which runs as gtail when so
+// named, to dst.
+func copyExecutable(t *testing.T, dst string) {
+	t.Helper()
 	src, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
