@@ -2,7 +2,6 @@
 GO       ?= go
 BIN      ?= bin
 TOOLS    := ossuploader gtail ossls osslocal
-PKG      := github.com/ossx/ossx
 LDFLAGS  := -s -w
 # urfave_cli_no_docs drops urfave/cli's ToMarkdown/ToMan (we write our own man
 # page) and with them go-md2man and blackfriday: -316 KB per binary, and a
