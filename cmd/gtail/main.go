@@ -116,7 +116,10 @@ func parseOptions(c *cli.Context) (options, error) {
 		stdout:          c.App.Writer,
 		stderr:          c.App.ErrWriter,
 	}
-	args := c.Args().Slice()
+	args, err := command.Args(c)
+	if err != nil {
+		return o, err
+	}
 	if len(args) < 2 {
 		return o, &ossx.UsageError{Err: fmt.Errorf("need at least one FILE and a destination"), Hint: "gtail /var/log/app.log oss://BUCKET/logs/"}
 	}
@@ -129,7 +132,6 @@ func parseOptions(c *cli.Context) (options, error) {
 			return o, &ossx.UsageError{Err: fmt.Errorf("bad glob %q: %w", s, err), Hint: "quote globs so gtail, not the shell, expands them: gtail '/var/log/*.log' …"}
 		}
 	}
-	var err error
 	if o.key, err = keytmpl.Parse(c.String("key")); err != nil {
 		return o, &ossx.UsageError{Err: err, Hint: "fields: {host} {path} {file} {date} {hour} {gen}; see gtail --help"}
 	}

@@ -159,7 +159,10 @@ func newApp() *cli.App {
 // parseOptions turns flags and arguments into options, checking everything
 // that can be checked without touching the network or the files.
 func parseOptions(c *cli.Context) (options, error) {
-	args := c.Args().Slice()
+	args, err := command.Args(c)
+	if err != nil {
+		return options{}, err
+	}
 	if len(args) < 2 {
 		return options{}, &ossx.UsageError{
 			Err:  fmt.Errorf("need a source and a destination, got %d argument(s)", len(args)),
@@ -190,7 +193,6 @@ func parseOptions(c *cli.Context) (options, error) {
 			StorageClass:       c.String("storage-class"),
 		},
 	}
-	var err error
 	if o.threshold, err = parseSize("--multipart-threshold", c.String("multipart-threshold")); err != nil {
 		return options{}, err
 	}

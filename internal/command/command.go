@@ -64,6 +64,10 @@ func Main(app *cli.App, args []string, stderr io.Writer) (code int) {
 		stop()
 	}()
 	defer stop()
+	if app.Metadata == nil {
+		app.Metadata = map[string]any{}
+	}
+	app.Metadata[argvKey] = args
 	if complete(app, args, app.Writer) {
 		return ossx.ExitOK
 	}
