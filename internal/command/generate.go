@@ -162,7 +162,9 @@ func writeCompletion(w io.Writer, app *cli.App, shell string) error {
 		if err != nil {
 			return fmt.Errorf("fish completion of %s: %w", app.Name, err)
 		}
-		script = s
+		// Usage texts mark a flag's placeholder with backticks for --help;
+		// in fish's descriptions they would show as they are.
+		script = strings.ReplaceAll(s, "`", "")
 	default:
 		return usageErr(app, "unknown shell %q for %s (want %s)", shell, generateCompletionFlag, strings.Join(shells, ", "))
 	}

@@ -186,6 +186,9 @@ func TestGenerateCompletionScripts(t *testing.T) {
 				if n := strings.Count(stdout, "-l help "); tt.shell == "fish" && n != 1 {
 					t.Errorf("%v: --help completed %d times:\n%s", args, n, stdout)
 				}
+				if tt.shell == "fish" && strings.Contains(stdout, "`") {
+					t.Errorf("%v: a placeholder's backticks reach fish's descriptions:\n%s", args, stdout)
+				}
 				if strings.Contains(stdout, "{{") {
 					t.Errorf("%v: unexpanded placeholder:\n%s", args, stdout)
 				}
