@@ -61,9 +61,7 @@ func Start(t testing.TB, opts ...func(*osslocal.Options)) *TS {
 		hs.Close()
 		srv.Close()
 	})
-	ts := &TS{
-		Endpoint: hs.URL, Bucket: Bucket, Server: srv, Faults: o.Faults, HTTP: hs,
-	}
+	ts := &TS{Endpoint: hs.URL, Server: srv, Faults: o.Faults, HTTP: hs}
 	if len(o.Credentials) > 0 {
 		ts.AccessKeyID, ts.AccessKeySecret = o.Credentials[0].ID, o.Credentials[0].Secret
 	} else {
@@ -71,8 +69,6 @@ func Start(t testing.TB, opts ...func(*osslocal.Options)) *TS {
 	}
 	if len(o.Buckets) > 0 {
 		ts.Bucket = o.Buckets[0]
-	} else {
-		ts.Bucket = ""
 	}
 	return ts
 }
