@@ -1,3 +1,5 @@
+//go:build unix
+
 package ossx_test
 
 // The suite-wide secrets audit: every tool, built as users get it, is run
