@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -95,8 +96,21 @@ func ConfigFlags() []cli.Flag {
 		&cli.StringFlag{Name: "profile", Usage: "`PROFILE` in the ossutil config file (default $OSS_PROFILE)", Category: cat},
 		&cli.StringFlag{Name: "config", Usage: "ossutil config `FILE` (default $OSS_CONFIG_FILE, else ~/.ossutilconfig)", Category: cat, TakesFile: true},
 		// 0 means the default, which ossx.Load applies.
-		&cli.DurationFlag{Name: "timeout", Usage: "`DURATION` to connect; a read or write stalled for 6× as long fails", Value: 0, DefaultText: "10s", Category: cat},
-		&cli.IntFlag{Name: "retries", Usage: "retry a failed request (5xx, 429, network) up to `N` times", Value: -1, DefaultText: "5", Category: cat},
+		&cli.DurationFlag{Name: "timeout", Usage: "`DURATION` to connect; a read or write stalled for 6× as long fails", Value: 0, DefaultText: "10s", Category: cat,
+			// 0 stands for the default internally; given explicitly it is a mistake.
+			Action: func(_ *cli.Context, d time.Duration) error {
+				if d <= 0 {
+					return &ossx.UsageError{Err: fmt.Errorf("--timeout %s: must be positive", d), Hint: "e.g. --timeout 30s"}
+				}
+				return nil
+			}},
+		&cli.IntFlag{Name: "retries", Usage: "retry a failed request (5xx, 429, network) up to `N` times", Value: -1, DefaultText: "5", Category: cat,
+			Action: func(_ *cli.Context, n int) error {
+				if n < 0 {
+					return &ossx.UsageError{Err: fmt.Errorf("--retries %d: must be 0 or more", n), Hint: "--retries 0 turns retries off"}
+				}
+				return nil
+			}},
 	}
 }
 

@@ -93,3 +93,29 @@ func TestHelpWithArguments(t *testing.T) {
 		}
 	}
 }
+
+// --timeout and --retries have internal "use the default" values (0, -1)
+// that a user must not be able to give by accident.
+func TestConfigFlagBounds(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"tool", "--retries", "-1"}, 2, "tool: error: --retries -1: must be 0 or more\n"},
+		{[]string{"tool", "--timeout", "0"}, 2, "tool: error: --timeout 0s: must be positive\n"},
+		{[]string{"tool", "--timeout", "-5s"}, 2, "tool: error: --timeout -5s: must be positive\n"},
+		{[]string{"tool", "--retries", "0", "--timeout", "1s"}, 0, ""},
+	} {
+		app := NewApp("tool", "test", "tool [options]", "")
+		app.Flags = ConfigFlags()
+		ran := false
+		app.Action = func(*cli.Context) error { ran = true; return nil }
+		var stderr bytes.Buffer
+		code := Main(app, tc.args, &stderr)
+		first, _, _ := strings.Cut(stderr.String(), "tool: hint:")
+		if code != tc.code || first != tc.err || ran != (tc.code == 0) {
+			t.Errorf("%v: exit %d, ran %v, stderr %q; want exit %d, %q", tc.args, code, ran, stderr.String(), tc.code, tc.err)
+		}
+	}
+}
