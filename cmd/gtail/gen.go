@@ -201,12 +201,9 @@ func (g *gen) offset() int64 {
 // and said so. The truncated file itself is a new generation for the tailer.
 func (g *gen) truncated() (bool, error) {
 	t := g.t
-	if f, id := t.findCopy(g.e); f != nil {
+	if f := t.findCopy(g.e); f != nil {
 		g.f.Close()
 		g.f = f
-		t.st.Lock()
-		g.e.Identity = id
-		t.st.Unlock()
 		g.detached.Store(true)
 		t.markDirty()
 		t.w.Wake()

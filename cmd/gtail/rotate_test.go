@@ -4,6 +4,8 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -41,7 +43,7 @@ func followGlobWhileRotating(t *testing.T, rotate func(*logWriter), pattern stri
 	for _, a := range extra {
 		gz = gz || a == "--gzip"
 	}
-	waitFor(t, "all bytes shipped", func() bool { return len(e.shipped(prefixOf(p), gz)) >= len(want) })
+	waitFor(t, "all bytes shipped", func() bool { return len(e.shipped(prefixOf(p), gz)) >= len(want) }, stderr)
 	if err := c.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -81,4 +83,105 @@ func TestRotateGzip(t *testing.T) {
 func TestRotateGlobMatchesRotated(t *testing.T) {
 	t.Run("rename", func(t *testing.T) { followGlobWhileRotating(t, (*logWriter).rename, "app.log*") })
 	t.Run("copytruncate", func(t *testing.T) { followGlobWhileRotating(t, (*logWriter).copyTruncate, "app.log*") })
+}
+
+// TestCopyTruncateSeenMidCopy: logrotate creates the copy, fills it, then
+// truncates the original; gtail may look at the copy while it is empty or
+// half written. It must still take it for the copy (finish the generation
+// from it), not ship it as a new file — which, under load, it once did,
+// shipping the copied bytes twice and reporting the rest of the generation
+// lost.
+func TestCopyTruncateSeenMidCopy(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	var head bytes.Buffer
+	for i := range 100 {
+		fmt.Fprintf(&head, "line %03d of the first generation\n", i)
+	}
+	if err := os.WriteFile(p, head.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, stderr := e.cmd(filepath.Join(e.logs, "app.log*"), "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	waitFor(t, "the file shipped", func() bool { return len(e.shipped(prefixOf(p), false)) == head.Len() }, stderr)
+
+	// Bytes perhaps not shipped yet when the copy is made: the generation
+	// finishes from the copy.
+	tail := []byte("written just before the rotation\n")
+	appendTo(t, p, tail)
+	cp, err := os.Create(p + ".1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond) // gtail sees the copy empty
+	copied := append(head.Bytes(), tail...)
+	cp.Write(copied[:500])
+	time.Sleep(150 * time.Millisecond) // and shorter than the fingerprint
+	cp.Write(copied[500:])
+	cp.Close()
+	if err := os.Truncate(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	after := []byte("the second generation\n")
+	appendTo(t, p, after)
+
+	want := append(copied, after...)
+	waitFor(t, "all bytes shipped", func() bool { return len(e.shipped(prefixOf(p), false)) >= len(want) }, stderr)
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+	for _, k := range e.objects("") {
+		if !strings.HasPrefix(k, prefixOf(p)) {
+			t.Errorf("object %s: the copy was shipped as a new file\n%s", k, stderr)
+		}
+	}
+	sameBytes(t, e.shipped(prefixOf(p), false), want)
+}
+
+// TestNotACopyShippedAfterWait: a new file starting with the bytes of a
+// followed one is held back as a possible copytruncate copy, but when the
+// followed file stays intact for --rotate-wait it is a file of its own (or
+// logrotate's "copy" without truncation) and is shipped (see the limits in
+// docs/gtail.md).
+func TestNotACopyShippedAfterWait(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	content := bytes.Repeat([]byte("the same banner line in both files\n"), 40)
+	if err := os.WriteFile(p, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, stderr := e.cmd(filepath.Join(e.logs, "app.log*"), "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	waitFor(t, "the file shipped", func() bool { return len(e.shipped(prefixOf(p), false)) == len(content) }, stderr)
+	q := p + ".other"
+	other := append(append([]byte(nil), content...), "and more of its own\n"...)
+	if err := os.WriteFile(q, other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the other file shipped", func() bool { return len(e.shipped(prefixOf(q), false)) == len(other) }, stderr)
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+	sameBytes(t, e.shipped(prefixOf(p), false), content)
+	sameBytes(t, e.shipped(prefixOf(q), false), other)
+}
+
+func appendTo(t *testing.T, p string, b []byte) {
+	t.Helper()
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(b); err != nil {
+		t.Fatal(err)
+	}
 }

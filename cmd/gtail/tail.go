@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -41,8 +42,8 @@ type tailer struct {
 	dirty    chan struct{}
 	echoMu   sync.Mutex
 
-	gens     map[*ship.Entry]*gen // supervisor goroutine only
-	deferred map[[2]uint64]time.Time
+	gens     map[*ship.Entry]*gen    // supervisor goroutine only
+	deferred map[[2]uint64]candidate // new files held back as possible copytruncate copies
 	warned   map[string]bool
 	wg       sync.WaitGroup
 
@@ -61,7 +62,7 @@ func newTailer(o options, dest ossx.URL, st *ship.State, app *ship.Appender, log
 		sem:      make(chan struct{}, 4),
 		dirty:    make(chan struct{}, 1),
 		gens:     map[*ship.Entry]*gen{},
-		deferred: map[[2]uint64]time.Time{},
+		deferred: map[[2]uint64]candidate{},
 		warned:   map[string]bool{},
 	}
 }
@@ -245,10 +246,7 @@ func (t *tailer) locate(e *ship.Entry) (f *os.File, detached bool) {
 			return f, true
 		}
 	}
-	if f, id := t.findCopy(e); f != nil {
-		t.st.Lock()
-		e.Identity = id
-		t.st.Unlock()
+	if f := t.findCopy(e); f != nil {
 		return f, true
 	}
 	return nil, false
@@ -273,8 +271,11 @@ func openMatching(p string, id follow.Identity, offset int64) *os.File {
 
 // findCopy looks in e's directory for a copy of e that holds at least the
 // bytes shipped (logrotate's copytruncate copies, then truncates), so the
-// generation can be finished from the copy. It returns the copy's identity.
-func (t *tailer) findCopy(e *ship.Entry) (*os.File, follow.Identity) {
+// generation can be finished from the copy, and makes it e's file: e's
+// identity becomes the copy's. The claim is made under the state lock, where
+// add also checks, so a copy is never both finished from and followed as a
+// new file.
+func (t *tailer) findCopy(e *ship.Entry) *os.File {
 	t.st.Lock()
 	id, offset := e.Identity, e.Offset
 	taken := map[[2]uint64]bool{}
@@ -285,7 +286,7 @@ func (t *tailer) findCopy(e *ship.Entry) (*os.File, follow.Identity) {
 	}
 	t.st.Unlock()
 	if id.HeadLen == 0 {
-		return nil, follow.Identity{}
+		return nil
 	}
 	var best *os.File
 	var bestID follow.Identity
@@ -314,10 +315,33 @@ func (t *tailer) findCopy(e *ship.Entry) (*os.File, follow.Identity) {
 		bestID = id
 		bestID.Dev, bestID.Ino = dev, ino
 	}
-	if best != nil {
-		t.log.Info("copytruncate: finishing the generation from its copy", "path", e.Path, "copy", best.Name())
+	if best == nil {
+		return nil
 	}
-	return best, bestID
+	t.st.Lock()
+	// The scan may have started following the copy since it was looked at.
+	lost := owned(t.st.Entries, [2]uint64{bestID.Dev, bestID.Ino})
+	if !lost {
+		e.Identity = bestID
+	}
+	t.st.Unlock()
+	if lost {
+		best.Close()
+		return nil
+	}
+	t.log.Info("copytruncate: finishing the generation from its copy", "path", e.Path, "copy", best.Name())
+	return best
+}
+
+// owned reports whether an unfinished entry follows the inode di; call with
+// the state locked.
+func owned(entries []*ship.Entry, di [2]uint64) bool {
+	for _, e := range entries {
+		if !e.Done && e.Dev == di[0] && e.Ino == di[1] {
+			return true
+		}
+	}
+	return false
 }
 
 func dirFiles(dir string) []string {
@@ -419,6 +443,7 @@ func (t *tailer) scan(initial bool) {
 		}
 		seen[di] = true
 		if live[di] {
+			delete(t.deferred, di)
 			continue
 		}
 		f, err := os.Open(p)
@@ -431,10 +456,11 @@ func (t *tailer) scan(initial bool) {
 			f.Close()
 			continue
 		}
-		if t.looksLikeCopy(p, di, f, now) {
+		if t.looksLikeCopy(p, di, f, fi, now) {
 			f.Close()
 			continue
 		}
+		delete(t.deferred, di)
 		if !t.add(p, f, fi, initial) {
 			f.Close()
 		}
@@ -473,34 +499,91 @@ func (t *tailer) doneMatching(di [2]uint64, f *os.File) *ship.Entry {
 	return nil
 }
 
-// looksLikeCopy holds back, for --rotate-wait, a new file whose head is that
-// of a generation being followed in the same directory: with copytruncate
-// the copy appears just before the original is truncated, and the
-// generation then finishes from the copy instead of shipping it twice. A file
-// that merely starts the same way is shipped once the wait is over.
-func (t *tailer) looksLikeCopy(p string, di [2]uint64, f *os.File, now time.Time) bool {
+// candidate is a new file held back as a possible copytruncate copy, as it
+// was at the last look.
+type candidate struct {
+	size    int64
+	mod     time.Time
+	changed time.Time // when it was first seen, or last seen changing
+}
+
+// looksLikeCopy holds back a new file that may be logrotate's copytruncate
+// copy of a generation being followed in the same directory: one whose head
+// is that generation's fingerprint, or, while the copy is still being
+// written (empty, or shorter than the fingerprint), whose bytes so far are
+// the start of that generation's file. logrotate creates the copy, fills it,
+// then truncates the original; gtail may look at any point of that, and the
+// generation then finishes from the copy (gen.truncated) instead of the copy
+// being shipped a second time as a new file.
+//
+// The file stays held until that is decided: it is the copy (the generation
+// claims it, and it is no longer new), it stops looking like one (its bytes
+// part from the generation's), or it has not changed for --rotate-wait while
+// the generation's file is still intact — not truncated, still at its path —
+// in which case it merely starts the same way and is shipped. An empty file
+// is never released this way: it has nothing to ship, and logrotate may not
+// have started copying into it yet.
+func (t *tailer) looksLikeCopy(p string, di [2]uint64, f *os.File, fi os.FileInfo, now time.Time) bool {
 	t.st.Lock()
-	var ids []follow.Identity
+	var srcs []ship.Entry
 	for _, e := range t.st.Entries {
 		if !e.Done && e.HeadLen > 0 && filepath.Dir(e.Path) == filepath.Dir(p) {
-			ids = append(ids, e.Identity)
+			srcs = append(srcs, *e)
 		}
 	}
 	t.st.Unlock()
-	for _, id := range ids {
-		if ok, _ := id.HeadMatches(f); ok {
-			first, ok := t.deferred[di]
-			if !ok {
-				t.deferred[di] = now
-				// Look again when the wait is over, whether or not
-				// anything else wakes the tailer by then.
-				time.AfterFunc(t.o.rotateWait, t.w.Wake)
-				return true
-			}
-			return now.Sub(first) < t.o.rotateWait
+	if len(srcs) > 0 && fi.Size() == 0 {
+		return true
+	}
+	held, intact := false, true
+	for _, e := range srcs {
+		if like, ok := copyOf(f, fi.Size(), e); like {
+			held, intact = true, intact && ok
 		}
 	}
-	return false
+	if !held {
+		return false
+	}
+	c, seen := t.deferred[di]
+	if !seen || c.size != fi.Size() || !c.mod.Equal(fi.ModTime()) {
+		t.deferred[di] = candidate{size: fi.Size(), mod: fi.ModTime(), changed: now}
+		// Look again when the wait is over, whether or not anything
+		// else wakes the tailer by then.
+		time.AfterFunc(t.o.rotateWait, t.w.Wake)
+		return true
+	}
+	return !intact || now.Sub(c.changed) < t.o.rotateWait
+}
+
+// copyOf reports whether f (size bytes, not empty) may be a copy of the
+// generation e: its head is e's fingerprint, or it is shorter than that and
+// its bytes are the start of e's file as it is now. intact: e's file is
+// still at e's path, untruncated (if it is not, only e's gen can tell whether
+// f is its copy).
+func copyOf(f *os.File, size int64, e ship.Entry) (like, intact bool) {
+	if size >= e.HeadLen {
+		if ok, _ := e.Identity.HeadMatches(f); !ok {
+			return false, false
+		}
+	}
+	src := openMatching(e.Path, e.Identity, max(e.Offset, e.Size))
+	if src == nil {
+		// A copy is complete before the original is truncated, and a
+		// complete copy is not shorter than the fingerprint.
+		return size >= e.HeadLen, false
+	}
+	defer src.Close()
+	if size >= e.HeadLen {
+		return true, true
+	}
+	a, b := make([]byte, size), make([]byte, size)
+	if n, _ := f.ReadAt(a, 0); int64(n) != size {
+		return false, true
+	}
+	if n, _ := src.ReadAt(b, 0); int64(n) != size {
+		return false, true
+	}
+	return bytes.Equal(a, b), true
 }
 
 // add starts a generation for a file seen for the first time.
@@ -511,6 +594,12 @@ func (t *tailer) add(p string, f *os.File, fi os.FileInfo, initial bool) bool {
 		return false
 	}
 	t.st.Lock()
+	if owned(t.st.Entries, [2]uint64{id.Dev, id.Ino}) {
+		// A generation claimed the file as its copytruncate copy since
+		// the scan looked: it is not new.
+		t.st.Unlock()
+		return false
+	}
 	gen := keytmpl.NextGenID(time.Now(), t.st.LastGen)
 	t.st.LastGen = gen
 	known := false
