@@ -3,12 +3,13 @@
 package main
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 )
 
 // TestOnceUnreadableFile: --once over a file gtail may not read and one it
@@ -32,7 +33,7 @@ func TestOnceUnreadableFile(t *testing.T) {
 		}
 		t.Cleanup(func() { os.RemoveAll(dir) })
 		gtail = filepath.Join(dir, "gtail")
-		copyExecutable(t, gtail)
+		osslocaltest.CopyTestBinary(t, gtail)
 	}
 	for _, d := range []string{dir, filepath.Join(dir, "state"), filepath.Join(dir, "state2")} {
 		os.MkdirAll(d, 0o777)
@@ -59,30 +60,5 @@ func TestOnceUnreadableFile(t *testing.T) {
 	}
 	if code, out := run("state2", secret); code != 1 || !strings.Contains(out, "gtail: error: open "+secret+": permission denied") {
 		t.Fatalf("exit %d, want 1 and one error line:\n%s", code, out)
-	}
-}
-
-// copyExecutable copies the test binary, which runs as gtail when so
-// named, to dst.
-func copyExecutable(t *testing.T, dst string) {
-	t.Helper()
-	src, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
 	}
 }

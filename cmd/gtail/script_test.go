@@ -32,8 +32,9 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			srv := osslocaltest.Start(env.T().(testing.TB), func(o *osslocal.Options) { o.Buckets = []string{testBucket} })
-			env.Vars = append(env.Vars, srv.Env()...)
+			if _, err := osslocaltest.ScriptSetup(env, func(o *osslocal.Options) { o.Buckets = []string{testBucket} }); err != nil {
+				return err
+			}
 			env.Setenv("XDG_STATE_HOME", filepath.Join(env.WorkDir, "xdg-state"))
 			return nil
 		},

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ossx/ossx/internal/osslocal"
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 )
 
 func TestMain(m *testing.M) {
@@ -38,7 +38,7 @@ func TestScripts(t *testing.T) {
 			"loadenv":  cmdLoadEnv,
 			"oss":      cmdOSS,
 			"http":     cmdHTTP,
-			"status":   cmdStatus,
+			"status":   osslocaltest.ScriptCmds()["status"],
 		},
 	})
 }
@@ -152,26 +152,6 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintf(ts.Stdout(), "%d\n", resp.StatusCode)
 	_, err = io.Copy(ts.Stdout(), resp.Body)
 	ts.Check(err)
-}
-
-// status N PROG [ARGS...]: run PROG and check it exits with status N.
-func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 2 {
-		ts.Fatalf("usage: status N PROG [ARGS...]")
-	}
-	want, err := strconv.Atoi(args[0])
-	ts.Check(err)
-	got := 0
-	if err := ts.Exec(args[1], args[2:]...); err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			ts.Fatalf("%s: %v", args[1], err)
-		}
-		got = ee.ExitCode()
-	}
-	if got != want {
-		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
-	}
 }
 
 // TestSIGTERM starts the binary as a script would, uses it through the SDK,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -32,34 +33,25 @@ func TestMain(m *testing.M) {
 // (OSS_ENDPOINT, OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_BUCKET), with
 // $BUCKET the pre-created empty bucket.
 func TestScripts(t *testing.T) {
+	cmds := osslocaltest.ScriptCmds() // status, faults
+	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"put":        cmdPut,
+		"putmany":    cmdPutMany,
+		"putkeys":    cmdPutKeys,
+		"mkbucket":   cmdMkBucket,
+		"region":     cmdRegion,
+		"initupload": cmdInitUpload,
+		"jsonlines":  cmdJSONLines,
+		"sorted":     cmdSorted,
+	})
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			srv := osslocaltest.Start(env.T().(testing.TB))
-			env.Vars = append(env.Vars, srv.Env()...)
-			env.Setenv("BUCKET", srv.Bucket)
-			env.Values[serverKey{}] = srv
-			return nil
+			_, err := osslocaltest.ScriptSetup(env)
+			return err
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"put":        cmdPut,
-			"putmany":    cmdPutMany,
-			"putkeys":    cmdPutKeys,
-			"mkbucket":   cmdMkBucket,
-			"region":     cmdRegion,
-			"initupload": cmdInitUpload,
-			"faults":     cmdFaults,
-			"jsonlines":  cmdJSONLines,
-			"sorted":     cmdSorted,
-			"status":     cmdStatus,
-		},
+		Cmds: cmds,
 	})
-}
-
-type serverKey struct{}
-
-func server(ts *testscript.TestScript) *osslocaltest.TS {
-	return ts.Value(serverKey{}).(*osslocaltest.TS)
 }
 
 // sdkBucket opens a bucket of srv with the SDK, the way any OSS client would.
@@ -103,7 +95,7 @@ func cmdPut(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 2 {
 		content = args[1]
 	}
-	b := sdkBucket(ts, server(ts), bucket)
+	b := sdkBucket(ts, osslocaltest.ScriptServer(ts), bucket)
 	var opts []oss.Option
 	if class != "" {
 		opts = append(opts, oss.ObjectStorageClass(oss.StorageClassType(class)))
@@ -138,7 +130,7 @@ func cmdPutMany(ts *testscript.TestScript, neg bool, args []string) {
 	for i := range keys {
 		keys[i] = fmt.Sprintf("%s%05d", args[0], i)
 	}
-	putAll(ts, sdkBucket(ts, server(ts), bucket), keys)
+	putAll(ts, sdkBucket(ts, osslocaltest.ScriptServer(ts), bucket), keys)
 }
 
 // putkeys [-bucket NAME] FILE: create one object per line of FILE, the key
@@ -149,7 +141,7 @@ func cmdPutKeys(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: putkeys [-bucket NAME] FILE")
 	}
 	keys := strings.Split(strings.TrimSuffix(ts.ReadFile(args[0]), "\n"), "\n")
-	putAll(ts, sdkBucket(ts, server(ts), bucket), keys)
+	putAll(ts, sdkBucket(ts, osslocaltest.ScriptServer(ts), bucket), keys)
 }
 
 // putAll creates the objects named keys, object i holding i%4096 bytes,
@@ -191,7 +183,7 @@ func cmdMkBucket(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: mkbucket NAME")
 	}
-	srv := server(ts)
+	srv := osslocaltest.ScriptServer(ts)
 	c, err := oss.New(srv.Endpoint, srv.AccessKeyID, srv.AccessKeySecret)
 	ts.Check(err)
 	ts.Check(c.CreateBucket(args[0]))
@@ -203,7 +195,7 @@ func cmdRegion(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: region BUCKET REGION")
 	}
-	ts.Check(server(ts).Server.SetBucketRegion(args[0], args[1]))
+	ts.Check(osslocaltest.ScriptServer(ts).Server.SetBucketRegion(args[0], args[1]))
 }
 
 // initupload [-bucket NAME] KEY: start a multipart upload and leave it
@@ -213,19 +205,9 @@ func cmdInitUpload(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: initupload [-bucket NAME] KEY")
 	}
-	imur, err := sdkBucket(ts, server(ts), bucket).InitiateMultipartUpload(args[0])
+	imur, err := sdkBucket(ts, osslocaltest.ScriptServer(ts), bucket).InitiateMultipartUpload(args[0])
 	ts.Check(err)
 	ts.Setenv("UPLOAD_ID", imur.UploadID)
-}
-
-// faults SPEC: replace the server's fault rules (osslocal.FaultSyntax).
-func cmdFaults(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: faults SPEC")
-	}
-	rules, err := osslocal.ParseFaults(args[0])
-	ts.Check(err)
-	ts.Check(server(ts).Faults.Set(rules))
 }
 
 // jsonlines N: the last command's stdout is exactly N lines, each one JSON
@@ -311,32 +293,11 @@ func cmdSorted(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// status N PROG [ARGS...]: run PROG like exec and require exit status N;
-// stdout and stderr are then checked as after exec.
-func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 2 {
-		ts.Fatalf("usage: status N PROG [ARGS...]")
-	}
-	want, err := strconv.Atoi(args[0])
-	ts.Check(err)
-	got := 0
-	if err := ts.Exec(args[1], args[2:]...); err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			ts.Fatalf("%s: %v", args[1], err)
-		}
-		got = ee.ExitCode()
-	}
-	if got != want {
-		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
-	}
-}
-
 func bucketArg(ts *testscript.TestScript, args []string) (string, []string) {
 	if len(args) >= 2 && args[0] == "-bucket" {
 		return args[1], args[2:]
 	}
-	return server(ts).Bucket, args
+	return osslocaltest.ScriptServer(ts).Bucket, args
 }
 
 // trickyKeys sort in surprising ways: "/" (0x2F) after "-" (0x2D) and "+"

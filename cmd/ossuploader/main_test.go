@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,19 +38,33 @@ func TestMain(m *testing.M) {
 // secret, which no output may contain), with checkpoints under
 // $WORK/.state/ossx. Retries wait little so fault tests stay fast.
 func TestScripts(t *testing.T) {
+	cmds := osslocaltest.ScriptCmds() // status, faults
+	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"fired":       cmdFired,
+		"mkfile":      cmdMkfile,
+		"mkfifo":      cmdMkfifo,
+		"ossput":      cmdOSSPut,
+		"osscmp":      cmdOSSCmp,
+		"ossexists":   cmdOSSExists,
+		"osshead":     cmdOSSHead,
+		"checkpoints": cmdCheckpoints,
+		"pending":     cmdPending,
+		"interrupt":   cmdInterrupt,
+		"jsonfield":   cmdJSONField,
+	})
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			srv := osslocaltest.Start(env.T().(testing.TB))
-			env.Vars = append(env.Vars, srv.Env()...)
-			env.Setenv("BUCKET", srv.Bucket)
+			srv, err := osslocaltest.ScriptSetup(env)
+			if err != nil {
+				return err
+			}
 			env.Setenv("SECRET", srv.AccessKeySecret)
 			env.Setenv("NLMETA", "line1\nline2")             // --meta values that
 			env.Setenv("BIGMETA", strings.Repeat("x", 9000)) // a script cannot spell
 			env.Setenv("XDG_STATE_HOME", filepath.Join(env.WorkDir, ".state"))
 			env.Setenv("CLOSED_ENDPOINT", osslocaltest.ClosedEndpoint(env.T().(testing.TB)))
 			env.Setenv("SILENT_ENDPOINT", osslocaltest.SilentEndpoint(env.T().(testing.TB)))
-			env.Values[serverKey{}] = srv
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -58,34 +73,14 @@ func TestScripts(t *testing.T) {
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"faults":      cmdFaults,
-			"fired":       cmdFired,
-			"mkfile":      cmdMkfile,
-			"mkfifo":      cmdMkfifo,
-			"ossput":      cmdOSSPut,
-			"osscmp":      cmdOSSCmp,
-			"ossexists":   cmdOSSExists,
-			"osshead":     cmdOSSHead,
-			"checkpoints": cmdCheckpoints,
-			"pending":     cmdPending,
-			"status":      cmdStatus,
-			"interrupt":   cmdInterrupt,
-			"jsonfield":   cmdJSONField,
-		},
+		Cmds: cmds,
 	})
-}
-
-type serverKey struct{}
-
-func server(ts *testscript.TestScript) *osslocaltest.TS {
-	return ts.Value(serverKey{}).(*osslocaltest.TS)
 }
 
 // object resolves "oss://bucket/key" or a bare key in the test bucket and
 // opens its bucket with the SDK, as any other OSS client would.
 func object(ts *testscript.TestScript, arg string) (*oss.Bucket, string) {
-	srv := server(ts)
+	srv := osslocaltest.ScriptServer(ts)
 	u, err := ossx.ParseURL(arg, srv.Bucket)
 	ts.Check(err)
 	c, err := oss.New(srv.Endpoint, srv.AccessKeyID, srv.AccessKeySecret)
@@ -93,16 +88,6 @@ func object(ts *testscript.TestScript, arg string) (*oss.Bucket, string) {
 	b, err := c.Bucket(u.Bucket)
 	ts.Check(err)
 	return b, u.Key
-}
-
-// faults SPEC: replace the server's fault rules; an empty SPEC clears them.
-func cmdFaults(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: faults SPEC")
-	}
-	rules, err := osslocal.ParseFaults(args[0])
-	ts.Check(err)
-	ts.Check(server(ts).Faults.Set(rules))
 }
 
 // fired OP N: at least N faults fired on OP requests so far; a fault test
@@ -113,7 +98,7 @@ func cmdFired(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	want, err := strconv.Atoi(args[1])
 	ts.Check(err)
-	if got := server(ts).Faults.Fired(osslocal.Op(args[0])); got < want {
+	if got := osslocaltest.ScriptServer(ts).Faults.Fired(osslocal.Op(args[0])); got < want {
 		ts.Fatalf("%d faults fired on %s, want at least %d", got, args[0], want)
 	}
 }
@@ -259,26 +244,6 @@ func cmdPending(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// status N PROG [ARGS...]: run PROG like exec and require exit status N.
-func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 2 {
-		ts.Fatalf("usage: status N PROG [ARGS...]")
-	}
-	want, err := strconv.Atoi(args[0])
-	ts.Check(err)
-	got := 0
-	if err := ts.Exec(args[1], args[2:]...); err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			ts.Fatalf("%s: %v", args[1], err)
-		}
-		got = ee.ExitCode()
-	}
-	if got != want {
-		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
-	}
-}
-
 // interrupt SIGNAL STATUS [fired=OP] PROG [ARGS...]: start PROG, wait until
 // a checkpoint records at least one uploaded part (with fired=OP: until a
 // fault rule has fired on a request OP, i.e. the request is under way), send
@@ -298,8 +263,8 @@ func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
 		return false
 	}
 	if op, ok := strings.CutPrefix(args[2], "fired="); ok {
-		fired := server(ts).Faults.Fired(osslocal.Op(op))
-		ready = func() bool { return server(ts).Faults.Fired(osslocal.Op(op)) > fired }
+		fired := osslocaltest.ScriptServer(ts).Faults.Fired(osslocal.Op(op))
+		ready = func() bool { return osslocaltest.ScriptServer(ts).Faults.Fired(osslocal.Op(op)) > fired }
 		args = append(args[:2:2], args[3:]...)
 	}
 	sig := map[string]syscall.Signal{"KILL": syscall.SIGKILL, "INT": syscall.SIGINT, "TERM": syscall.SIGTERM}[args[0]]

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,7 +37,7 @@ func TestUnreadableSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(dir, "ossuploader") // testscript.Main dispatches on the name
-	copyExecutable(t, bin)
+	osslocaltest.CopyTestBinary(t, bin)
 	tree := filepath.Join(dir, "tree")
 	for _, f := range []struct {
 		name string
@@ -86,28 +85,5 @@ func TestUnreadableSource(t *testing.T) {
 		if ok, err := b.IsObjectExist(key); err != nil || ok {
 			t.Errorf("object %s exists (%v): an unreadable source must leave nothing", key, err)
 		}
-	}
-}
-
-func copyExecutable(t *testing.T, dst string) {
-	t.Helper()
-	src, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -24,7 +24,7 @@ func TestProgressOnTerminal(t *testing.T) {
 	srv := osslocaltest.Start(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "ossuploader") // testscript.Main dispatches on the name
-	copyExecutable(t, bin)
+	osslocaltest.CopyTestBinary(t, bin)
 	src := filepath.Join(dir, "big.bin")
 	if err := os.WriteFile(src, bytes.Repeat([]byte("ossx"), 150_000), 0o644); err != nil {
 		t.Fatal(err)
