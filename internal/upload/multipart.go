@@ -312,37 +312,22 @@ func (u *Uploader) uploadParts(ctx context.Context, b *oss.Bucket, f *os.File, i
 		have[p.Number] = true
 	}
 	imur := oss.InitiateMultipartUploadResult{Bucket: cp.Bucket, Key: cp.Key, UploadID: cp.UploadID}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	fail := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if firstErr == nil {
-			firstErr = err
-		}
-		cancel()
-	}
+	g := newGroup(ctx)
+	var mu sync.Mutex // cp.Parts, when there is no store to add to
 	n := nparts(id.Size, cp.PartSize)
 	for num := 1; num <= n; num++ {
 		if have[num] {
 			continue
 		}
-		if err := u.acquire(ctx); err != nil {
-			fail(err)
+		if err := u.acquire(g.ctx); err != nil {
+			g.fail(err)
 			break
 		}
 		off := int64(num-1) * cp.PartSize
 		size := min(cp.PartSize, id.Size-off)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.start(func() error {
 			defer u.release()
-			p, err := u.filePart(ctx, b, imur, f, id, num, off, size)
+			p, err := u.filePart(g.ctx, b, imur, f, id, num, off, size)
 			if err == nil && store != nil {
 				err = store.add(name, cp, p)
 			} else if err == nil {
@@ -351,12 +336,12 @@ func (u *Uploader) uploadParts(ctx context.Context, b *oss.Bucket, f *os.File, i
 				mu.Unlock()
 			}
 			if err != nil {
-				fail(fmt.Errorf("part %d: %w", num, err))
+				return fmt.Errorf("part %d: %w", num, err)
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	return firstErr
+	return g.wait()
 }
 
 // filePart sends one part of f, reading it once: its CRC64 is computed as

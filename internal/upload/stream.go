@@ -107,22 +107,11 @@ func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []
 	}()
 	cp := &checkpoint{Bucket: dst.Bucket, Key: dst.Key, UploadID: imur.UploadID}
 
-	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	g := newGroup(ctx)
 	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		total    int64
+		mu    sync.Mutex // cp.Parts
+		total int64
 	)
-	fail := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if firstErr == nil {
-			firstErr = err
-		}
-		cancel()
-	}
 	// Buffers come back when their part is sent, so that memory stays at
 	// Jobs+1 parts rather than whatever the garbage collector lets pile up.
 	free := make(chan []byte, u.opts.Jobs+1)
@@ -145,7 +134,7 @@ func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []
 	sent := 0 // parts handed to a goroutine
 	for num := 1; ; num++ {
 		if num > MaxParts {
-			fail(&ossx.UsageError{
+			g.fail(&ossx.UsageError{
 				Err:  fmt.Errorf("stdin is longer than %d parts", MaxParts),
 				Hint: "pass a larger --part-size",
 			})
@@ -153,18 +142,16 @@ func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []
 		}
 		sent = num
 		total += int64(len(buf))
-		if err := u.acquire(pctx); err != nil {
-			fail(err)
+		if err := u.acquire(g.ctx); err != nil {
+			g.fail(err)
 			break
 		}
-		wg.Add(1)
-		go func(num int, data []byte) {
-			defer wg.Done()
+		data := buf
+		g.start(func() error {
 			defer u.release()
-			p, err := u.memoryPart(pctx, b, imur, num, data)
+			p, err := u.memoryPart(g.ctx, b, imur, num, data)
 			if err != nil {
-				fail(fmt.Errorf("part %d: %w", num, err))
-				return
+				return fmt.Errorf("part %d: %w", num, err)
 			}
 			// Only a sent part's buffer is reused: after a failed attempt
 			// net/http may still be reading the body in the background.
@@ -172,22 +159,22 @@ func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []
 			mu.Lock()
 			cp.Parts = append(cp.Parts, p)
 			mu.Unlock()
-		}(num, buf)
+			return nil
+		})
 		if eof {
 			break
 		}
 		buf, eof, err = readPart(br, getBuf(streamPartSize(base, num+1)))
 		if err != nil {
-			fail(fmt.Errorf("read stdin: %w", err))
+			g.fail(fmt.Errorf("read stdin: %w", err))
 			break
 		}
 		if len(buf) == 0 {
 			break
 		}
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return Result{}, firstErr
+	if err := g.wait(); err != nil {
+		return Result{}, err
 	}
 	// Each part's CRC64 was computed from the bytes sent; complete checks
 	// the server's CRC64 of the object against their combination. That
