@@ -48,6 +48,22 @@ func load(t *testing.T, opts ossx.Options, env ...string) *ossx.Config {
 	return cfg
 }
 
+// tries opens bucket with cfg and runs op under cfg.Retry, returning how
+// many times op ran and its final error.
+func tries(t *testing.T, cfg *ossx.Config, bucket string, op func(ctx context.Context, b *oss.Bucket) error) (int, error) {
+	t.Helper()
+	b, err := cfg.OpenBucket(bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	err = cfg.Retry.Do(context.Background(), func(ctx context.Context) error {
+		calls++
+		return op(ctx, b)
+	})
+	return calls, err
+}
+
 func report(err error) string {
 	var b bytes.Buffer
 	ossx.Report(&b, "tool", err)
@@ -128,13 +144,7 @@ func TestWrongSecret(t *testing.T) {
 		t.Run("region="+region, func(t *testing.T) {
 			cfg := load(t, ossx.Options{Endpoint: ts.Endpoint, Region: region},
 				"OSS_ACCESS_KEY_ID="+ts.AccessKeyID, "OSS_ACCESS_KEY_SECRET="+wrong)
-			b, err := cfg.OpenBucket(ts.Bucket)
-			if err != nil {
-				t.Fatal(err)
-			}
-			calls := 0
-			err = cfg.Retry.Do(context.Background(), func(ctx context.Context) error {
-				calls++
+			calls, err := tries(t, cfg, ts.Bucket, func(ctx context.Context, b *oss.Bucket) error {
 				return b.PutObject("k", strings.NewReader("x"), oss.WithContext(ctx))
 			})
 			var se oss.ServiceError
@@ -229,13 +239,7 @@ func TestCRCMismatchIsFinal(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := load(t, ossx.Options{}, ts.Env()...)
-	b, err := cfg.OpenBucket(ts.Bucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls := 0
-	err = cfg.Retry.Do(context.Background(), func(ctx context.Context) error {
-		calls++
+	calls, err := tries(t, cfg, ts.Bucket, func(ctx context.Context, b *oss.Bucket) error {
 		return b.PutObject("crc/obj", strings.NewReader("payload"), oss.WithContext(ctx))
 	})
 	var crc oss.CRCCheckError
@@ -261,13 +265,7 @@ func TestUnreachable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := load(t, ossx.Options{Endpoint: tt.endpoint, ConnectTimeout: time.Second, ReadWriteTimeout: 200 * time.Millisecond, Retries: 2},
 				"OSS_ACCESS_KEY_ID=id", "OSS_ACCESS_KEY_SECRET=unreachable-secret-1")
-			b, err := cfg.OpenBucket("bkt")
-			if err != nil {
-				t.Fatal(err)
-			}
-			calls := 0
-			err = cfg.Retry.Do(context.Background(), func(ctx context.Context) error {
-				calls++
+			calls, err := tries(t, cfg, "bkt", func(ctx context.Context, b *oss.Bucket) error {
 				_, err := b.GetObjectMeta("k", oss.WithContext(ctx))
 				return err
 			})

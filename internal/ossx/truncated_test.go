@@ -72,13 +72,7 @@ func TestTruncatedResponsesAreRetried(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := load(t, ossx.Options{Endpoint: brokenServer(t, tt.how), Retries: 2},
 				"OSS_ACCESS_KEY_ID=id", "OSS_ACCESS_KEY_SECRET=truncated-secret-1")
-			b, err := cfg.OpenBucket("bkt")
-			if err != nil {
-				t.Fatal(err)
-			}
-			calls := 0
-			err = cfg.Retry.Do(context.Background(), func(ctx context.Context) error {
-				calls++
+			calls, err := tries(t, cfg, "bkt", func(ctx context.Context, b *oss.Bucket) error {
 				body, err := b.GetObject("k", oss.WithContext(ctx))
 				if err != nil {
 					return err
@@ -105,13 +99,7 @@ func TestHTTPSToPlainHTTP(t *testing.T) {
 	ts := osslocaltest.Start(t)
 	endpoint := strings.Replace(ts.Endpoint, "http://", "https://", 1)
 	cfg := load(t, ossx.Options{Endpoint: endpoint, Retries: 3}, "OSS_ACCESS_KEY_ID=id", "OSS_ACCESS_KEY_SECRET=scheme-secret-1")
-	b, err := cfg.OpenBucket(ts.Bucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls := 0
-	err = cfg.Retry.Do(context.Background(), func(ctx context.Context) error {
-		calls++
+	calls, err := tries(t, cfg, ts.Bucket, func(ctx context.Context, b *oss.Bucket) error {
 		_, err := b.GetObjectMeta("k", oss.WithContext(ctx))
 		return err
 	})
