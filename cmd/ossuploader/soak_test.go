@@ -4,7 +4,6 @@ package main
 
 import (
 	"bytes"
-	"hash/crc64"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	"github.com/ossx/ossx/internal/crc64ecma"
 	"github.com/ossx/ossx/internal/osslocal"
 	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 )
@@ -92,7 +92,7 @@ func TestSoakStdinMemory(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	h := crc64.New(crc64.MakeTable(crc64.ECMA))
+	h := crc64ecma.New()
 	if _, err := io.Copy(io.MultiWriter(stdin, h), fastRandom(soakSize, 1)); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestSoakKillResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := crc64.New(crc64.MakeTable(crc64.ECMA))
+	h := crc64ecma.New()
 	if _, err := io.Copy(io.MultiWriter(f, h), fastRandom(soakSize, 2)); err != nil {
 		t.Fatal(err)
 	}

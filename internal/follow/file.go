@@ -22,15 +22,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"hash/crc64"
 	"io"
 	"os"
+
+	"github.com/ossx/ossx/internal/crc64ecma"
 )
 
 // HeadSize is how much of a file's head is fingerprinted.
 const HeadSize = 1024
-
-var ecma = crc64.MakeTable(crc64.ECMA)
 
 // Identity tells one generation of a file from another: the inode, and the
 // CRC64 of its first HeadLen bytes. A truncated and rewritten file keeps its
@@ -64,7 +63,7 @@ func (id *Identity) extend(f io.ReaderAt, size int64) error {
 		return fmt.Errorf("read head: %w", err)
 	}
 	id.HeadLen = int64(got)
-	id.HeadCRC = crc64.Checksum(buf[:got], ecma)
+	id.HeadCRC = crc64ecma.Checksum(buf[:got])
 	return nil
 }
 
@@ -79,7 +78,7 @@ func (id Identity) HeadMatches(f io.ReaderAt) (bool, error) {
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, fmt.Errorf("read head: %w", err)
 	}
-	return int64(n) == id.HeadLen && crc64.Checksum(buf, ecma) == id.HeadCRC, nil
+	return int64(n) == id.HeadLen && crc64ecma.Checksum(buf) == id.HeadCRC, nil
 }
 
 // Check is what one look at an open file finds.

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"hash/crc64"
 	"io"
 	"net/http"
 	"os"
@@ -20,8 +19,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"github.com/google/btree"
+
+	"github.com/ossx/ossx/internal/crc64ecma"
 )
 
 // ACL values (SDK const.go ACLType, plus "default" for objects that follow
@@ -39,9 +39,6 @@ const (
 	TypeAppendable = "Appendable"
 	TypeMultipart  = "Multipart"
 )
-
-// crcTable is OSS's CRC-64/ECMA (SDK crc.go CrcTable).
-var crcTable = crc64.MakeTable(crc64.ECMA)
 
 type bucketInfo struct {
 	Name         string    `json:"name"`
@@ -466,7 +463,7 @@ func (h *hasher) Write(p []byte) (int, error) {
 	if h.md5 != nil {
 		h.md5.Write(p)
 	}
-	h.crc = crc64.Update(h.crc, crcTable, p)
+	h.crc = crc64ecma.Update(h.crc, p)
 	return len(p), nil
 }
 
@@ -723,7 +720,7 @@ func (s *store) append(bucket string, tmpl *objectMeta, body io.Reader, opt appe
 		return fail(err)
 	}
 	m.Size = opt.position + n
-	m.CRC64 = oss.CRC64Combine(crc, this.crc, uint64(n))
+	m.CRC64 = crc64ecma.Combine(crc, this.crc, n)
 	m.MD5State = state
 	m.ETag = strings.ToUpper(hex.EncodeToString(whole.Sum(nil)))
 	m.Modified = s.stamp()
@@ -939,7 +936,7 @@ func (s *store) complete(bucket, key, id string, list []completePart, all bool, 
 		blobs = append(blobs, p.Blob)
 		raw, _ := hex.DecodeString(p.ETag)
 		md5s = append(md5s, raw...)
-		crc = oss.CRC64Combine(crc, p.CRC64, uint64(p.Size))
+		crc = crc64ecma.Combine(crc, p.CRC64, p.Size)
 		size += p.Size
 	}
 	blob, err := s.blobs.concat(blobs)

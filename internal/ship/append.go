@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/crc64"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,10 +14,9 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	"github.com/ossx/ossx/internal/crc64ecma"
 	"github.com/ossx/ossx/internal/ossx"
 )
-
-var ecma = crc64.MakeTable(crc64.ECMA)
 
 // Object is the committed state of one appendable object.
 type Object struct {
@@ -85,7 +83,7 @@ func (a *Appender) Encode(data []byte) []byte {
 // Append appends body (already encoded) to obj, retrying through outages
 // for as long as ctx allows. It returns the new object state.
 func (a *Appender) Append(ctx context.Context, obj Object, body []byte) (Object, error) {
-	want := Object{Key: obj.Key, Pos: obj.Pos + int64(len(body)), CRC: crc64.Update(obj.CRC, ecma, body)}
+	want := Object{Key: obj.Key, Pos: obj.Pos + int64(len(body)), CRC: crc64ecma.Update(obj.CRC, body)}
 	for attempt := 1; ; attempt++ {
 		var h http.Header
 		next, err := a.Bucket.AppendObject(obj.Key, bytes.NewReader(body), obj.Pos,
@@ -347,7 +345,7 @@ func equalReaders(a, b io.Reader) (int64, bool, error) {
 type crcWriter struct{ crc uint64 }
 
 func (w *crcWriter) Write(p []byte) (int, error) {
-	w.crc = crc64.Update(w.crc, ecma, p)
+	w.crc = crc64ecma.Update(w.crc, p)
 	return len(p), nil
 }
 

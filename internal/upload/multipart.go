@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc64"
 	"io"
 	"net/http"
 	"os"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	"github.com/ossx/ossx/internal/crc64ecma"
 	"github.com/ossx/ossx/internal/ossx"
 )
 
@@ -292,13 +292,13 @@ func nparts(size, partSize int64) int {
 }
 
 // combinedCRC is the CRC64 of the whole object from its parts' CRCs
-// (oss.CRC64Combine, as the SDK's own resumable upload does).
+// (crc64ecma.Combine, as the SDK's own resumable upload does with oss.CRC64Combine).
 func combinedCRC(parts []part) uint64 {
 	sorted := slices.Clone(parts)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Number < sorted[j].Number })
 	var crc uint64
 	for _, p := range sorted {
-		crc = oss.CRC64Combine(crc, p.CRC64, uint64(p.Size))
+		crc = crc64ecma.Combine(crc, p.CRC64, p.Size)
 	}
 	return crc
 }
@@ -368,7 +368,7 @@ func (u *Uploader) sendPart(ctx context.Context, b *oss.Bucket, imur oss.Initiat
 	var crc uint64
 	err := u.retry(ctx, func(ctx context.Context) error {
 		bd := u.newBody(ctx, open(), size, final)
-		bd.crc = crc64.New(crcTable)
+		bd.crc = crc64ecma.New()
 		var h http.Header
 		up, err := b.UploadPart(imur, bd, size, num, oss.GetResponseHeader(&h), oss.WithContext(ctx))
 		switch {

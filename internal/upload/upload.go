@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"hash/crc64"
 	"io"
 	"net/http"
 	"strconv"
@@ -21,6 +20,7 @@ import (
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"golang.org/x/time/rate"
 
+	"github.com/ossx/ossx/internal/crc64ecma"
 	"github.com/ossx/ossx/internal/ossx"
 )
 
@@ -37,9 +37,6 @@ const (
 	// DefaultThreshold is the size above which a file goes up in parts.
 	DefaultThreshold = 64 << 20
 )
-
-// crcTable is the CRC64-ECMA table OSS uses for x-oss-hash-crc64ecma.
-var crcTable = crc64.MakeTable(crc64.ECMA)
 
 // Object holds what is set on the objects written: headers, metadata, ACL
 // and storage class. Empty fields are left to OSS's defaults, except the
@@ -318,7 +315,7 @@ type digests struct {
 }
 
 func newDigests(withMD5 bool) *digests {
-	d := &digests{crc: crc64.New(crcTable)}
+	d := &digests{crc: crc64ecma.New()}
 	if withMD5 {
 		d.md5 = md5.New()
 	}

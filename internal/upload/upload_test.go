@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"hash/crc64"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	"github.com/ossx/ossx/internal/crc64ecma"
 	"github.com/ossx/ossx/internal/osslocal"
 	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 	"github.com/ossx/ossx/internal/ossx"
@@ -112,7 +112,7 @@ func randomFile(t *testing.T, size int) (string, []byte) {
 
 func dst(key string) ossx.URL { return ossx.URL{Bucket: testBucket, Key: key} }
 
-func crcOf(b []byte) uint64 { return crc64.Checksum(b, crcTable) }
+func crcOf(b []byte) uint64 { return crc64ecma.Checksum(b) }
 
 func TestFileUploads(t *testing.T) {
 	for _, tc := range []struct {
