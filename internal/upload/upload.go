@@ -217,20 +217,6 @@ func (u *Uploader) headerOptions(key, source string) []oss.Option {
 	return opts
 }
 
-// contentType guesses from the source's extension, then the key's, with
-// the SDK's table (oss/mime.go), falling back to a binary type.
-func contentType(source, key string) string {
-	for _, name := range []string{source, key} {
-		if name == "" || name == "-" {
-			continue
-		}
-		if t := oss.TypeByExtension(name); t != "" {
-			return t
-		}
-	}
-	return "application/octet-stream"
-}
-
 // remote is what HEAD says about an object; ok is false when it is absent.
 type remote struct {
 	ok    bool
@@ -435,7 +421,14 @@ func (u *Uploader) putObject(ctx context.Context, dst ossx.URL, source string, s
 		var h http.Header
 		opts := append(u.headerOptions(dst.Key, source),
 			oss.ContentMD5(md5b64), oss.GetResponseHeader(&h), oss.WithContext(ctx))
-		err = b.PutObject(dst.Key, &io.LimitedReader{R: bd, N: size}, opts...)
+		// DoPutObject, not PutObject: PutObject looks up a content type
+		// even when one is given (oss.AddContentType), loading the system
+		// MIME database for nothing.
+		var resp *oss.Response
+		resp, err = b.DoPutObject(&oss.PutObjectRequest{ObjectKey: dst.Key, Reader: &io.LimitedReader{R: bd, N: size}}, opts)
+		if resp != nil {
+			resp.Body.Close()
+		}
 		switch {
 		case errors.Is(err, ErrSourceChanged):
 			return permanent(err)
