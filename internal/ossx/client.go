@@ -1,6 +1,7 @@
 package ossx
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -120,6 +121,15 @@ var writeBufs = sync.Pool{New: func() any { b := make([]byte, writeBufSize); ret
 // *io.LimitedReader of the content length) in writes of up to writeBufSize.
 func (c *deadlineConn) ReadFrom(r io.Reader) (int64, error) {
 	w := struct{ io.Writer }{c} // io.CopyBuffer must not call ReadFrom again
+	if lr, ok := r.(*io.LimitedReader); ok {
+		if m, ok := lr.R.(*bytes.Reader); ok && int64(m.Len()) <= lr.N {
+			// A body already in memory (gtail's appends, stdin's parts)
+			// goes out as it is, in one write and no copy.
+			n, err := m.WriteTo(w)
+			lr.N -= n
+			return n, err
+		}
+	}
 	if lr, ok := r.(*io.LimitedReader); ok && lr.N < writeBufSize/4 {
 		// A small body: no pooled megabyte for a 4 KiB PUT.
 		return io.CopyBuffer(w, r, make([]byte, max(lr.N, 1)))
