@@ -10,10 +10,11 @@
 // No Go module on the proxy offers a hardware-accelerated CRC64 with this
 // polynomial (github.com/minio/crc64nvme is the NVMe polynomial;
 // github.com/go-simd/crc64 is not served by the proxy), so on amd64 with
-// PCLMULQDQ the bulk of the input is folded by carry-less multiplication
-// (Intel's "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ
-// Instruction", 2009) at memory speed; everything else, and the last few
-// bytes, goes through hash/crc64's slicing-by-8 tables.
+// PCLMULQDQ and arm64 with PMULL the bulk of the input is folded by
+// carry-less multiplication (Intel's "Fast CRC Computation for Generic
+// Polynomials Using PCLMULQDQ Instruction", 2009) at memory speed;
+// everything else, and the last few bytes, goes through hash/crc64's
+// slicing-by-8 tables.
 package crc64ecma
 
 import (

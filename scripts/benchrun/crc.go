@@ -68,8 +68,11 @@ func threadCPU() (time.Duration, error) {
 }
 
 func crcPath() string {
-	if runtime.GOARCH == "amd64" {
+	switch runtime.GOARCH {
+	case "amd64":
 		return "PCLMULQDQ folding where the CPU has it"
+	case "arm64":
+		return "PMULL folding where the CPU has it"
 	}
 	return "tables on " + runtime.GOARCH
 }
