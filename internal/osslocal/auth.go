@@ -429,7 +429,7 @@ func (s *Server) authorizeAnonymous(req *request) error {
 	acl := b.ACL
 	read := req.r.Method == http.MethodGet || req.r.Method == http.MethodHead
 	if req.key == "" {
-		if read && onlyListQuery(req.query) {
+		if read && listRequest(req) {
 			if acl == ACLPublicRead || acl == ACLPublicReadWrite {
 				return nil
 			}
@@ -448,12 +448,11 @@ func (s *Server) authorizeAnonymous(req *request) error {
 	return denied
 }
 
-func onlyListQuery(q map[string][]string) bool {
-	for k := range q {
-		switch k {
-		case "prefix", "delimiter", "marker", "max-keys", "encoding-type",
-			"list-type", "continuation-token", "start-after", "fetch-owner":
-		default:
+// listRequest says whether req (a bucket request) is ListObjects: a GET
+// or HEAD without a sub-resource.
+func listRequest(req *request) bool {
+	for k := range req.query {
+		if subResources[k] {
 			return false
 		}
 	}

@@ -14,19 +14,21 @@ import (
 // bucket and key, and the sub-resource in the query (SDK client.go,
 // bucket.go and multipart.go show which request each SDK call sends).
 func (s *Server) dispatch(w http.ResponseWriter, req *request) error {
-	if req.bucket == "" {
-		if req.r.Method == http.MethodGet {
-			return s.listBuckets(w, req)
-		}
-		return notImplemented()
-	}
-	if err := s.checkRegion(req); err != nil {
+	h, err := route(req)
+	if err != nil {
 		return err
 	}
-	if req.key == "" {
-		return s.bucketOp(w, req)
+	if req.bucket != "" {
+		if err := s.checkRegion(req); err != nil {
+			return err
+		}
 	}
-	return s.objectOp(w, req)
+	if v, ok := req.query["versionId"]; ok && v[0] != "null" {
+		// Buckets here are never versioned: their objects' one version
+		// is "null" (ListObjectVersions), any other id does not exist.
+		return NewError(http.StatusNotFound, "NoSuchVersion", "The specified version does not exist.")
+	}
+	return h(s, w, req)
 }
 
 // checkRegion refuses a request for a bucket of another region, as OSS
@@ -56,88 +58,62 @@ func (s *Server) regionOf(b bucketInfo) string {
 	return s.opts.Region
 }
 
-func notImplemented() *Error {
-	return NewError(http.StatusNotImplemented, "NotImplemented", "osslocal does not implement this operation.")
-}
-
 func invalidArgument(format string, args ...any) *Error {
 	return NewError(http.StatusBadRequest, "InvalidArgument", format, args...)
 }
 
-func (s *Server) bucketOp(w http.ResponseWriter, req *request) error {
-	r := req.r
-	switch r.Method {
-	case http.MethodPut:
-		if req.has("acl") {
-			acl := r.Header.Get("x-oss-acl")
-			if !validACL(acl, false) {
-				return invalidArgument("no such bucket access control exists")
-			}
-			if err := s.store.setBucketACL(req.bucket, acl); err != nil {
-				return err
-			}
-			w.WriteHeader(http.StatusOK)
-			return nil
-		}
-		return s.putBucket(w, req)
-	case http.MethodDelete:
-		if err := s.store.deleteBucket(req.bucket); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	case http.MethodHead:
-		if _, err := s.store.bucket(req.bucket); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusOK)
-		return nil
-	case http.MethodPost:
-		if req.has("delete") {
-			return s.deleteMultiple(w, req)
-		}
-	case http.MethodGet:
-		switch {
-		case req.has("acl"):
-			b, err := s.store.bucket(req.bucket)
-			if err != nil {
-				return err
-			}
-			return writeXML(w, xmlACL{Owner: owner, ACL: b.ACL})
-		case req.has("location"):
-			b, err := s.store.bucket(req.bucket)
-			if err != nil {
-				return err
-			}
-			return writeXML(w, xmlLocation{Value: "oss-" + s.regionOf(b)})
-		case req.has("bucketInfo"):
-			return s.bucketInfo(w, req)
-		case req.has("uploads"):
-			return s.listUploads(w, req)
-		case onlyListQuery(withoutAuthParams(req.query)):
-			if req.param("list-type") == "2" {
-				return s.listObjectsV2(w, req)
-			}
-			return s.listObjects(w, req)
-		}
+func (s *Server) putBucketACL(w http.ResponseWriter, req *request) error {
+	acl := req.r.Header.Get("x-oss-acl")
+	if !validACL(acl, false) {
+		return invalidArgument("no such bucket access control exists")
 	}
-	return notImplemented()
+	if err := s.store.setBucketACL(req.bucket, acl); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
 }
 
-// withoutAuthParams drops the parameters of presigned URLs.
-func withoutAuthParams(q map[string][]string) map[string][]string {
-	out := make(map[string][]string, len(q))
-	for k, v := range q {
-		switch k {
-		case "OSSAccessKeyId", "Expires", "Signature", "security-token":
-			continue
-		}
-		if strings.HasPrefix(k, "x-oss-") {
-			continue
-		}
-		out[k] = v
+func (s *Server) deleteBucket(w http.ResponseWriter, req *request) error {
+	if err := s.store.deleteBucket(req.bucket); err != nil {
+		return err
 	}
-	return out
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) headBucket(w http.ResponseWriter, req *request) error {
+	if _, err := s.store.bucket(req.bucket); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *Server) getBucketACL(w http.ResponseWriter, req *request) error {
+	b, err := s.store.bucket(req.bucket)
+	if err != nil {
+		return err
+	}
+	return writeXML(w, xmlACL{Owner: owner, ACL: b.ACL})
+}
+
+func (s *Server) getBucketLocation(w http.ResponseWriter, req *request) error {
+	b, err := s.store.bucket(req.bucket)
+	if err != nil {
+		return err
+	}
+	return writeXML(w, xmlLocation{Value: "oss-" + s.regionOf(b)})
+}
+
+// listObjectsAny is ListObjects, or ListObjectsV2 with list-type=2. Query
+// parameters that are not sub-resources and not ListObjects' own are
+// ignored, as OSS ignores them.
+func (s *Server) listObjectsAny(w http.ResponseWriter, req *request) error {
+	if req.param("list-type") == "2" {
+		return s.listObjectsV2(w, req)
+	}
+	return s.listObjects(w, req)
 }
 
 func validACL(acl string, object bool) bool {

@@ -13,65 +13,65 @@ import (
 	"time"
 )
 
-func (s *Server) objectOp(w http.ResponseWriter, req *request) error {
-	r := req.r
-	switch r.Method {
-	case http.MethodPut:
-		switch {
-		case req.has("acl"):
-			return s.putObjectACL(w, req)
-		case req.has("uploadId"):
-			return s.uploadPart(w, req)
-		case r.Header.Get("x-oss-copy-source") != "":
-			return s.copyObject(w, req)
-		}
-		return s.putObject(w, req)
-	case http.MethodGet:
-		switch {
-		case req.has("acl"):
-			m, err := s.store.head(req.bucket, req.key)
-			if err != nil {
-				return err
-			}
-			return writeXML(w, xmlACL{Owner: owner, ACL: m.ACL})
-		case req.has("uploadId"):
-			return s.listParts(w, req)
-		}
-		return s.getObject(w, req)
-	case http.MethodHead:
-		// HeadObject and GetObjectMeta (?objectMeta) answer alike.
-		m, err := s.store.head(req.bucket, req.key)
-		if err != nil {
-			return err
-		}
-		if err := checkConditions(r, m); err != nil {
-			return conditionFailed(w, m, err)
-		}
-		writeObjectHeaders(w, m)
-		w.Header().Set("Content-Length", strconv.FormatInt(m.Size, 10))
-		w.WriteHeader(http.StatusOK)
-		return nil
-	case http.MethodPost:
-		switch {
-		case req.has("append"):
-			return s.appendObject(w, req)
-		case req.has("uploads"):
-			return s.initiate(w, req)
-		case req.has("uploadId"):
-			return s.complete(w, req)
-		}
-	case http.MethodDelete:
-		if req.has("uploadId") {
-			if err := s.store.abort(req.bucket, req.key, req.param("uploadId")); err != nil {
-				return err
-			}
-		} else if err := s.store.deleteObject(req.bucket, req.key); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
+func (s *Server) putOrCopyObject(w http.ResponseWriter, req *request) error {
+	if req.r.Header.Get("x-oss-copy-source") != "" {
+		return s.copyObject(w, req)
 	}
-	return notImplemented()
+	return s.putObject(w, req)
+}
+
+func (s *Server) getObjectACL(w http.ResponseWriter, req *request) error {
+	m, err := s.store.head(req.bucket, req.key)
+	if err != nil {
+		return err
+	}
+	return writeXML(w, xmlACL{Owner: owner, ACL: m.ACL})
+}
+
+func (s *Server) headObject(w http.ResponseWriter, req *request) error {
+	m, err := s.store.head(req.bucket, req.key)
+	if err != nil {
+		return err
+	}
+	if err := checkConditions(req.r, m); err != nil {
+		return conditionFailed(w, m, err)
+	}
+	writeObjectHeaders(w, m)
+	w.Header().Set("Content-Length", strconv.FormatInt(m.Size, 10))
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// getObjectMeta is GetObjectMeta (HEAD ?objectMeta): only ETag, size,
+// Last-Modified, not the object's headers
+// (https://www.alibabacloud.com/help/en/oss/developer-reference/getobjectmeta).
+func (s *Server) getObjectMeta(w http.ResponseWriter, req *request) error {
+	m, err := s.store.head(req.bucket, req.key)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("ETag", `"`+m.ETag+`"`)
+	h.Set("Last-Modified", m.Modified.UTC().Format(http.TimeFormat))
+	h.Set("Content-Length", strconv.FormatInt(m.Size, 10))
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *Server) deleteObject(w http.ResponseWriter, req *request) error {
+	if err := s.store.deleteObject(req.bucket, req.key); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) abort(w http.ResponseWriter, req *request) error {
+	if err := s.store.abort(req.bucket, req.key, req.param("uploadId")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // storedHeaders are the request headers an object keeps and returns, besides
