@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -166,6 +167,51 @@ func (s *Server) putBucket(w http.ResponseWriter, req *request) error {
 	return nil
 }
 
+// versioningStatus is the bucket's versioning as GetBucketInfo reports it:
+// "" when never set.
+func versioningStatus(b bucketInfo) string {
+	var v struct {
+		Status string `xml:"Status"`
+	}
+	_ = xml.Unmarshal([]byte(b.Config["versioning"]), &v)
+	return v.Status
+}
+
+// controlRefs carries control characters through encoding/xml, which
+// refuses them: the SDK writes a key's control characters as character
+// references such as &#x01; (SDK utils.go EscapeXml), and OSS accepts
+// them. protect turns each into a private-use rune (U+10FF00 plus the
+// code), restore turns them back.
+var controlRefs = controlRefMapper{re: regexp.MustCompile(`&#(x[0-9A-Fa-f]+|[0-9]+);`)}
+
+type controlRefMapper struct{ re *regexp.Regexp }
+
+const controlBase = 0x10FF00
+
+func (c controlRefMapper) protect(body []byte) []byte {
+	return c.re.ReplaceAllFunc(body, func(ref []byte) []byte {
+		num := string(ref[2 : len(ref)-1])
+		base := 10
+		if num[0] == 'x' {
+			num, base = num[1:], 16
+		}
+		n, err := strconv.ParseUint(num, base, 32)
+		if err != nil || n >= 0x20 || n == '\t' || n == '\n' || n == '\r' {
+			return ref
+		}
+		return []byte(string(rune(controlBase + n)))
+	})
+}
+
+func (controlRefMapper) restore(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= controlBase && r < controlBase+0x20 {
+			return r - controlBase
+		}
+		return r
+	}, s)
+}
+
 func malformedXML() *Error {
 	return NewError(http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
 }
@@ -180,12 +226,23 @@ func (s *Server) bucketInfo(w http.ResponseWriter, req *request) error {
 	out.Bucket.AccessMonitor = "Disabled"
 	out.Bucket.Location = "oss-" + s.regionOf(b)
 	out.Bucket.CreationDate = xmlTime(b.Created)
-	out.Bucket.ExtranetEndpoint = req.r.Host
-	out.Bucket.IntranetEndpoint = req.r.Host
+	out.Bucket.ExtranetEndpoint = extranetEndpoint(s.regionOf(b))
+	out.Bucket.IntranetEndpoint = intranetEndpoint(s.regionOf(b))
 	out.Bucket.ACL = b.ACL
 	out.Bucket.RedundancyType = "LRS"
 	out.Bucket.Owner = owner
 	out.Bucket.StorageClass = b.StorageClass
+	out.Bucket.TransferAcceleration = "Disabled"
+	out.Bucket.CrossRegionReplication = "Disabled"
+	out.Bucket.Versioning = versioningStatus(b)
+	var sse struct {
+		Default xmlSSERule `xml:"ApplyServerSideEncryptionByDefault"`
+	}
+	if doc, ok := b.Config["encryption"]; ok && xml.Unmarshal([]byte(doc), &sse) == nil {
+		out.Bucket.SSE = sse.Default
+	} else {
+		out.Bucket.SSE.SSEAlgorithm = "None"
+	}
 	return writeXML(w, out)
 }
 
@@ -223,8 +280,17 @@ func (s *Server) listBuckets(w http.ResponseWriter, req *request) error {
 	}
 	prefix, marker := req.param("prefix"), req.param("marker")
 	out := xmlListBuckets{Prefix: prefix, Marker: marker, Owner: owner}
+	tagKey, tagValue := req.param("tag-key"), req.param("tag-value")
+	if tagValue != "" && tagKey == "" {
+		return invalidArgument("tag-value must be given with tag-key.")
+	}
 	for _, b := range s.store.listBuckets() {
 		if !strings.HasPrefix(b.Name, prefix) || b.Name <= marker {
+			continue
+		}
+		if tagKey != "" && !hasTag(bucketTags(b), tagKey, tagValue) {
+			// ListBuckets filtered by tag-key and tag-value
+			// (https://www.alibabacloud.com/help/en/oss/developer-reference/listbuckets).
 			continue
 		}
 		if len(out.Buckets) == max {
@@ -239,11 +305,28 @@ func (s *Server) listBuckets(w http.ResponseWriter, req *request) error {
 }
 
 func (s *Server) xmlBucket(req *request, b bucketInfo) xmlBucket {
+	region := s.regionOf(b)
 	return xmlBucket{
-		Name: b.Name, Location: "oss-" + s.regionOf(b), CreationDate: xmlTime(b.Created),
-		StorageClass: b.StorageClass, Region: s.regionOf(b),
-		ExtranetEndpoint: req.r.Host, IntranetEndpoint: req.r.Host,
+		Name: b.Name, Location: "oss-" + region, CreationDate: xmlTime(b.Created),
+		StorageClass: b.StorageClass, Region: region,
+		ExtranetEndpoint: extranetEndpoint(region), IntranetEndpoint: intranetEndpoint(region),
 	}
+}
+
+// extranetEndpoint and intranetEndpoint are the region's public and
+// internal endpoints as OSS reports them in ListBuckets and GetBucketInfo
+// (https://www.alibabacloud.com/help/en/oss/user-guide/regions-and-endpoints).
+func extranetEndpoint(region string) string { return "oss-" + region + ".aliyuncs.com" }
+
+func intranetEndpoint(region string) string { return "oss-" + region + "-internal.aliyuncs.com" }
+
+func hasTag(tags []objectTag, key, value string) bool {
+	for _, t := range tags {
+		if t.Key == key && (value == "" || t.Value == value) {
+			return true
+		}
+	}
+	return false
 }
 
 func contents(m *objectMeta, enc func(string) string, withOwner bool) xmlContents {
@@ -350,8 +433,11 @@ func (s *Server) deleteMultiple(w http.ResponseWriter, req *request) error {
 		return invalidDigest()
 	}
 	var in xmlDelete
-	if err := xml.Unmarshal(body, &in); err != nil || len(in.Objects) == 0 || len(in.Objects) > 1000 {
+	if err := xml.Unmarshal(controlRefs.protect(body), &in); err != nil || len(in.Objects) == 0 || len(in.Objects) > 1000 {
 		return malformedXML()
+	}
+	for i := range in.Objects {
+		in.Objects[i].Key = controlRefs.restore(in.Objects[i].Key)
 	}
 	enc, encType, err := encoder(req)
 	if err != nil {
@@ -365,13 +451,16 @@ func (s *Server) deleteMultiple(w http.ResponseWriter, req *request) error {
 		if !validObjectName(o.Key) {
 			return NewError(http.StatusBadRequest, "InvalidObjectName", "The specified object is not valid.")
 		}
-		if err := s.store.deleteObject(req.bucket, o.Key); err != nil {
-			return err
+		// Objects here have one version, "null"; deleting another
+		// version deletes nothing and is reported done, as deleting a
+		// missing key is.
+		if o.VersionID == "" || o.VersionID == "null" {
+			if err := s.store.deleteObject(req.bucket, o.Key); err != nil {
+				return err
+			}
 		}
 		if !in.Quiet {
-			out.Deleted = append(out.Deleted, struct {
-				Key string `xml:"Key"`
-			}{enc(o.Key)})
+			out.Deleted = append(out.Deleted, xmlDeleted{Key: enc(o.Key), VersionID: o.VersionID})
 		}
 	}
 	return writeXML(w, out)

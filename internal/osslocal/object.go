@@ -2,6 +2,7 @@ package osslocal
 
 import (
 	"crypto/md5"
+	"errors"
 	"encoding/base64"
 	"encoding/hex"
 	"io"
@@ -76,7 +77,11 @@ func (s *Server) abort(w http.ResponseWriter, req *request) error {
 
 // storedHeaders are the request headers an object keeps and returns, besides
 // x-oss-meta-*.
-var storedHeaders = []string{"Content-Type", "Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"}
+// The server-side encryption headers are kept and echoed as OSS echoes
+// them (https://www.alibabacloud.com/help/en/oss/developer-reference/putobject);
+// the data is not encrypted at rest here.
+var storedHeaders = []string{"Content-Type", "Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires",
+	"X-Oss-Server-Side-Encryption", "X-Oss-Server-Side-Data-Encryption", "X-Oss-Server-Side-Encryption-Key-Id"}
 
 // template builds the metadata of a new object from the request headers:
 // stored headers, x-oss-meta-*, x-oss-object-acl, x-oss-storage-class
@@ -105,6 +110,11 @@ func setMetadata(m *objectMeta, h http.Header, b bucketInfo) error {
 			m.Header[ck] = v[0]
 		}
 	}
+	tags, err := parseTaggingHeader(h.Get("x-oss-tagging"))
+	if err != nil {
+		return err
+	}
+	m.Tags = tags
 	m.ACL = h.Get("x-oss-object-acl")
 	if m.ACL == "" {
 		m.ACL = ACLDefault
@@ -156,6 +166,17 @@ func writeWriteHeaders(w http.ResponseWriter, m *objectMeta) {
 	if m.Type == TypeNormal {
 		if raw, err := hex.DecodeString(m.ETag); err == nil {
 			h.Set("Content-MD5", base64.StdEncoding.EncodeToString(raw))
+		}
+	}
+	writeEncryptionHeaders(w, m)
+}
+
+// writeEncryptionHeaders echoes the server-side encryption headers an
+// object was written with.
+func writeEncryptionHeaders(w http.ResponseWriter, m *objectMeta) {
+	for _, k := range []string{"X-Oss-Server-Side-Encryption", "X-Oss-Server-Side-Data-Encryption", "X-Oss-Server-Side-Encryption-Key-Id"} {
+		if v := m.Header[k]; v != "" {
+			w.Header().Set(k, v)
 		}
 	}
 }
@@ -233,6 +254,12 @@ func writeObjectHeaders(w http.ResponseWriter, m *objectMeta) {
 	if m.Type == TypeAppendable {
 		h.Set("x-oss-next-append-position", strconv.FormatInt(m.Size, 10))
 	}
+	if m.Type == TypeNormal {
+		if raw, err := hex.DecodeString(m.ETag); err == nil {
+			h.Set("Content-MD5", base64.StdEncoding.EncodeToString(raw))
+		}
+	}
+	writeTaggingCount(w, m)
 }
 
 func etagMatches(header string, m *objectMeta) bool {
@@ -245,8 +272,13 @@ func etagMatches(header string, m *objectMeta) bool {
 	return false
 }
 
-func preconditionFailed() *Error {
-	return NewError(http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.")
+// preconditionFailed names the failed condition in <Condition>, which
+// ali-oss appends to the message as "(condition: If-Match)" (ali-oss
+// lib/client.js requestError).
+func preconditionFailed(condition string) *Error {
+	e := NewError(http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.")
+	e.Extra = []ErrorField{field("Condition", condition)}
+	return e
 }
 
 // notModified is answered as a bare 304 with the object's headers.
@@ -259,11 +291,11 @@ func notModified() *Error {
 func checkConditions(r *http.Request, m *objectMeta) error {
 	mod := m.Modified.Truncate(time.Second)
 	if v := r.Header.Get("If-Match"); v != "" && !etagMatches(v, m) {
-		return preconditionFailed()
+		return preconditionFailed("If-Match")
 	}
 	if v := r.Header.Get("If-Unmodified-Since"); v != "" {
 		if t, err := http.ParseTime(v); err == nil && mod.After(t) {
-			return preconditionFailed()
+			return preconditionFailed("If-Unmodified-Since")
 		}
 	}
 	if v := r.Header.Get("If-None-Match"); v != "" && etagMatches(v, m) {
@@ -376,6 +408,8 @@ func (s *Server) getObject(w http.ResponseWriter, req *request) error {
 			return e
 		case ok:
 			start, length, status = a, b-a+1, http.StatusPartialContent
+			// The MD5 is of the whole object, not of this range.
+			w.Header().Del("Content-MD5")
 			w.Header().Set("Content-Range", "bytes "+strconv.FormatInt(a, 10)+"-"+strconv.FormatInt(b, 10)+"/"+strconv.FormatInt(m.Size, 10))
 		}
 	}
@@ -437,6 +471,18 @@ func (s *Server) copyObject(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
+	// x-oss-tagging-directive: Copy (default) keeps the source's tags,
+	// Replace takes x-oss-tagging (SDK option.go TaggingDirective).
+	switch d := r.Header.Get("x-oss-tagging-directive"); strings.ToUpper(d) {
+	case "", "COPY":
+		tmpl.Tags = m.Tags
+	case "REPLACE":
+		if tmpl.Tags, err = parseTaggingHeader(r.Header.Get("x-oss-tagging")); err != nil {
+			return err
+		}
+	default:
+		return invalidArgument("Invalid x-oss-tagging-directive %q.", d)
+	}
 	out, err := s.store.put(req.bucket, tmpl, io.NewSectionReader(rd, 0, m.Size), putOptions{forbidOverwrite: forbidOverwriteHeader(r)})
 	if err != nil {
 		return err
@@ -470,9 +516,16 @@ func (s *Server) openCopySource(r *http.Request) (*objectMeta, blobReader, error
 			cond.Header.Set(to, v)
 		}
 	}
+	// A failed x-oss-copy-source-if-match or -if-unmodified-since is 412,
+	// a failed -if-none-match or -if-modified-since 304
+	// (https://www.alibabacloud.com/help/en/oss/developer-reference/copyobject).
 	if err := checkConditions(cond, m); err != nil {
 		rd.Close()
-		return nil, nil, preconditionFailed()
+		var e *Error
+		if errors.As(err, &e) && e.Status == http.StatusPreconditionFailed {
+			e.Extra = []ErrorField{field("Condition", "x-oss-copy-source-"+strings.ToLower(e.Extra[0].Value))}
+		}
+		return nil, nil, err
 	}
 	return m, rd, nil
 }

@@ -90,16 +90,21 @@ type handler func(*Server, http.ResponseWriter, *request) error
 var routes = map[routeKey]handler{
 	{levelService, http.MethodGet, ""}: (*Server).listBuckets,
 
-	{levelBucket, http.MethodPut, ""}:           (*Server).putBucket,
-	{levelBucket, http.MethodPut, "acl"}:        (*Server).putBucketACL,
-	{levelBucket, http.MethodDelete, ""}:        (*Server).deleteBucket,
-	{levelBucket, http.MethodHead, ""}:          (*Server).headBucket,
-	{levelBucket, http.MethodPost, "delete"}:    (*Server).deleteMultiple,
-	{levelBucket, http.MethodGet, ""}:           (*Server).listObjectsAny,
-	{levelBucket, http.MethodGet, "acl"}:        (*Server).getBucketACL,
-	{levelBucket, http.MethodGet, "location"}:   (*Server).getBucketLocation,
-	{levelBucket, http.MethodGet, "bucketInfo"}: (*Server).bucketInfo,
-	{levelBucket, http.MethodGet, "uploads"}:    (*Server).listUploads,
+	{levelBucket, http.MethodPut, ""}:             (*Server).putBucket,
+	{levelBucket, http.MethodPut, "acl"}:          (*Server).putBucketACL,
+	{levelBucket, http.MethodDelete, ""}:          (*Server).deleteBucket,
+	{levelBucket, http.MethodHead, ""}:            (*Server).headBucket,
+	{levelBucket, http.MethodPost, "delete"}:      (*Server).deleteMultiple,
+	{levelBucket, http.MethodGet, ""}:             (*Server).listObjectsAny,
+	{levelBucket, http.MethodGet, "acl"}:          (*Server).getBucketACL,
+	{levelBucket, http.MethodGet, "location"}:     (*Server).getBucketLocation,
+	{levelBucket, http.MethodGet, "bucketInfo"}:   (*Server).bucketInfo,
+	{levelBucket, http.MethodGet, "uploads"}:      (*Server).listUploads,
+	{levelBucket, http.MethodGet, "stat"}:         (*Server).getBucketStat,
+	{levelBucket, http.MethodGet, "versions"}:     (*Server).listObjectVersions,
+	{levelBucket, http.MethodPut, "inventory"}:    (*Server).putInventory,
+	{levelBucket, http.MethodGet, "inventory"}:    (*Server).getInventory,
+	{levelBucket, http.MethodDelete, "inventory"}: (*Server).deleteInventory,
 
 	{levelObject, http.MethodPut, ""}:            (*Server).putOrCopyObject,
 	{levelObject, http.MethodPut, "acl"}:         (*Server).putObjectACL,
@@ -114,6 +119,9 @@ var routes = map[routeKey]handler{
 	{levelObject, http.MethodPost, "uploadId"}:   (*Server).complete,
 	{levelObject, http.MethodDelete, ""}:         (*Server).deleteObject,
 	{levelObject, http.MethodDelete, "uploadId"}: (*Server).abort,
+	{levelObject, http.MethodPut, "tagging"}:     (*Server).putObjectTagging,
+	{levelObject, http.MethodGet, "tagging"}:     (*Server).getObjectTagging,
+	{levelObject, http.MethodDelete, "tagging"}:  (*Server).deleteObjectTagging,
 }
 
 // route finds the handler of req, or answers why there is none: 501 for a
