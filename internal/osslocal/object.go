@@ -2,9 +2,9 @@ package osslocal
 
 import (
 	"crypto/md5"
-	"errors"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"net/textproto"

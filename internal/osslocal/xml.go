@@ -142,8 +142,8 @@ type xmlDelete struct {
 }
 
 type xmlDeleteResult struct {
-	XMLName      xml.Name `xml:"DeleteResult"`
-	EncodingType string   `xml:"EncodingType,omitempty"`
+	XMLName      xml.Name     `xml:"DeleteResult"`
+	EncodingType string       `xml:"EncodingType,omitempty"`
 	Deleted      []xmlDeleted `xml:"Deleted"`
 }
 
