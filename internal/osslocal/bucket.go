@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // dispatch runs the operation req names: the method, whether there is a
@@ -329,10 +330,10 @@ func hasTag(tags []objectTag, key, value string) bool {
 	return false
 }
 
-func contents(m *objectMeta, enc func(string) string, withOwner bool) xmlContents {
+func contents(m *objectMeta, enc func(string) string, withOwner bool, now time.Time) xmlContents {
 	c := xmlContents{
 		Key: enc(m.Key), LastModified: xmlTime(m.Modified), ETag: `"` + m.ETag + `"`,
-		Type: m.Type, Size: m.Size, StorageClass: m.StorageClass,
+		Type: m.Type, Size: m.Size, StorageClass: m.StorageClass, RestoreInfo: restoreInfo(m, now),
 	}
 	if withOwner {
 		o := owner
@@ -371,7 +372,7 @@ func (s *Server) listObjects(w http.ResponseWriter, req *request) error {
 		CommonPrefixes: prefixes(l.prefixes, enc),
 	}
 	for _, m := range l.objects {
-		out.Contents = append(out.Contents, contents(m, enc, true))
+		out.Contents = append(out.Contents, contents(m, enc, true, s.opts.Now()))
 	}
 	return writeXML(w, out)
 }
@@ -411,7 +412,7 @@ func (s *Server) listObjectsV2(w http.ResponseWriter, req *request) error {
 	}
 	fetchOwner := req.param("fetch-owner") == "true"
 	for _, m := range l.objects {
-		out.Contents = append(out.Contents, contents(m, enc, fetchOwner))
+		out.Contents = append(out.Contents, contents(m, enc, fetchOwner, s.opts.Now()))
 	}
 	return writeXML(w, out)
 }

@@ -30,14 +30,18 @@ func (s *Server) getObjectACL(w http.ResponseWriter, req *request) error {
 }
 
 func (s *Server) headObject(w http.ResponseWriter, req *request) error {
-	m, err := s.store.head(req.bucket, req.key)
+	m, rd, err := s.openObject(req.bucket, req.key)
 	if err != nil {
 		return err
 	}
+	rd.Close()
 	if err := checkConditions(req.r, m); err != nil {
 		return conditionFailed(w, m, err)
 	}
 	writeObjectHeaders(w, m)
+	if v := restoreInfo(m, s.opts.Now()); v != "" {
+		w.Header().Set("x-oss-restore", v)
+	}
 	w.Header().Set("Content-Length", strconv.FormatInt(m.Size, 10))
 	w.WriteHeader(http.StatusOK)
 	return nil
@@ -384,13 +388,16 @@ var responseOverrides = map[string]string{
 
 func (s *Server) getObject(w http.ResponseWriter, req *request) error {
 	r := req.r
-	m, rd, err := s.store.open(req.bucket, req.key)
+	m, rd, err := s.openObject(req.bucket, req.key)
 	if err != nil {
 		return err
 	}
 	defer rd.Close()
 	if err := checkConditions(r, m); err != nil {
 		return conditionFailed(w, m, err)
+	}
+	if err := s.checkReadable(m); err != nil {
+		return err
 	}
 	writeObjectHeaders(w, m)
 	for p, h := range responseOverrides {
@@ -503,8 +510,12 @@ func (s *Server) openCopySource(r *http.Request) (*objectMeta, blobReader, error
 	if !ok || !validBucketName(srcBucket) || !validObjectName(srcKey) {
 		return nil, nil, invalidArgument("Invalid x-oss-copy-source.")
 	}
-	m, rd, err := s.store.open(srcBucket, srcKey)
+	m, rd, err := s.openObject(srcBucket, srcKey)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.checkReadable(m); err != nil {
+		rd.Close()
 		return nil, nil, err
 	}
 	cond := &http.Request{Header: http.Header{}}

@@ -65,6 +65,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Region is reported by GetBucketLocation/GetBucketInfo; default "cn-hangzhou".
 	Region string
+	// RestoreDelay is how long RestoreObject takes; 0 means
+	// DefaultRestoreDelay.
+	RestoreDelay time.Duration
 	// Now returns the current time; nil means time.Now. Tests use it to
 	// expire presigned URLs and STS tokens without waiting.
 	Now func() time.Time

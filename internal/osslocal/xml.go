@@ -84,6 +84,7 @@ type xmlContents struct {
 	Size         int64     `xml:"Size"`
 	StorageClass string    `xml:"StorageClass"`
 	Owner        *xmlOwner `xml:"Owner,omitempty"`
+	RestoreInfo  string    `xml:"RestoreInfo,omitempty"`
 }
 
 type xmlListObjects struct {
