@@ -986,9 +986,8 @@ func (s *store) complete(bucket, key, id string, list []completePart, all bool, 
 		}
 		sort.Slice(list, func(i, j int) bool { return list[i].Number < list[j].Number })
 	}
-	if len(list) == 0 {
-		return nil, NewError(http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
-	}
+	// An empty list completes an empty object: OSS accepts it (unlike S3),
+	// which the SDKs' uploads of empty files rely on (issue 10).
 	var (
 		blobs []string
 		md5s  []byte

@@ -196,6 +196,7 @@ type xmlListParts struct {
 	NextPartNumberMarker int       `xml:"NextPartNumberMarker"`
 	MaxParts             int       `xml:"MaxParts"`
 	IsTruncated          bool      `xml:"IsTruncated"`
+	StorageClass         string    `xml:"StorageClass"`
 	Parts                []xmlPart `xml:"Part"`
 }
 
