@@ -94,6 +94,7 @@ var routes = map[routeKey]handler{
 	{levelBucket, http.MethodPut, "acl"}:          (*Server).putBucketACL,
 	{levelBucket, http.MethodDelete, ""}:          (*Server).deleteBucket,
 	{levelBucket, http.MethodHead, ""}:            (*Server).headBucket,
+	{levelBucket, http.MethodPost, ""}:            (*Server).postObject,
 	{levelBucket, http.MethodPost, "delete"}:      (*Server).deleteMultiple,
 	{levelBucket, http.MethodGet, ""}:             (*Server).listObjectsAny,
 	{levelBucket, http.MethodGet, "acl"}:          (*Server).getBucketACL,

@@ -592,6 +592,7 @@ type putOptions struct {
 	contentMD5      []byte // expected MD5, nil when not given
 	forbidOverwrite bool
 	max             int64 // largest body accepted; 0 for no limit
+	min             int64 // smallest body accepted (PostObject's content-length-range)
 }
 
 func forbidOverwrite(old *objectMeta) error {
@@ -618,6 +619,10 @@ func (s *store) put(bucket string, tmpl *objectMeta, body io.Reader, opt putOpti
 	if opt.max > 0 && n > opt.max {
 		s.blobs.remove(id)
 		return nil, tooLarge()
+	}
+	if n < opt.min {
+		s.blobs.remove(id)
+		return nil, NewError(http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size.")
 	}
 	sum := h.md5.Sum(nil)
 	if opt.contentMD5 != nil && !equalBytes(sum, opt.contentMD5) {
