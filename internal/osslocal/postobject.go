@@ -249,4 +249,3 @@ func (s *Server) checkPostAuth(req *request, b bucketInfo, form http.Header) (mi
 func invalidPolicy(format string, args ...any) *Error {
 	return postError(http.StatusBadRequest, "InvalidPolicyDocument", format, args...)
 }
-
