@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
@@ -56,7 +57,7 @@ func TestSmallerFidelityPoints(t *testing.T) {
 		if _, err := b.AppendObject("log-acl", strings.NewReader("a"), 0, oss.ObjectACL(oss.ACLPublicRead)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := b.AppendObject("log-acl", strings.NewReader("b"), 1, oss.ObjectACL(oss.ACLPrivate)); err != nil {
+		if _, err := b.AppendObject("log-acl", strings.NewReader("b"), 1); err != nil {
 			t.Fatal(err)
 		}
 		for _, key := range []string{"mp-acl", "log-acl"} {
@@ -65,6 +66,33 @@ func TestSmallerFidelityPoints(t *testing.T) {
 				t.Fatalf("%s ACL %q %v", key, acl.ACL, err)
 			}
 		}
+		// A later append that names an ACL sets it (the SDK's
+		// TestAppendObject), while its metadata is ignored.
+		if _, err := b.AppendObject("log-acl", strings.NewReader("c"), 2, oss.ObjectACL(oss.ACLPrivate), oss.Meta("late", "x")); err != nil {
+			t.Fatal(err)
+		}
+		if acl, _ := b.GetObjectACL("log-acl"); acl.ACL != "private" {
+			t.Fatalf("ACL after a later append %q", acl.ACL)
+		}
+		if h, _ := b.GetObjectDetailedMeta("log-acl"); h.Get("X-Oss-Meta-Late") != "" {
+			t.Fatal("a later append's metadata was kept")
+		}
+	})
+	t.Run("conditional PutObject", func(t *testing.T) {
+		// OSS refuses a conditional PUT with nothing to compare with (the
+		// SDK's TestPutObjectNegative) and one whose condition fails.
+		past := time.Now().Add(-time.Hour)
+		wantCode(t, b.PutObject("cond", strings.NewReader("x"), oss.IfModifiedSince(past)), 412, "PreconditionFailed")
+		if ok, _ := b.IsObjectExist("cond"); ok {
+			t.Fatal("a refused conditional PUT wrote the object")
+		}
+		put(t, b, "cond", []byte("one"))
+		wantCode(t, b.PutObject("cond", strings.NewReader("two"), oss.IfMatch(`"nope"`)), 412, "PreconditionFailed")
+		put(t, b, "cond", []byte("two"), oss.IfMatch(etag([]byte("one"))))
+		if got := get(t, b, "cond"); string(got) != "two" {
+			t.Fatalf("cond = %q", got)
+		}
+		wantCode(t, b.SetObjectMeta("cond", oss.ServerSideEncryption("invalid")), 400, "InvalidEncryptionAlgorithmError")
 	})
 	t.Run("PutBucketACL Location", func(t *testing.T) {
 		resp, err := c.Conn.Do(http.MethodPut, ts.Bucket, "", map[string]any{"acl": nil}, map[string]string{"x-oss-acl": "private"}, nil, 0, nil)

@@ -101,6 +101,7 @@ var routes = map[routeKey]handler{
 	{levelBucket, http.MethodGet, "location"}:     (*Server).getBucketLocation,
 	{levelBucket, http.MethodGet, "bucketInfo"}:   (*Server).bucketInfo,
 	{levelBucket, http.MethodGet, "uploads"}:      (*Server).listUploads,
+	{levelBucket, http.MethodGet, "live"}:         (*Server).listLiveChannels,
 	{levelBucket, http.MethodGet, "stat"}:         (*Server).getBucketStat,
 	{levelBucket, http.MethodGet, "versions"}:     (*Server).listObjectVersions,
 	{levelBucket, http.MethodPut, "inventory"}:    (*Server).putInventory,
@@ -142,6 +143,11 @@ func route(req *request) (handler, error) {
 	method := req.r.Method
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPost, http.MethodDelete:
+	case http.MethodOptions:
+		if level != levelService {
+			return (*Server).preflight, nil
+		}
+		fallthrough
 	default:
 		return nil, NewError(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 	}

@@ -593,6 +593,9 @@ type putOptions struct {
 	forbidOverwrite bool
 	max             int64 // largest body accepted; 0 for no limit
 	min             int64 // smallest body accepted (PostObject's content-length-range)
+	// precondition, when not nil, vets the object being replaced (nil when
+	// there is none) at commit, under the key's lock.
+	precondition func(old *objectMeta) error
 }
 
 func forbidOverwrite(old *objectMeta) error {
@@ -639,9 +642,16 @@ func (s *store) put(bucket string, tmpl *objectMeta, body io.Reader, opt putOpti
 	m.MD5State = nil
 	unlock := s.locks.lock(bucket + "/" + m.Key)
 	defer unlock()
-	var check func(*objectMeta) error
-	if opt.forbidOverwrite {
-		check = forbidOverwrite
+	check := func(old *objectMeta) error {
+		if opt.forbidOverwrite {
+			if err := forbidOverwrite(old); err != nil {
+				return err
+			}
+		}
+		if opt.precondition != nil {
+			return opt.precondition(old)
+		}
+		return nil
 	}
 	if err := s.commit(bucket, m, check); err != nil {
 		s.blobs.remove(id)
@@ -706,6 +716,7 @@ type appendOptions struct {
 	length     int64 // Content-Length, -1 when unknown
 	max        int64
 	contentMD5 []byte
+	aclGiven   bool // the request set x-oss-object-acl
 }
 
 func positionError(next int64) *Error {
@@ -794,8 +805,12 @@ func (s *store) append(bucket string, tmpl *objectMeta, body io.Reader, opt appe
 		m.Type = TypeAppendable
 		m.Blob = id
 	} else {
-		// Metadata comes from the first append only.
+		// Metadata comes from the first append only; an ACL given
+		// later replaces the object's (the SDK's TestAppendObject).
 		m = old.clone()
+		if opt.aclGiven {
+			m.ACL = tmpl.ACL
+		}
 	}
 	state, err := whole.(encoding.BinaryMarshaler).MarshalBinary()
 	if err != nil {
