@@ -94,6 +94,20 @@ func TestSmallerFidelityPoints(t *testing.T) {
 		}
 		wantCode(t, b.SetObjectMeta("cond", oss.ServerSideEncryption("invalid")), 400, "InvalidEncryptionAlgorithmError")
 	})
+	t.Run("traffic limit", func(t *testing.T) {
+		// Pacing is not timed here; the header and the range are.
+		var h http.Header
+		if err := b.PutObject("slow", strings.NewReader("small"), oss.TrafficLimitHeader(819200), oss.GetResponseHeader(&h)); err != nil {
+			t.Fatal(err)
+		}
+		if h.Get("X-Oss-Qos-Delay-Time") == "" {
+			t.Fatalf("no x-oss-qos-delay-time: %v", h)
+		}
+		if got := get(t, b, "slow", oss.TrafficLimitHeader(819200)); string(got) != "small" {
+			t.Fatalf("throttled GET = %q", got)
+		}
+		wantCode(t, b.PutObject("slow", strings.NewReader("x"), oss.TrafficLimitHeader(1000)), 400, "InvalidArgument")
+	})
 	t.Run("PutBucketACL Location", func(t *testing.T) {
 		resp, err := c.Conn.Do(http.MethodPut, ts.Bucket, "", map[string]any{"acl": nil}, map[string]string{"x-oss-acl": "private"}, nil, 0, nil)
 		if err != nil {

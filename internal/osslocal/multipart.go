@@ -53,10 +53,16 @@ func (s *Server) uploadPart(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.store.uploadPart(req.bucket, req.key, req.param("uploadId"), n, r.Body, want, s.now())
+	limit, err := trafficLimit(req)
 	if err != nil {
 		return err
 	}
+	th := newThrottle(r.Context(), limit)
+	p, err := s.store.uploadPart(req.bucket, req.key, req.param("uploadId"), n, th.reader(r.Body), want, s.now())
+	if err != nil {
+		return err
+	}
+	th.report(w)
 	w.Header().Set("ETag", `"`+p.ETag+`"`)
 	w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(p.CRC64, 10))
 	if raw, err := hex.DecodeString(p.ETag); err == nil {

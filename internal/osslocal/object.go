@@ -220,10 +220,16 @@ func (s *Server) putObject(w http.ResponseWriter, req *request) error {
 			return err
 		}
 	}
-	m, err := s.store.put(req.bucket, tmpl, r.Body, putOptions{contentMD5: want, forbidOverwrite: forbidOverwriteHeader(r), max: maxObjectSize, precondition: cond})
+	limit, err := trafficLimit(req)
 	if err != nil {
 		return err
 	}
+	th := newThrottle(r.Context(), limit)
+	m, err := s.store.put(req.bucket, tmpl, th.reader(r.Body), putOptions{contentMD5: want, forbidOverwrite: forbidOverwriteHeader(r), max: maxObjectSize, precondition: cond})
+	if err != nil {
+		return err
+	}
+	th.report(w)
 	writeWriteHeaders(w, m)
 	w.WriteHeader(http.StatusOK)
 	return nil
@@ -244,10 +250,16 @@ func (s *Server) appendObject(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.store.append(req.bucket, tmpl, r.Body, appendOptions{position: pos, length: r.ContentLength, max: s.opts.MaxAppendSize, contentMD5: want, aclGiven: r.Header.Get("x-oss-object-acl") != ""})
+	limit, err := trafficLimit(req)
 	if err != nil {
 		return err
 	}
+	th := newThrottle(r.Context(), limit)
+	m, err := s.store.append(req.bucket, tmpl, th.reader(r.Body), appendOptions{position: pos, length: r.ContentLength, max: s.opts.MaxAppendSize, contentMD5: want, aclGiven: r.Header.Get("x-oss-object-acl") != ""})
+	if err != nil {
+		return err
+	}
+	th.report(w)
 	writeWriteHeaders(w, m)
 	w.Header().Set("x-oss-next-append-position", strconv.FormatInt(m.Size, 10))
 	w.WriteHeader(http.StatusOK)
@@ -436,6 +448,11 @@ var responseOverrides = map[string]string{
 
 func (s *Server) getObject(w http.ResponseWriter, req *request) error {
 	r := req.r
+	limit, err := trafficLimit(req)
+	if err != nil {
+		return err
+	}
+	th := newThrottle(r.Context(), limit)
 	m, rd, err := s.openObject(req.bucket, req.key)
 	if err != nil {
 		return err
@@ -468,9 +485,14 @@ func (s *Server) getObject(w http.ResponseWriter, req *request) error {
 			w.Header().Set("Content-Range", "bytes "+strconv.FormatInt(a, 10)+"-"+strconv.FormatInt(b, 10)+"/"+strconv.FormatInt(m.Size, 10))
 		}
 	}
+	if th != nil {
+		// The delay is known only once sent: announce what the limit
+		// will cost.
+		w.Header().Set("x-oss-qos-delay-time", strconv.FormatInt(length*1000/int64(limit), 10))
+	}
 	w.Header().Set("Content-Length", strconv.FormatInt(length, 10))
 	w.WriteHeader(status)
-	_, err = io.Copy(w, io.NewSectionReader(rd, start, length))
+	_, err = io.Copy(th.writer(w), io.NewSectionReader(rd, start, length))
 	if err != nil {
 		s.log.Debug("get body", "err", err)
 	}
