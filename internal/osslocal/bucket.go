@@ -147,8 +147,8 @@ func (s *Server) putBucket(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
+	var cfg xmlCreateBucket
 	if len(strings.TrimSpace(string(body))) > 0 {
-		var cfg xmlCreateBucket
 		if err := xml.Unmarshal(body, &cfg); err != nil {
 			return malformedXML()
 		}
@@ -159,10 +159,36 @@ func (s *Server) putBucket(w http.ResponseWriter, req *request) error {
 	if !storageClasses[class] {
 		return invalidArgument("Invalid storage class %q.", class)
 	}
+	switch cfg.DataRedundancyType {
+	case "", "LRS", "ZRS":
+	default:
+		return invalidArgument("Invalid DataRedundancyType %q.", cfg.DataRedundancyType)
+	}
+	// x-oss-server-side-encryption (and -data-encryption,
+	// -encryption-key-id) at creation set the bucket's encryption rule
+	// (https://www.alibabacloud.com/help/en/oss/developer-reference/putbucket).
+	var sse string
+	switch alg := r.Header.Get("x-oss-server-side-encryption"); alg {
+	case "":
+	case "AES256", "KMS", "SM4":
+		rule, _ := xml.Marshal(struct {
+			XMLName xml.Name   `xml:"ServerSideEncryptionRule"`
+			Default xmlSSERule `xml:"ApplyServerSideEncryptionByDefault"`
+		}{Default: xmlSSERule{SSEAlgorithm: alg, KMSMasterKeyID: r.Header.Get("x-oss-server-side-encryption-key-id"), KMSDataEncryption: r.Header.Get("x-oss-server-side-data-encryption")}})
+		sse = string(rule)
+	default:
+		return NewError(http.StatusBadRequest, "InvalidEncryptionAlgorithmError", "The Encryption request you specified is not valid. Supported value: AES256/KMS/SM4.")
+	}
 	// Creating a bucket the requester already owns succeeds and changes
 	// nothing (https://help.aliyun.com/document_detail/31959.html); every
 	// credential of this server belongs to one owner.
-	if _, err := s.store.createBucket(req.bucket, acl, class, s.opts.Now()); err != nil && !isCode(err, "BucketAlreadyExists") {
+	with := func(b *bucketInfo) {
+		b.Redundancy = cfg.DataRedundancyType
+		if sse != "" {
+			b.Config = map[string]string{"encryption": sse}
+		}
+	}
+	if _, err := s.store.createBucket(req.bucket, acl, class, s.opts.Now(), with); err != nil && !isCode(err, "BucketAlreadyExists") {
 		return err
 	}
 	w.Header().Set("Location", "/"+req.bucket)
@@ -233,6 +259,9 @@ func (s *Server) bucketInfo(w http.ResponseWriter, req *request) error {
 	out.Bucket.IntranetEndpoint = intranetEndpoint(s.regionOf(b))
 	out.Bucket.ACL = b.ACL
 	out.Bucket.RedundancyType = "LRS"
+	if b.Redundancy != "" {
+		out.Bucket.RedundancyType = b.Redundancy
+	}
 	out.Bucket.Owner = owner
 	out.Bucket.StorageClass = b.StorageClass
 	out.Bucket.TransferAcceleration = "Disabled"

@@ -373,3 +373,24 @@ func TestCORSPreflight(t *testing.T) {
 		t.Fatalf("unsigned preflight: %s %v", resp.Status, resp.Header)
 	}
 }
+
+// TestCreateBucketOptions follows the SDK's TestCreateBucketRedundancyType
+// and TestCreateBucketWithServerEncryption.
+func TestCreateBucketOptions(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	c := client(t, ts)
+	if err := c.CreateBucket("zrs-bucket", oss.RedundancyType(oss.RedundancyZRS)); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := c.GetBucketInfo("zrs-bucket"); err != nil || info.BucketInfo.RedundancyType != "ZRS" {
+		t.Fatalf("redundancy: %+v %v", info.BucketInfo, err)
+	}
+	if err := c.CreateBucket("sse-bucket", oss.ServerSideEncryption("KMS"), oss.ServerSideDataEncryption("SM4")); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := c.GetBucketEncryption("sse-bucket")
+	if err != nil || rs.SSEDefault.SSEAlgorithm != "KMS" || rs.SSEDefault.KMSDataEncryption != "SM4" {
+		t.Fatalf("encryption: %+v %v", rs, err)
+	}
+	wantCode(t, c.CreateBucket("bad-sse", oss.ServerSideEncryption("ROT13")), 400, "InvalidEncryptionAlgorithmError")
+}

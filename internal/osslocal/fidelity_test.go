@@ -94,6 +94,30 @@ func TestSmallerFidelityPoints(t *testing.T) {
 		}
 		wantCode(t, b.SetObjectMeta("cond", oss.ServerSideEncryption("invalid")), 400, "InvalidEncryptionAlgorithmError")
 	})
+	t.Run("sequential upload", func(t *testing.T) {
+		// ?sequential at Initiate: the object's HEAD carries the whole
+		// MD5 (the SDK's TestUploadFileWithSequential).
+		imur, err := b.InitiateMultipartUpload("seq", oss.Sequential())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p1 := bytes.Repeat([]byte("1"), 100<<10)
+		u1, err := b.UploadPart(imur, bytes.NewReader(p1), int64(len(p1)), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u2, err := b.UploadPart(imur, strings.NewReader("end"), 3, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.CompleteMultipartUpload(imur, []oss.UploadPart{u1, u2}); err != nil {
+			t.Fatal(err)
+		}
+		h, err := b.GetObjectDetailedMeta("seq")
+		if err != nil || h.Get("Content-Md5") != b64md5(append(p1, "end"...)) {
+			t.Fatalf("sequential Content-MD5 %q %v", h.Get("Content-Md5"), err)
+		}
+	})
 	t.Run("traffic limit", func(t *testing.T) {
 		// Pacing is not timed here; the header and the range are.
 		var h http.Header

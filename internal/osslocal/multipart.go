@@ -27,7 +27,7 @@ func (s *Server) initiate(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.store.initiate(req.bucket, tmpl, s.now())
+	u, err := s.store.initiate(req.bucket, tmpl, req.has("sequential"), s.now())
 	if err != nil {
 		return err
 	}

@@ -288,6 +288,9 @@ func writeObjectHeaders(w http.ResponseWriter, m *objectMeta) {
 			h.Set("Content-MD5", base64.StdEncoding.EncodeToString(raw))
 		}
 	}
+	if m.MD5 != nil {
+		h.Set("Content-MD5", base64.StdEncoding.EncodeToString(m.MD5))
+	}
 	writeTaggingCount(w, m)
 }
 

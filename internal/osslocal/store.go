@@ -52,6 +52,8 @@ type bucketInfo struct {
 	// (cors, lifecycle, tagging…), as sent, by sub-resource name;
 	// inventories are "inventory/ID". Never modified once published.
 	Config map[string]string `json:"config,omitempty"`
+	// Redundancy is the DataRedundancyType given at creation: LRS or ZRS.
+	Redundancy string `json:"redundancy,omitempty"`
 }
 
 // objectMeta describes one object version. Published values are never
@@ -73,6 +75,9 @@ type objectMeta struct {
 	// MD5State is the MD5 state after Size bytes of an appendable object,
 	// so the next append continues the ETag without rereading the data.
 	MD5State []byte `json:"md5_state,omitempty"`
+	// MD5 is the whole object's MD5 when it is not its ETag (a
+	// sequential multipart upload), else nil.
+	MD5 []byte `json:"md5,omitempty"`
 	// Tags are the object's tags (PutObjectTagging, x-oss-tagging).
 	Tags []objectTag `json:"tags,omitempty"`
 	// Target is the key a Symlink object points to.
@@ -113,7 +118,10 @@ type upload struct {
 	Key       string      `json:"key"`
 	Initiated time.Time   `json:"initiated"`
 	Template  *objectMeta `json:"template"`
-	parts     map[int]*part
+	// Sequential uploads (?sequential at Initiate) get the whole object's
+	// MD5 at Complete, returned as Content-MD5.
+	Sequential bool `json:"sequential,omitempty"`
+	parts      map[int]*part
 }
 
 type bucketState struct {
@@ -348,13 +356,16 @@ func errNoSuchUpload() *Error {
 
 // --- buckets ---
 
-func (s *store) createBucket(name, acl, class string, now time.Time) (bucketInfo, error) {
+func (s *store) createBucket(name, acl, class string, now time.Time, with ...func(*bucketInfo)) (bucketInfo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if b, ok := s.buckets[name]; ok {
 		return b.info, NewError(http.StatusConflict, "BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
 	}
 	info := bucketInfo{Name: name, Created: now.UTC().Truncate(time.Millisecond), ACL: acl, StorageClass: class}
+	for _, f := range with {
+		f(&info)
+	}
 	if s.dir != "" {
 		if err := writeJSON(s.bucketPath(name), info); err != nil {
 			return info, err
@@ -903,11 +914,11 @@ func (s *store) list(bucket, prefix, marker, delimiter string, max int) (listing
 
 // --- multipart ---
 
-func (s *store) initiate(bucket string, tmpl *objectMeta, now time.Time) (*upload, error) {
+func (s *store) initiate(bucket string, tmpl *objectMeta, sequential bool, now time.Time) (*upload, error) {
 	if _, err := s.bucket(bucket); err != nil {
 		return nil, err
 	}
-	u := &upload{ID: strings.ToUpper(randomHex(16)), Key: tmpl.Key, Initiated: now.UTC().Truncate(time.Millisecond), Template: tmpl.clone(), parts: map[int]*part{}}
+	u := &upload{ID: strings.ToUpper(randomHex(16)), Key: tmpl.Key, Initiated: now.UTC().Truncate(time.Millisecond), Template: tmpl.clone(), Sequential: sequential, parts: map[int]*part{}}
 	if s.dir != "" {
 		if err := writeJSON(filepath.Join(s.uploadDir(bucket, u.ID), "upload.json"), u); err != nil {
 			return nil, err
@@ -1043,8 +1054,16 @@ func (s *store) complete(bucket, key, id string, list []completePart, all bool, 
 	if err != nil {
 		return nil, err
 	}
+	var whole []byte
+	if u.Sequential {
+		if whole, err = s.blobMD5(blob, size); err != nil {
+			s.blobs.remove(blob)
+			return nil, err
+		}
+	}
 	sum := md5.Sum(md5s)
 	m := u.Template.clone()
+	m.MD5 = whole
 	m.Key, m.Blob, m.Size, m.CRC64, m.Type = key, blob, size, crc, TypeMultipart
 	m.ETag = fmt.Sprintf("%s-%d", strings.ToUpper(hex.EncodeToString(sum[:])), len(list))
 	m.Modified = now.UTC().Truncate(time.Millisecond)
@@ -1061,6 +1080,20 @@ func (s *store) complete(bucket, key, id string, list []completePart, all bool, 
 	}
 	s.dropUpload(bucket, u)
 	return m, nil
+}
+
+// blobMD5 reads a blob of size bytes through and returns its MD5.
+func (s *store) blobMD5(id string, size int64) ([]byte, error) {
+	rd, err := s.blobs.open(id)
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	h := md5.New()
+	if _, err := io.Copy(h, io.NewSectionReader(rd, 0, size)); err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
 }
 
 // dropUpload forgets u and removes its parts. The caller holds its lock.

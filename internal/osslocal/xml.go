@@ -223,8 +223,9 @@ type xmlListUploads struct {
 }
 
 type xmlCreateBucket struct {
-	XMLName      xml.Name `xml:"CreateBucketConfiguration"`
-	StorageClass string   `xml:"StorageClass"`
+	XMLName            xml.Name `xml:"CreateBucketConfiguration"`
+	StorageClass       string   `xml:"StorageClass"`
+	DataRedundancyType string   `xml:"DataRedundancyType"`
 }
 
 type xmlLocation struct {
