@@ -1021,7 +1021,7 @@ func (s *store) complete(bucket, key, id string, list []completePart, all bool, 
 	// which the SDKs' uploads of empty files rely on (issue 10).
 	var (
 		blobs []string
-		md5s  []byte
+		etags []byte
 		crc   uint64
 		size  int64
 	)
@@ -1041,12 +1041,12 @@ func (s *store) complete(bucket, key, id string, list []completePart, all bool, 
 			return nil, e
 		}
 		blobs = append(blobs, p.Blob)
-		// OSS's multipart ETag is the MD5 of the parts' ETags as
-		// upper-case hex text (not of their binary digests, as S3's):
-		// the SDK's TestCopyRoutineWithRecovery expects
-		// 2351E662233817A7AE974D8C5B0876DD-5 for its sample file in
-		// 100 KiB parts.
-		md5s = append(md5s, p.ETag...)
+		// OSS's multipart ETag is the MD5 of the parts' ETags, upper-case
+		// hex one after another, then "-" and the number of parts: the Go
+		// SDK's own download_test.go (TestDownloadRoutineWithRecovery)
+		// expects "2351E662233817A7AE974D8C5B0876DD-5" for its sample image
+		// in 100 KiB parts, which is that. (S3 hashes the binary MD5s.)
+		etags = append(etags, strings.ToUpper(p.ETag)...)
 		crc = crc64ecma.Combine(crc, p.CRC64, p.Size)
 		size += p.Size
 	}
@@ -1061,7 +1061,7 @@ func (s *store) complete(bucket, key, id string, list []completePart, all bool, 
 			return nil, err
 		}
 	}
-	sum := md5.Sum(md5s)
+	sum := md5.Sum(etags)
 	m := u.Template.clone()
 	m.MD5 = whole
 	m.Key, m.Blob, m.Size, m.CRC64, m.Type = key, blob, size, crc, TypeMultipart
