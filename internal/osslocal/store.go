@@ -1054,19 +1054,17 @@ func (s *store) complete(bucket, key, id string, list []completePart, all bool, 
 	if err != nil {
 		return nil, err
 	}
-	var whole []byte
+	sum := md5.Sum(etags)
+	m := u.Template.clone()
+	m.Key, m.Blob, m.Size, m.CRC64, m.Type = key, blob, size, crc, TypeMultipart
+	m.ETag = fmt.Sprintf("%s-%d", strings.ToUpper(hex.EncodeToString(sum[:])), len(list))
+	m.Modified = now.UTC().Truncate(time.Millisecond)
 	if u.Sequential {
-		if whole, err = s.blobMD5(blob, size); err != nil {
+		if m.MD5, err = s.blobMD5(blob, size); err != nil {
 			s.blobs.remove(blob)
 			return nil, err
 		}
 	}
-	sum := md5.Sum(etags)
-	m := u.Template.clone()
-	m.MD5 = whole
-	m.Key, m.Blob, m.Size, m.CRC64, m.Type = key, blob, size, crc, TypeMultipart
-	m.ETag = fmt.Sprintf("%s-%d", strings.ToUpper(hex.EncodeToString(sum[:])), len(list))
-	m.Modified = now.UTC().Truncate(time.Millisecond)
 	var check func(*objectMeta) error
 	if opt.forbidOverwrite {
 		check = forbidOverwrite
