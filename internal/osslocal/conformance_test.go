@@ -103,9 +103,18 @@ func TestPutGetHeadDelete(t *testing.T) {
 		}
 		want := map[string]string{
 			"Content-Length": strconv.Itoa(len(data)), "Etag": etag(data),
-			"X-Oss-Object-Type": "Normal", "X-Oss-Hash-Crc64ecma": crc(data),
+		}
+		if name == "GetObjectMeta" {
+			// Only what OSS's API reference lists for GetObjectMeta.
+			for _, k := range []string{"Content-Type", "X-Oss-Meta-Color", "X-Oss-Object-Type", "X-Oss-Storage-Class"} {
+				if v := h.Get(k); v != "" {
+					t.Errorf("GetObjectMeta %s = %q, want none", k, v)
+				}
+			}
 		}
 		if name == "HeadObject" {
+			want["X-Oss-Object-Type"] = "Normal"
+			want["X-Oss-Hash-Crc64ecma"] = crc(data)
 			want["Content-Type"] = "text/plain"
 			want["Cache-Control"] = "no-cache"
 			want["Content-Disposition"] = "attachment"

@@ -1,6 +1,8 @@
 package osslocal
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -29,6 +31,7 @@ func (s *Server) initiate(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
+	writeEncryptionHeaders(w, tmpl)
 	return writeXML(w, xmlInitiate{Bucket: req.bucket, Key: enc(req.key), UploadID: u.ID, EncodingType: encType})
 }
 
@@ -56,6 +59,9 @@ func (s *Server) uploadPart(w http.ResponseWriter, req *request) error {
 	}
 	w.Header().Set("ETag", `"`+p.ETag+`"`)
 	w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(p.CRC64, 10))
+	if raw, err := hex.DecodeString(p.ETag); err == nil {
+		w.Header().Set("Content-MD5", base64.StdEncoding.EncodeToString(raw))
+	}
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -94,6 +100,7 @@ func (s *Server) complete(w http.ResponseWriter, req *request) error {
 	}
 	w.Header().Set("ETag", `"`+m.ETag+`"`)
 	w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(m.CRC64, 10))
+	writeEncryptionHeaders(w, m)
 	location := "http://" + r.Host + "/" + req.bucket + "/" + req.key
 	return writeXML(w, xmlCompleteResult{EncodingType: encType, Location: location, Bucket: req.bucket, Key: enc(req.key), ETag: `"` + m.ETag + `"`})
 }
@@ -230,5 +237,7 @@ func (s *Server) uploadPartCopy(w http.ResponseWriter, req *request, n int) erro
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", `"`+p.ETag+`"`)
+	w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(p.CRC64, 10))
 	return writeXML(w, xmlCopyPartResult{LastModified: xmlTime(p.Modified), ETag: `"` + p.ETag + `"`})
 }

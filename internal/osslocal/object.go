@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"net/textproto"
@@ -13,70 +14,78 @@ import (
 	"time"
 )
 
-func (s *Server) objectOp(w http.ResponseWriter, req *request) error {
-	r := req.r
-	switch r.Method {
-	case http.MethodPut:
-		switch {
-		case req.has("acl"):
-			return s.putObjectACL(w, req)
-		case req.has("uploadId"):
-			return s.uploadPart(w, req)
-		case r.Header.Get("x-oss-copy-source") != "":
-			return s.copyObject(w, req)
-		}
-		return s.putObject(w, req)
-	case http.MethodGet:
-		switch {
-		case req.has("acl"):
-			m, err := s.store.head(req.bucket, req.key)
-			if err != nil {
-				return err
-			}
-			return writeXML(w, xmlACL{Owner: owner, ACL: m.ACL})
-		case req.has("uploadId"):
-			return s.listParts(w, req)
-		}
-		return s.getObject(w, req)
-	case http.MethodHead:
-		// HeadObject and GetObjectMeta (?objectMeta) answer alike.
-		m, err := s.store.head(req.bucket, req.key)
-		if err != nil {
-			return err
-		}
-		if err := checkConditions(r, m); err != nil {
-			return conditionFailed(w, m, err)
-		}
-		writeObjectHeaders(w, m)
-		w.Header().Set("Content-Length", strconv.FormatInt(m.Size, 10))
-		w.WriteHeader(http.StatusOK)
-		return nil
-	case http.MethodPost:
-		switch {
-		case req.has("append"):
-			return s.appendObject(w, req)
-		case req.has("uploads"):
-			return s.initiate(w, req)
-		case req.has("uploadId"):
-			return s.complete(w, req)
-		}
-	case http.MethodDelete:
-		if req.has("uploadId") {
-			if err := s.store.abort(req.bucket, req.key, req.param("uploadId")); err != nil {
-				return err
-			}
-		} else if err := s.store.deleteObject(req.bucket, req.key); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
+func (s *Server) putOrCopyObject(w http.ResponseWriter, req *request) error {
+	if req.r.Header.Get("x-oss-copy-source") != "" {
+		return s.copyObject(w, req)
 	}
-	return notImplemented()
+	return s.putObject(w, req)
+}
+
+func (s *Server) getObjectACL(w http.ResponseWriter, req *request) error {
+	m, err := s.store.head(req.bucket, req.key)
+	if err != nil {
+		return err
+	}
+	return writeXML(w, xmlACL{Owner: owner, ACL: m.ACL})
+}
+
+func (s *Server) headObject(w http.ResponseWriter, req *request) error {
+	m, rd, err := s.openObject(req.bucket, req.key)
+	if err != nil {
+		return err
+	}
+	rd.Close()
+	if err := checkConditions(req.r, m); err != nil {
+		return conditionFailed(w, m, err)
+	}
+	writeObjectHeaders(w, m)
+	if v := restoreInfo(m, s.opts.Now()); v != "" {
+		w.Header().Set("x-oss-restore", v)
+	}
+	w.Header().Set("Content-Length", strconv.FormatInt(m.Size, 10))
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// getObjectMeta is GetObjectMeta (HEAD ?objectMeta): only ETag, size,
+// Last-Modified, not the object's headers
+// (https://www.alibabacloud.com/help/en/oss/developer-reference/getobjectmeta).
+func (s *Server) getObjectMeta(w http.ResponseWriter, req *request) error {
+	m, err := s.store.head(req.bucket, req.key)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("ETag", `"`+m.ETag+`"`)
+	h.Set("Last-Modified", m.Modified.UTC().Format(http.TimeFormat))
+	h.Set("Content-Length", strconv.FormatInt(m.Size, 10))
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *Server) deleteObject(w http.ResponseWriter, req *request) error {
+	if err := s.store.deleteObject(req.bucket, req.key); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) abort(w http.ResponseWriter, req *request) error {
+	if err := s.store.abort(req.bucket, req.key, req.param("uploadId")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // storedHeaders are the request headers an object keeps and returns, besides
 // x-oss-meta-*.
-var storedHeaders = []string{"Content-Type", "Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"}
+// The server-side encryption headers are kept and echoed as OSS echoes
+// them (https://www.alibabacloud.com/help/en/oss/developer-reference/putobject);
+// the data is not encrypted at rest here.
+var storedHeaders = []string{"Content-Type", "Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires",
+	"X-Oss-Server-Side-Encryption", "X-Oss-Server-Side-Data-Encryption", "X-Oss-Server-Side-Encryption-Key-Id"}
 
 // template builds the metadata of a new object from the request headers:
 // stored headers, x-oss-meta-*, x-oss-object-acl, x-oss-storage-class
@@ -105,6 +114,11 @@ func setMetadata(m *objectMeta, h http.Header, b bucketInfo) error {
 			m.Header[ck] = v[0]
 		}
 	}
+	tags, err := parseTaggingHeader(h.Get("x-oss-tagging"))
+	if err != nil {
+		return err
+	}
+	m.Tags = tags
 	m.ACL = h.Get("x-oss-object-acl")
 	if m.ACL == "" {
 		m.ACL = ACLDefault
@@ -156,6 +170,17 @@ func writeWriteHeaders(w http.ResponseWriter, m *objectMeta) {
 	if m.Type == TypeNormal {
 		if raw, err := hex.DecodeString(m.ETag); err == nil {
 			h.Set("Content-MD5", base64.StdEncoding.EncodeToString(raw))
+		}
+	}
+	writeEncryptionHeaders(w, m)
+}
+
+// writeEncryptionHeaders echoes the server-side encryption headers an
+// object was written with.
+func writeEncryptionHeaders(w http.ResponseWriter, m *objectMeta) {
+	for _, k := range []string{"X-Oss-Server-Side-Encryption", "X-Oss-Server-Side-Data-Encryption", "X-Oss-Server-Side-Encryption-Key-Id"} {
+		if v := m.Header[k]; v != "" {
+			w.Header().Set(k, v)
 		}
 	}
 }
@@ -233,6 +258,12 @@ func writeObjectHeaders(w http.ResponseWriter, m *objectMeta) {
 	if m.Type == TypeAppendable {
 		h.Set("x-oss-next-append-position", strconv.FormatInt(m.Size, 10))
 	}
+	if m.Type == TypeNormal {
+		if raw, err := hex.DecodeString(m.ETag); err == nil {
+			h.Set("Content-MD5", base64.StdEncoding.EncodeToString(raw))
+		}
+	}
+	writeTaggingCount(w, m)
 }
 
 func etagMatches(header string, m *objectMeta) bool {
@@ -245,8 +276,13 @@ func etagMatches(header string, m *objectMeta) bool {
 	return false
 }
 
-func preconditionFailed() *Error {
-	return NewError(http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.")
+// preconditionFailed names the failed condition in <Condition>, which
+// ali-oss appends to the message as "(condition: If-Match)" (ali-oss
+// lib/client.js requestError).
+func preconditionFailed(condition string) *Error {
+	e := NewError(http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.")
+	e.Extra = []ErrorField{field("Condition", condition)}
+	return e
 }
 
 // notModified is answered as a bare 304 with the object's headers.
@@ -259,11 +295,11 @@ func notModified() *Error {
 func checkConditions(r *http.Request, m *objectMeta) error {
 	mod := m.Modified.Truncate(time.Second)
 	if v := r.Header.Get("If-Match"); v != "" && !etagMatches(v, m) {
-		return preconditionFailed()
+		return preconditionFailed("If-Match")
 	}
 	if v := r.Header.Get("If-Unmodified-Since"); v != "" {
 		if t, err := http.ParseTime(v); err == nil && mod.After(t) {
-			return preconditionFailed()
+			return preconditionFailed("If-Unmodified-Since")
 		}
 	}
 	if v := r.Header.Get("If-None-Match"); v != "" && etagMatches(v, m) {
@@ -352,13 +388,16 @@ var responseOverrides = map[string]string{
 
 func (s *Server) getObject(w http.ResponseWriter, req *request) error {
 	r := req.r
-	m, rd, err := s.store.open(req.bucket, req.key)
+	m, rd, err := s.openObject(req.bucket, req.key)
 	if err != nil {
 		return err
 	}
 	defer rd.Close()
 	if err := checkConditions(r, m); err != nil {
 		return conditionFailed(w, m, err)
+	}
+	if err := s.checkReadable(m); err != nil {
+		return err
 	}
 	writeObjectHeaders(w, m)
 	for p, h := range responseOverrides {
@@ -376,6 +415,8 @@ func (s *Server) getObject(w http.ResponseWriter, req *request) error {
 			return e
 		case ok:
 			start, length, status = a, b-a+1, http.StatusPartialContent
+			// The MD5 is of the whole object, not of this range.
+			w.Header().Del("Content-MD5")
 			w.Header().Set("Content-Range", "bytes "+strconv.FormatInt(a, 10)+"-"+strconv.FormatInt(b, 10)+"/"+strconv.FormatInt(m.Size, 10))
 		}
 	}
@@ -437,6 +478,18 @@ func (s *Server) copyObject(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
+	// x-oss-tagging-directive: Copy (default) keeps the source's tags,
+	// Replace takes x-oss-tagging (SDK option.go TaggingDirective).
+	switch d := r.Header.Get("x-oss-tagging-directive"); strings.ToUpper(d) {
+	case "", "COPY":
+		tmpl.Tags = m.Tags
+	case "REPLACE":
+		if tmpl.Tags, err = parseTaggingHeader(r.Header.Get("x-oss-tagging")); err != nil {
+			return err
+		}
+	default:
+		return invalidArgument("Invalid x-oss-tagging-directive %q.", d)
+	}
 	out, err := s.store.put(req.bucket, tmpl, io.NewSectionReader(rd, 0, m.Size), putOptions{forbidOverwrite: forbidOverwriteHeader(r)})
 	if err != nil {
 		return err
@@ -457,8 +510,12 @@ func (s *Server) openCopySource(r *http.Request) (*objectMeta, blobReader, error
 	if !ok || !validBucketName(srcBucket) || !validObjectName(srcKey) {
 		return nil, nil, invalidArgument("Invalid x-oss-copy-source.")
 	}
-	m, rd, err := s.store.open(srcBucket, srcKey)
+	m, rd, err := s.openObject(srcBucket, srcKey)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.checkReadable(m); err != nil {
+		rd.Close()
 		return nil, nil, err
 	}
 	cond := &http.Request{Header: http.Header{}}
@@ -470,9 +527,16 @@ func (s *Server) openCopySource(r *http.Request) (*objectMeta, blobReader, error
 			cond.Header.Set(to, v)
 		}
 	}
+	// A failed x-oss-copy-source-if-match or -if-unmodified-since is 412,
+	// a failed -if-none-match or -if-modified-since 304
+	// (https://www.alibabacloud.com/help/en/oss/developer-reference/copyobject).
 	if err := checkConditions(cond, m); err != nil {
 		rd.Close()
-		return nil, nil, preconditionFailed()
+		var e *Error
+		if errors.As(err, &e) && e.Status == http.StatusPreconditionFailed {
+			e.Extra = []ErrorField{field("Condition", "x-oss-copy-source-"+strings.ToLower(e.Extra[0].Value))}
+		}
+		return nil, nil, err
 	}
 	return m, rd, nil
 }

@@ -48,6 +48,10 @@ type bucketInfo struct {
 	// Region is where the bucket lives when not in the server's region
 	// (Server.SetBucketRegion); "" for the server's own.
 	Region string `json:"region,omitempty"`
+	// Config holds the configuration documents set through sub-resources
+	// (cors, lifecycle, tagging…), as sent, by sub-resource name;
+	// inventories are "inventory/ID". Never modified once published.
+	Config map[string]string `json:"config,omitempty"`
 }
 
 // objectMeta describes one object version. Published values are never
@@ -69,6 +73,20 @@ type objectMeta struct {
 	// MD5State is the MD5 state after Size bytes of an appendable object,
 	// so the next append continues the ETag without rereading the data.
 	MD5State []byte `json:"md5_state,omitempty"`
+	// Tags are the object's tags (PutObjectTagging, x-oss-tagging).
+	Tags []objectTag `json:"tags,omitempty"`
+	// Target is the key a Symlink object points to.
+	Target string `json:"target,omitempty"`
+	// Restored is when a RestoreObject of an Archive or ColdArchive object
+	// completes (zero when none was asked); RestoredUntil is when the
+	// restored copy expires.
+	Restored      time.Time `json:"restored,omitzero"`
+	RestoredUntil time.Time `json:"restored_until,omitzero"`
+}
+
+type objectTag struct {
+	Key   string `json:"k" xml:"Key"`
+	Value string `json:"v" xml:"Value"`
 }
 
 func (m *objectMeta) clone() *objectMeta {
@@ -77,6 +95,7 @@ func (m *objectMeta) clone() *objectMeta {
 	for k, v := range m.Header {
 		c.Header[k] = v
 	}
+	c.Tags = append([]objectTag(nil), m.Tags...)
 	return &c
 }
 
@@ -409,8 +428,66 @@ func (s *store) changeBucket(name string, change func(*bucketInfo)) error {
 	return nil
 }
 
+// setBucketConfig sets (or, with value "", removes) the configuration
+// document key of bucket name.
+func (s *store) setBucketConfig(name, key, value string) error {
+	return s.changeBucket(name, func(b *bucketInfo) {
+		c := make(map[string]string, len(b.Config)+1)
+		for k, v := range b.Config {
+			c[k] = v
+		}
+		if value == "" {
+			delete(c, key)
+		} else {
+			c[key] = value
+		}
+		b.Config = c
+	})
+}
+
 func (s *store) setBucketACL(name, acl string) error {
 	return s.changeBucket(name, func(b *bucketInfo) { b.ACL = acl })
+}
+
+// stat counts a bucket's objects and bytes by storage class.
+func (s *store) stat(bucket string) (xmlBucketStat, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var st xmlBucketStat
+	b, ok := s.buckets[bucket]
+	if !ok {
+		return st, errNoSuchBucket(bucket)
+	}
+	for _, m := range b.objects {
+		st.Storage += m.Size
+		st.ObjectCount++
+		if t := m.Modified.Unix(); t > st.LastModifiedTime {
+			st.LastModifiedTime = t
+		}
+		switch m.StorageClass {
+		case "IA":
+			st.InfrequentAccessStorage += m.Size
+			st.InfrequentAccessRealStorage += m.Size
+			st.InfrequentAccessObjectCount++
+		case "Archive":
+			st.ArchiveStorage += m.Size
+			st.ArchiveRealStorage += m.Size
+			st.ArchiveObjectCount++
+		case "ColdArchive":
+			st.ColdArchiveStorage += m.Size
+			st.ColdArchiveRealStorage += m.Size
+			st.ColdArchiveObjectCount++
+		case "DeepColdArchive":
+			st.DeepColdArchiveStorage += m.Size
+			st.DeepColdArchiveRealStorage += m.Size
+			st.DeepColdArchiveObjectCount++
+		default:
+			st.StandardStorage += m.Size
+			st.StandardObjectCount++
+		}
+	}
+	st.MultipartUploadCount = int64(len(b.uploads))
+	return st, nil
 }
 
 // --- objects ---
@@ -627,7 +704,7 @@ type appendOptions struct {
 }
 
 func positionError(next int64) *Error {
-	e := NewError(http.StatusConflict, "PositionNotEqualToLength", "Position is not equal to file length.")
+	e := NewError(http.StatusConflict, "PositionNotEqualToLength", "Position is not equal to file length")
 	e.Headers = map[string]string{"x-oss-next-append-position": fmt.Sprint(next)}
 	return e
 }

@@ -55,8 +55,19 @@ type xmlBucketInfo struct {
 		RedundancyType   string   `xml:"DataRedundancyType"`
 		Owner            xmlOwner `xml:"Owner"`
 		StorageClass     string   `xml:"StorageClass"`
-		Versioning       string   `xml:"Versioning,omitempty"`
+		// Fields of https://www.alibabacloud.com/help/en/oss/developer-reference/getbucketinfo
+		// that the SDK reads (type.go BucketInfo).
+		SSE                    xmlSSERule `xml:"ServerSideEncryptionRule"`
+		Versioning             string     `xml:"Versioning,omitempty"`
+		TransferAcceleration   string     `xml:"TransferAcceleration"`
+		CrossRegionReplication string     `xml:"CrossRegionReplication"`
 	} `xml:"Bucket"`
+}
+
+type xmlSSERule struct {
+	SSEAlgorithm      string `xml:"SSEAlgorithm"`
+	KMSMasterKeyID    string `xml:"KMSMasterKeyID,omitempty"`
+	KMSDataEncryption string `xml:"KMSDataEncryption,omitempty"`
 }
 
 type xmlACL struct {
@@ -73,6 +84,7 @@ type xmlContents struct {
 	Size         int64     `xml:"Size"`
 	StorageClass string    `xml:"StorageClass"`
 	Owner        *xmlOwner `xml:"Owner,omitempty"`
+	RestoreInfo  string    `xml:"RestoreInfo,omitempty"`
 }
 
 type xmlListObjects struct {
@@ -125,16 +137,20 @@ type xmlDelete struct {
 	XMLName xml.Name `xml:"Delete"`
 	Quiet   bool     `xml:"Quiet"`
 	Objects []struct {
-		Key string `xml:"Key"`
+		Key       string `xml:"Key"`
+		VersionID string `xml:"VersionId"`
 	} `xml:"Object"`
 }
 
 type xmlDeleteResult struct {
-	XMLName      xml.Name `xml:"DeleteResult"`
-	EncodingType string   `xml:"EncodingType,omitempty"`
-	Deleted      []struct {
-		Key string `xml:"Key"`
-	} `xml:"Deleted"`
+	XMLName      xml.Name     `xml:"DeleteResult"`
+	EncodingType string       `xml:"EncodingType,omitempty"`
+	Deleted      []xmlDeleted `xml:"Deleted"`
+}
+
+type xmlDeleted struct {
+	Key       string `xml:"Key"`
+	VersionID string `xml:"VersionId,omitempty"`
 }
 
 type xmlInitiate struct {
