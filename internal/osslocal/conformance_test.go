@@ -305,12 +305,12 @@ func TestMultipart(t *testing.T) {
 		t.Fatal(err)
 	}
 	whole := bytes.Join(parts, nil)
-	var md5s []byte
+	var etags []byte // OSS: the MD5 of the parts' upper-case hex ETags (store.go)
 	for _, p := range parts {
 		s := md5.Sum(p)
-		md5s = append(md5s, s[:]...)
+		etags = append(etags, strings.ToUpper(hex.EncodeToString(s[:]))...)
 	}
-	sum := md5.Sum(md5s)
+	sum := md5.Sum(etags)
 	wantETag := fmt.Sprintf(`"%s-3"`, strings.ToUpper(hex.EncodeToString(sum[:])))
 	if res.ETag != wantETag {
 		t.Errorf("complete etag %s, want %s", res.ETag, wantETag)
