@@ -296,8 +296,9 @@ func nparts(size, partSize int64) int {
 // matchesParts reports how the remote object is known to be parts, size
 // bytes in all: by its CRC64 (VerifiedCRC64) or, from a server that sends
 // none, by its ETag, which for a multipart object is the MD5 of its parts'
-// MD5s (their ETags) followed by "-" and their number (VerifiedMD5, as
-// OSS, osslocal and S3 compute it); "" when it is not.
+// ETags (their MD5s in upper-case hex, one after another) followed by "-"
+// and their number (VerifiedMD5; OSS's formula, see osslocal's store.go);
+// "" when it is not.
 func (r remote) matchesParts(size int64, parts []part) string {
 	switch {
 	case !r.ok || r.size != size:
@@ -312,11 +313,10 @@ func (r remote) matchesParts(size int64, parts []part) string {
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Number < sorted[j].Number })
 	h := md5.New()
 	for _, p := range sorted {
-		raw, err := hex.DecodeString(p.ETag)
-		if err != nil || len(raw) != md5.Size {
+		if raw, err := hex.DecodeString(p.ETag); err != nil || len(raw) != md5.Size {
 			return ""
 		}
-		h.Write(raw)
+		h.Write([]byte(strings.ToUpper(p.ETag)))
 	}
 	if strings.EqualFold(r.etag, fmt.Sprintf("%x-%d", h.Sum(nil), len(parts))) {
 		return VerifiedMD5
