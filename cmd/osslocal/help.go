@@ -12,9 +12,13 @@ const usageText = `osslocal [--addr HOST:PORT] [--data DIR | --memory] [--bucket
 const helpText = `   osslocal serves the Alibaba Cloud OSS REST API on a local address, so
    that programs using OSS (the ossx tools, aliyun-oss-go-sdk, ossutil) can
    be developed and tested without a cloud account. It checks request
-   signatures (V1 and V4, presigned URLs, STS tokens), supports buckets,
-   objects, appendable objects, multipart uploads and listings, and can be
-   told to fail on purpose (--faults) to test how clients cope.
+   signatures (V1, V2 and V4, presigned URLs, STS tokens), supports buckets,
+   objects, appendable objects, multipart uploads, listings, tagging,
+   symlinks, bucket configurations, restores of cold objects and browser
+   form uploads, and can be told to fail on purpose (--faults) to test how
+   clients cope. A request for an OSS feature it does not implement is
+   answered 501 NotImplemented and changes nothing; docs/osslocal.md lists
+   what is implemented.
 
    On start it prints to stdout what a client needs, as shell lines:
 

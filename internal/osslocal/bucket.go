@@ -72,6 +72,8 @@ func (s *Server) putBucketACL(w http.ResponseWriter, req *request) error {
 	if err := s.store.setBucketACL(req.bucket, acl); err != nil {
 		return err
 	}
+	// As PutBucket does (https://www.alibabacloud.com/help/en/oss/developer-reference/putbucketacl).
+	w.Header().Set("Location", "/"+req.bucket)
 	w.WriteHeader(http.StatusOK)
 	return nil
 }

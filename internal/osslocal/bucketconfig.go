@@ -393,3 +393,25 @@ func writeRaw(w http.ResponseWriter, doc string) error {
 	_, err := io.WriteString(w, doc)
 	return err
 }
+
+// listLiveChannels is ListLiveChannel (GET /?live): live streaming is not
+// emulated, so a bucket has none, which is what the SDKs' clean-up
+// (ForceDeleteBucket) asks before deleting a bucket. Creating one answers
+// 501 (SDK type.go ListLiveChannelResult).
+func (s *Server) listLiveChannels(w http.ResponseWriter, req *request) error {
+	if _, err := s.store.bucket(req.bucket); err != nil {
+		return err
+	}
+	max, err := maxKeys(req, "max-keys", 100)
+	if err != nil {
+		return err
+	}
+	return writeXML(w, struct {
+		XMLName     xml.Name `xml:"ListLiveChannelResult"`
+		Prefix      string   `xml:"Prefix"`
+		Marker      string   `xml:"Marker"`
+		MaxKeys     int      `xml:"MaxKeys"`
+		IsTruncated bool     `xml:"IsTruncated"`
+		NextMarker  string   `xml:"NextMarker"`
+	}{Prefix: req.param("prefix"), Marker: req.param("marker"), MaxKeys: max})
+}

@@ -13,13 +13,13 @@ import (
 func TestObjectTagging(t *testing.T) {
 	ts := osslocaltest.Start(t)
 	b := bucket(t, ts)
-	two := oss.Tagging{Tags: []oss.Tag{{Key: "a", Value: "1"}, {Key: "b", Value: "x y&z"}}}
+	two := oss.Tagging{Tags: []oss.Tag{{Key: "a", Value: "1"}, {Key: "b", Value: "x y+z:/="}}}
 	put(t, b, "k", []byte("data"), oss.SetTagging(two))
 	got, err := b.GetObjectTagging("k")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Tags) != 2 || got.Tags[1].Value != "x y&z" {
+	if len(got.Tags) != 2 || got.Tags[1].Value != "x y+z:/=" {
 		t.Fatalf("tags from x-oss-tagging: %+v", got.Tags)
 	}
 	h, err := b.GetObjectDetailedMeta("k")
@@ -89,6 +89,7 @@ func TestObjectTagging(t *testing.T) {
 		eleven.Tags = append(eleven.Tags, oss.Tag{Key: string(rune('a' + i)), Value: "v"})
 	}
 	wantCode(t, b.PutObjectTagging("k", eleven), 400, "InvalidTag")
+	wantCode(t, b.PutObjectTagging("k", oss.Tagging{Tags: []oss.Tag{{Key: "a&b", Value: "v"}}}), 400, "InvalidTag")
 	_, err = b.GetObjectTagging("missing")
 	wantCode(t, err, 404, "NoSuchKey")
 }
@@ -334,5 +335,41 @@ func TestErrorCodesAndMessages(t *testing.T) {
 	}
 	if ok, _ := b.IsObjectExist("k2"); ok {
 		t.Fatal("a 304 copy wrote the object")
+	}
+}
+
+// TestCORSPreflight follows the SDK's TestOptionsMethod, and sends an
+// unsigned preflight as a browser does.
+func TestCORSPreflight(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	c := client(t, ts)
+	b := bucket(t, ts)
+	rule := oss.CORSRule{AllowedOrigin: []string{"https://*.example.com"}, AllowedMethod: []string{"PUT", "GET"},
+		AllowedHeader: []string{"x-oss-meta-*"}, ExposeHeader: []string{"ETag"}, MaxAgeSeconds: 100}
+	if err := c.SetBucketCORS(ts.Bucket, []oss.CORSRule{rule}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := b.OptionsMethod("k", oss.Origin("https://app.example.com"), oss.ACReqMethod("PUT"), oss.ACReqHeaders("x-oss-meta-author"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Get("Access-Control-Allow-Origin") != "https://app.example.com" || h.Get("Access-Control-Max-Age") != "100" || h.Get("Access-Control-Expose-Headers") != "ETag" {
+		t.Fatalf("preflight: %v", h)
+	}
+	_, err = b.OptionsMethod("", oss.Origin("https://app.example.com"), oss.ACReqMethod("PUT"), oss.ACReqHeaders("x-other"))
+	wantCode(t, err, 403, "AccessForbidden")
+	_, err = b.OptionsMethod("", oss.Origin("https://evil.test"), oss.ACReqMethod("GET"))
+	wantCode(t, err, 403, "AccessForbidden")
+
+	req, _ := http.NewRequest(http.MethodOptions, ts.Endpoint+"/"+ts.Bucket+"/k", nil)
+	req.Header.Set("Origin", "https://www.example.com")
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Methods") != "PUT, GET" {
+		t.Fatalf("unsigned preflight: %s %v", resp.Status, resp.Header)
 	}
 }

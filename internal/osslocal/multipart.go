@@ -133,7 +133,7 @@ func (s *Server) listParts(w http.ResponseWriter, req *request) error {
 		}
 	}
 	sort.Ints(nums)
-	out := xmlListParts{EncodingType: encType, Bucket: req.bucket, Key: enc(req.key), UploadID: u.ID, PartNumberMarker: marker, MaxParts: max}
+	out := xmlListParts{EncodingType: encType, Bucket: req.bucket, Key: enc(req.key), UploadID: u.ID, PartNumberMarker: marker, MaxParts: max, StorageClass: u.Template.StorageClass}
 	if len(nums) > max {
 		nums = nums[:max]
 		out.IsTruncated = true

@@ -119,6 +119,11 @@ func setMetadata(m *objectMeta, h http.Header, b bucketInfo) error {
 		return err
 	}
 	m.Tags = tags
+	switch v := h.Get("x-oss-server-side-encryption"); v {
+	case "", "AES256", "KMS", "SM4":
+	default:
+		return NewError(http.StatusBadRequest, "InvalidEncryptionAlgorithmError", "The Encryption request you specified is not valid. Supported value: AES256/KMS/SM4.")
+	}
 	m.ACL = h.Get("x-oss-object-acl")
 	if m.ACL == "" {
 		m.ACL = ACLDefault
@@ -207,7 +212,15 @@ func (s *Server) putObject(w http.ResponseWriter, req *request) error {
 			return forbidOverwrite(&objectMeta{})
 		}
 	}
-	m, err := s.store.put(req.bucket, tmpl, r.Body, putOptions{contentMD5: want, forbidOverwrite: forbidOverwriteHeader(r), max: maxObjectSize})
+	cond := writeConditions(r)
+	if cond != nil {
+		// Refuse before reading the body; put checks again at commit.
+		old, _ := s.store.head(req.bucket, req.key)
+		if err := cond(old); err != nil {
+			return err
+		}
+	}
+	m, err := s.store.put(req.bucket, tmpl, r.Body, putOptions{contentMD5: want, forbidOverwrite: forbidOverwriteHeader(r), max: maxObjectSize, precondition: cond})
 	if err != nil {
 		return err
 	}
@@ -231,7 +244,7 @@ func (s *Server) appendObject(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.store.append(req.bucket, tmpl, r.Body, appendOptions{position: pos, length: r.ContentLength, max: s.opts.MaxAppendSize, contentMD5: want})
+	m, err := s.store.append(req.bucket, tmpl, r.Body, appendOptions{position: pos, length: r.ContentLength, max: s.opts.MaxAppendSize, contentMD5: want, aclGiven: r.Header.Get("x-oss-object-acl") != ""})
 	if err != nil {
 		return err
 	}
@@ -311,6 +324,41 @@ func checkConditions(r *http.Request, m *objectMeta) error {
 		}
 	}
 	return nil
+}
+
+// writeConditions returns the check of a PutObject's If-Match,
+// If-None-Match, If-Modified-Since and If-Unmodified-Since against the
+// object it would replace, nil when there are none. OSS refuses such a PUT
+// when the condition does not hold, and when there is no object to
+// compare with (the SDK's TestPutObjectNegative: If-Modified-Since on a
+// missing object is an error); every failure is 412.
+func writeConditions(r *http.Request) func(old *objectMeta) error {
+	var names []string
+	for _, h := range []string{"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"} {
+		if r.Header.Get(h) != "" {
+			names = append(names, h)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return func(old *objectMeta) error {
+		if old == nil {
+			if len(names) == 1 && names[0] == "If-None-Match" {
+				return nil
+			}
+			return preconditionFailed(names[0])
+		}
+		err := checkConditions(r, old)
+		if isCode(err, "NotModified") {
+			name := "If-None-Match"
+			if r.Header.Get(name) == "" {
+				name = "If-Modified-Since"
+			}
+			return preconditionFailed(name)
+		}
+		return err
+	}
 }
 
 // conditionFailed answers a failed condition: 304 with the object's

@@ -94,12 +94,14 @@ var routes = map[routeKey]handler{
 	{levelBucket, http.MethodPut, "acl"}:          (*Server).putBucketACL,
 	{levelBucket, http.MethodDelete, ""}:          (*Server).deleteBucket,
 	{levelBucket, http.MethodHead, ""}:            (*Server).headBucket,
+	{levelBucket, http.MethodPost, ""}:            (*Server).postObject,
 	{levelBucket, http.MethodPost, "delete"}:      (*Server).deleteMultiple,
 	{levelBucket, http.MethodGet, ""}:             (*Server).listObjectsAny,
 	{levelBucket, http.MethodGet, "acl"}:          (*Server).getBucketACL,
 	{levelBucket, http.MethodGet, "location"}:     (*Server).getBucketLocation,
 	{levelBucket, http.MethodGet, "bucketInfo"}:   (*Server).bucketInfo,
 	{levelBucket, http.MethodGet, "uploads"}:      (*Server).listUploads,
+	{levelBucket, http.MethodGet, "live"}:         (*Server).listLiveChannels,
 	{levelBucket, http.MethodGet, "stat"}:         (*Server).getBucketStat,
 	{levelBucket, http.MethodGet, "versions"}:     (*Server).listObjectVersions,
 	{levelBucket, http.MethodPut, "inventory"}:    (*Server).putInventory,
@@ -141,6 +143,11 @@ func route(req *request) (handler, error) {
 	method := req.r.Method
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPost, http.MethodDelete:
+	case http.MethodOptions:
+		if level != levelService {
+			return (*Server).preflight, nil
+		}
+		fallthrough
 	default:
 		return nil, NewError(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 	}

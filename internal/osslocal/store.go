@@ -592,6 +592,10 @@ type putOptions struct {
 	contentMD5      []byte // expected MD5, nil when not given
 	forbidOverwrite bool
 	max             int64 // largest body accepted; 0 for no limit
+	min             int64 // smallest body accepted (PostObject's content-length-range)
+	// precondition, when not nil, vets the object being replaced (nil when
+	// there is none) at commit, under the key's lock.
+	precondition func(old *objectMeta) error
 }
 
 func forbidOverwrite(old *objectMeta) error {
@@ -619,6 +623,10 @@ func (s *store) put(bucket string, tmpl *objectMeta, body io.Reader, opt putOpti
 		s.blobs.remove(id)
 		return nil, tooLarge()
 	}
+	if n < opt.min {
+		s.blobs.remove(id)
+		return nil, NewError(http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size.")
+	}
 	sum := h.md5.Sum(nil)
 	if opt.contentMD5 != nil && !equalBytes(sum, opt.contentMD5) {
 		s.blobs.remove(id)
@@ -634,9 +642,16 @@ func (s *store) put(bucket string, tmpl *objectMeta, body io.Reader, opt putOpti
 	m.MD5State = nil
 	unlock := s.locks.lock(bucket + "/" + m.Key)
 	defer unlock()
-	var check func(*objectMeta) error
-	if opt.forbidOverwrite {
-		check = forbidOverwrite
+	check := func(old *objectMeta) error {
+		if opt.forbidOverwrite {
+			if err := forbidOverwrite(old); err != nil {
+				return err
+			}
+		}
+		if opt.precondition != nil {
+			return opt.precondition(old)
+		}
+		return nil
 	}
 	if err := s.commit(bucket, m, check); err != nil {
 		s.blobs.remove(id)
@@ -701,6 +716,7 @@ type appendOptions struct {
 	length     int64 // Content-Length, -1 when unknown
 	max        int64
 	contentMD5 []byte
+	aclGiven   bool // the request set x-oss-object-acl
 }
 
 func positionError(next int64) *Error {
@@ -789,8 +805,12 @@ func (s *store) append(bucket string, tmpl *objectMeta, body io.Reader, opt appe
 		m.Type = TypeAppendable
 		m.Blob = id
 	} else {
-		// Metadata comes from the first append only.
+		// Metadata comes from the first append only; an ACL given
+		// later replaces the object's (the SDK's TestAppendObject).
 		m = old.clone()
+		if opt.aclGiven {
+			m.ACL = tmpl.ACL
+		}
 	}
 	state, err := whole.(encoding.BinaryMarshaler).MarshalBinary()
 	if err != nil {
@@ -986,9 +1006,8 @@ func (s *store) complete(bucket, key, id string, list []completePart, all bool, 
 		}
 		sort.Slice(list, func(i, j int) bool { return list[i].Number < list[j].Number })
 	}
-	if len(list) == 0 {
-		return nil, NewError(http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
-	}
+	// An empty list completes an empty object: OSS accepts it (unlike S3),
+	// which the SDKs' uploads of empty files rely on (issue 10).
 	var (
 		blobs []string
 		etags []byte

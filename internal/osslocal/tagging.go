@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -41,12 +43,25 @@ func checkTags(tags []objectTag, max int) error {
 			return invalidTag("The tag key must be 1 to 128 characters long.")
 		case utf8.RuneCountInString(t.Value) > 256:
 			return invalidTag("The tag value must not exceed 256 characters.")
+		case !tagChars(t.Key) || !tagChars(t.Value):
+			return invalidTag("Tag keys and values may contain letters, digits, spaces and + - = . _ : / only.")
 		case seen[t.Key]:
 			return invalidTag("The tag key %q is given twice.", t.Key)
 		}
 		seen[t.Key] = true
 	}
 	return nil
+}
+
+// tagChars allows what OSS allows in tag keys and values: letters,
+// digits, spaces and + - = . _ : / (same page as above).
+func tagChars(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(" +-=._:/", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // parseTagging reads a <Tagging> document; an empty one has no tags.

@@ -196,6 +196,7 @@ type xmlListParts struct {
 	NextPartNumberMarker int       `xml:"NextPartNumberMarker"`
 	MaxParts             int       `xml:"MaxParts"`
 	IsTruncated          bool      `xml:"IsTruncated"`
+	StorageClass         string    `xml:"StorageClass"`
 	Parts                []xmlPart `xml:"Part"`
 }
 
@@ -234,7 +235,10 @@ type xmlLocation struct {
 func xmlTime(t time.Time) string { return t.UTC().Format(isoTime) }
 
 // writeXML writes v as an OSS XML response body with status 200.
-func writeXML(w http.ResponseWriter, v any) error {
+func writeXML(w http.ResponseWriter, v any) error { return writeXMLStatus(w, http.StatusOK, v) }
+
+// writeXMLStatus writes v as an OSS XML response body with status.
+func writeXMLStatus(w http.ResponseWriter, status int, v any) error {
 	body, err := xml.Marshal(v)
 	if err != nil {
 		return err
@@ -242,7 +246,7 @@ func writeXML(w http.ResponseWriter, v any) error {
 	body = append([]byte(xml.Header), body...)
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status)
 	_, err = w.Write(body)
 	return err
 }
