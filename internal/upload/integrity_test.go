@@ -192,13 +192,7 @@ func TestPartWithoutCRCCheckedByMD5(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			u, d, bk := damagedEnv(t, 0, true)
 			path, data := randomFile(t, 650<<10)
-			var res Result
-			var err error
-			if name == "file" {
-				res, err = u.File(context.Background(), path, dst("md5parts"))
-			} else {
-				res, err = u.Stream(context.Background(), bytes.NewReader(data), dst("md5parts"))
-			}
+			res, err := fileOrStream(u, name == "stream", path, data, "md5parts")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -210,15 +204,7 @@ func TestPartWithoutCRCCheckedByMD5(t *testing.T) {
 			if d.parts != 7 || d.partMD5 < 5 {
 				t.Errorf("%d parts sent, %d with Content-MD5; want 7, at least 5 with it", d.parts, d.partMD5)
 			}
-			r, err := bk.GetObject("md5parts")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, _ := io.ReadAll(r)
-			r.Close()
-			if !bytes.Equal(got, data) {
-				t.Fatal("object differs from the source")
-			}
+			checkObject(t, bk, "md5parts", data)
 		})
 	}
 }
@@ -282,13 +268,7 @@ func TestNoCRC64ServerVerifiesByMD5(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			u, d, bk := damagedEnv(t, 0, false, noCRC64)
 			path, data := randomFile(t, tc.size)
-			var res Result
-			var err error
-			if tc.stream {
-				res, err = u.Stream(context.Background(), bytes.NewReader(data), dst("md5"))
-			} else {
-				res, err = u.File(context.Background(), path, dst("md5"))
-			}
+			res, err := fileOrStream(u, tc.stream, path, data, "md5")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -305,15 +285,7 @@ func TestNoCRC64ServerVerifiesByMD5(t *testing.T) {
 			if d.putMD5 != d.puts || d.parts != wantParts || d.parts-d.partMD5 > 2 {
 				t.Errorf("Content-MD5 on %d of %d PUTs and %d of %d parts; want all PUTs and %d parts, all but 2 at most with it", d.putMD5, d.puts, d.partMD5, d.parts, wantParts)
 			}
-			r, err := bk.GetObject("md5")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, _ := io.ReadAll(r)
-			r.Close()
-			if !bytes.Equal(got, data) {
-				t.Fatal("object differs from the source")
-			}
+			checkObject(t, bk, "md5", data)
 		})
 	}
 }
@@ -335,5 +307,27 @@ func TestNoCRC64AndNoMD5ETagFails(t *testing.T) {
 				t.Fatalf("object left behind (exists %v, %v)", ok, herr)
 			}
 		})
+	}
+}
+
+// fileOrStream uploads the file at path, or its bytes data as a stream, to key.
+func fileOrStream(u *Uploader, stream bool, path string, data []byte, key string) (Result, error) {
+	if stream {
+		return u.Stream(context.Background(), bytes.NewReader(data), dst(key))
+	}
+	return u.File(context.Background(), path, dst(key))
+}
+
+// checkObject fails the test unless key holds data.
+func checkObject(t *testing.T, bk *oss.Bucket, key string, data []byte) {
+	t.Helper()
+	r, err := bk.GetObject(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("object differs from the source (%d bytes read of %d, %v)", len(got), len(data), err)
 	}
 }
