@@ -6,7 +6,8 @@ import (
 )
 
 const usageText = `osslocal [--addr HOST:PORT] [--data DIR | --memory] [--bucket NAME]...
-         [--access-key-id ID] [--faults SPEC] [--env-file FILE] [--verbose]`
+         [--access-key-id ID] [--faults SPEC] [--no-crc64] [--env-file FILE]
+         [--verbose]`
 
 const helpText = `   osslocal serves the Alibaba Cloud OSS REST API on a local address, so
    that programs using OSS (the ossx tools, aliyun-oss-go-sdk, ossutil) can
@@ -46,6 +47,10 @@ const helpText = `   osslocal serves the Alibaba Cloud OSS REST API on a local a
    a connection idle for two minutes, or stops sending a request body for
    a minute is disconnected, so stuck clients cannot pile up; an upload
    of any size takes as long as it needs while bytes keep coming.
+
+   --no-crc64 drops the x-oss-hash-crc64ecma header from every answer, as
+   OSS-compatible servers without CRC64 (Aliyun's Ruby oss-emulator) answer,
+   to see what a client does then; ETags and the Content-MD5 check stay.
 
    Buckets are addressed path style (http://127.0.0.1:9000/BUCKET/KEY) or
    virtual-host style (Host: BUCKET.localhost:9000, or BUCKET. in front of

@@ -104,6 +104,7 @@ type batch struct {
 
 	outMu sync.Mutex // stdout and stderr lines
 	multi bool       // several items: failures are reported one by one
+	md5   sync.Once  // the notice that the server sends no CRC64
 
 	mu       sync.Mutex
 	total    int
@@ -358,6 +359,11 @@ func (b *batch) upload(ctx context.Context, it item) error {
 	if err != nil {
 		return fmt.Errorf("upload %s to %s: %w", name, it.dst, err)
 	}
+	if res.Verified == upload.VerifiedMD5 {
+		b.md5.Do(func() {
+			b.notice("the server sends no x-oss-hash-crc64ecma header; verifying every upload by Content-MD5 and ETag instead")
+		})
+	}
 	switch {
 	case res.Skipped:
 		b.notice("%s: unchanged, skipped", name)
@@ -384,6 +390,10 @@ type line struct {
 	Source  string `json:"source"`
 	Skipped bool   `json:"skipped,omitempty"`
 	DryRun  bool   `json:"dry_run,omitempty"`
+	// Verified is what proved the object whole: "crc64" (OSS's CRC64 of
+	// the object), or "md5" (a server without CRC64: Content-MD5 on every
+	// request, and the ETags).
+	Verified string `json:"verified,omitempty"`
 }
 
 // print writes the line for one object to stdout.
@@ -398,7 +408,7 @@ func (b *batch) print(path string, res upload.Result, dryRun bool) error {
 	text := u
 	if b.opts.json {
 		l := line{Bucket: res.URL.Bucket, Key: res.URL.Key, Size: res.Size, ETag: res.ETag,
-			URL: u, Source: path, Skipped: res.Skipped, DryRun: dryRun}
+			URL: u, Source: path, Skipped: res.Skipped, DryRun: dryRun, Verified: res.Verified}
 		if !dryRun {
 			l.CRC64 = strconv.FormatUint(res.CRC64, 10)
 		}
