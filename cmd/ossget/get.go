@@ -125,14 +125,16 @@ func (g *getter) fileDest(src ossx.URL) (download.Dest, error) {
 		if _, err := download.LocalName(name); err != nil {
 			return download.Dest{}, fmt.Errorf("%s: cannot be a file name (%v); name the file in DEST", src, err)
 		}
-		if !g.opts.dryRun {
-			if err := os.MkdirAll(dir, 0o777); err != nil {
-				return download.Dest{}, err
-			}
-		}
 	}
 	if dir == "" {
 		dir = "."
+	}
+	if !g.opts.dryRun {
+		// Like ossutil, and unlike cp: a container's entrypoint fetching
+		// /etc/app/conf.json should not need a mkdir first.
+		if err := os.MkdirAll(dir, 0o777); err != nil {
+			return download.Dest{}, fmt.Errorf("destination directory: %w", err)
+		}
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {

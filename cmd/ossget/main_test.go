@@ -46,6 +46,7 @@ func TestScripts(t *testing.T) {
 		"interrupt":   cmdInterrupt,
 		"replace":     cmdReplace,
 		"temps":       cmdTemps,
+		"tmpfs":       cmdTmpfs,
 	})
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -68,6 +69,8 @@ func TestScripts(t *testing.T) {
 				return os.Geteuid() == 0, nil
 			case "gtail":
 				return gtailDir(nil) != "", nil
+			case "tmpfs":
+				return canMountTmpfs(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -350,4 +353,46 @@ func lookPath(ts *testscript.TestScript, name string) string {
 	}
 	ts.Fatalf("%s not found in PATH", name)
 	return ""
+}
+
+var tmpfsProbe struct {
+	once sync.Once
+	ok   bool
+}
+
+// canMountTmpfs reports whether this process may mount a tmpfs (root, not
+// in a container that forbids it), by trying once.
+func canMountTmpfs() bool {
+	tmpfsProbe.once.Do(func() {
+		if os.Geteuid() != 0 {
+			return
+		}
+		dir, err := os.MkdirTemp("", "ossget-tmpfs-")
+		if err != nil {
+			return
+		}
+		defer os.Remove(dir)
+		if syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=64k") == nil {
+			syscall.Unmount(dir, 0)
+			tmpfsProbe.ok = true
+		}
+	})
+	return tmpfsProbe.ok
+}
+
+// tmpfs DIR SIZE [ro]: mount a tmpfs of SIZE bytes (e.g. 300k) on DIR,
+// read-only with ro, unmounted when the script ends: a full disk, or one
+// that refuses writes even to root. Guard it with [tmpfs].
+func cmdTmpfs(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: tmpfs DIR SIZE [ro]")
+	}
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	var flags uintptr
+	if len(args) == 3 && args[2] == "ro" {
+		flags = syscall.MS_RDONLY
+	}
+	ts.Check(syscall.Mount("tmpfs", dir, "tmpfs", flags, "size="+args[1]))
+	ts.Defer(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
 }
