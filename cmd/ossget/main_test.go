@@ -56,6 +56,8 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("SECRET", srv.AccessKeySecret)
+			env.Setenv("NL", "\n")                       // for keys a script
+			env.Setenv("LONG", strings.Repeat("x", 300)) // cannot spell
 			env.Setenv("XDG_STATE_HOME", filepath.Join(env.WorkDir, ".state"))
 			env.Setenv("CLOSED_ENDPOINT", osslocaltest.ClosedEndpoint(env.T().(testing.TB)))
 			if dir := gtailDir(env.T().(testing.TB)); dir != "" {
