@@ -9,6 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +51,7 @@ func TestScripts(t *testing.T) {
 		"replace":     cmdReplace,
 		"temps":       cmdTemps,
 		"tmpfs":       cmdTmpfs,
+		"nocrc":       cmdNoCRC,
 	})
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -397,4 +402,27 @@ func cmdTmpfs(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Check(syscall.Mount("tmpfs", dir, "tmpfs", flags, "size="+args[1]))
 	ts.Defer(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+}
+
+// nocrc VAR: start an HTTP proxy to the script's server that drops
+// x-oss-hash-crc64ecma and Content-MD5 from every answer (a server that
+// gives neither) and put its endpoint in $VAR.
+func cmdNoCRC(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: nocrc VAR")
+	}
+	u, err := url.Parse(osslocaltest.ScriptServer(ts).Endpoint)
+	ts.Check(err)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(r *http.Response) error {
+		r.Header.Del("x-oss-hash-crc64ecma")
+		r.Header.Del("Content-MD5")
+		return nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	srv := &http.Server{Handler: rp}
+	go srv.Serve(ln)
+	ts.Defer(func() { srv.Close() })
+	ts.Setenv(args[0], "http://"+ln.Addr().String())
 }
