@@ -52,6 +52,8 @@ func TestScripts(t *testing.T) {
 		"temps":       cmdTemps,
 		"tmpfs":       cmdTmpfs,
 		"nocrc":       cmdNoCRC,
+		"bgget":       cmdBgGet,
+		"bgkill":      cmdBgKill,
 	})
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -425,4 +427,29 @@ func cmdNoCRC(ts *testscript.TestScript, neg bool, args []string) {
 	go srv.Serve(ln)
 	ts.Defer(func() { srv.Close() })
 	ts.Setenv(args[0], "http://"+ln.Addr().String())
+}
+
+// bgKills holds, per script, how to end the ossget bgget started.
+var bgKills sync.Map // *testscript.TestScript → func()
+
+// bgget ARGS...: start ossget ARGS in the background and wait until its
+// download checkpoint records a part; bgkill ends it.
+func cmdBgGet(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: bgget ARGS...")
+	}
+	cmd, _, stderr, done := start(ts, append([]string{"ossget"}, args...))
+	waitFor(ts, cmd, done, stderr, func() bool { return partsDone(ts) >= 1 })
+	bgKills.Store(ts, func() { cmd.Process.Kill(); <-done })
+	ts.Defer(func() { cmd.Process.Kill(); bgKills.Delete(ts) })
+}
+
+// bgkill: kill -9 the ossget bgget started and wait for it.
+func cmdBgKill(ts *testscript.TestScript, neg bool, args []string) {
+	v, _ := bgKills.Load(ts)
+	kill, ok := v.(func())
+	if neg || len(args) != 0 || !ok {
+		ts.Fatalf("usage: bgkill, after bgget")
+	}
+	kill()
 }
