@@ -309,20 +309,28 @@ func exitStatus(err error) string {
 	return strconv.Itoa(ee.ExitCode())
 }
 
-// interrupt SIGNAL STATUS PROG [ARGS...]: start PROG, wait until a download
-// checkpoint records a part, send SIGNAL (KILL, INT or TERM) and require
+// interrupt SIGNAL STATUS [fired=OP] PROG [ARGS...]: start PROG, wait until
+// a download checkpoint records a part (with fired=OP: until a fault rule
+// fired on an OP request, which is then under way), send SIGNAL (KILL, INT or TERM) and require
 // exit status STATUS ("killed" for KILL). PROG's output is left in
 // interrupt.stdout and interrupt.stderr.
 func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 3 {
-		ts.Fatalf("usage: interrupt SIGNAL STATUS PROG [ARGS...]")
+		ts.Fatalf("usage: interrupt SIGNAL STATUS [fired=OP] PROG [ARGS...]")
 	}
 	sig := map[string]syscall.Signal{"KILL": syscall.SIGKILL, "INT": syscall.SIGINT, "TERM": syscall.SIGTERM}[args[0]]
 	if sig == 0 {
 		ts.Fatalf("unknown signal %s", args[0])
 	}
+	ready := func() bool { return partsDone(ts) >= 1 }
+	if op, ok := strings.CutPrefix(args[2], "fired="); ok {
+		faults := osslocaltest.ScriptServer(ts).Faults
+		before := faults.Fired(osslocal.Op(op))
+		ready = func() bool { return faults.Fired(osslocal.Op(op)) > before }
+		args = append(args[:2:2], args[3:]...)
+	}
 	cmd, stdout, stderr, done := start(ts, args[2:])
-	waitFor(ts, cmd, done, stderr, func() bool { return partsDone(ts) >= 1 })
+	waitFor(ts, cmd, done, stderr, ready)
 	ts.Check(cmd.Process.Signal(sig))
 	got := exitStatus(<-done)
 	ts.Check(os.WriteFile(ts.MkAbs("interrupt.stdout"), stdout.Bytes(), 0o644))
