@@ -77,6 +77,9 @@ func (r *Remover) batch(ctx context.Context, keys []string, report func(Outcome)
 		var err error
 		// Not quiet: OSS then lists every key it deleted (a missing key
 		// counts as deleted), so a key it leaves out is one that failed.
+		// In quiet mode OSS answers no body at all (OSS docs, error
+		// 0016-00000610: "true: OSS does not return a response body;
+		// false: ... the results for each deleted object").
 		res, err = r.bucket.DeleteObjects(keys, oss.WithContext(ctx))
 		return err
 	})
