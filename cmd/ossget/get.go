@@ -515,7 +515,7 @@ type line struct {
 	Size     int64  `json:"size"`
 	CRC64    string `json:"crc64,omitempty"`
 	ETag     string `json:"etag,omitempty"`
-	Verified string `json:"verified"`
+	Verified string `json:"verified,omitempty"` // crc64, md5, none; absent in a dry run
 	Skipped  bool   `json:"skipped,omitempty"`
 	Resumed  int    `json:"resumed_parts,omitempty"`
 	DryRun   bool   `json:"dry_run,omitempty"`
