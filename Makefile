@@ -1,7 +1,7 @@
 # ossx — see README.md. `make demo` and `make test` are the quick start.
 GO       ?= go
 BIN      ?= bin
-TOOLS    := ossuploader gtail ossls osslocal
+TOOLS    := ossuploader gtail ossls ossget ossrm osslocal
 LDFLAGS  := -s -w
 # urfave_cli_no_docs drops urfave/cli's ToMarkdown/ToMan (we write our own man
 # page) and with them go-md2man and blackfriday: -316 KB per binary, and a

@@ -431,11 +431,7 @@ func (b *batch) print(path string, res upload.Result, dryRun bool) error {
 // objectURL renders where an object is, as --print and --sign ask.
 func (b *batch) objectURL(u ossx.URL) (string, error) {
 	if b.opts.sign > 0 {
-		bk, err := b.client.Bucket(u.Bucket)
-		if err != nil {
-			return "", err
-		}
-		return bk.SignURL(u.Key, oss.HTTPGet, int64(b.opts.sign/time.Second))
+		return ossx.SignGetURL(b.client, u, b.opts.sign)
 	}
 	if b.opts.print == "https" {
 		return publicURL(b.cfg.Endpoint, u), nil

@@ -251,12 +251,7 @@ func checkChoices(o options) error {
 	if o.jobs < 1 || o.jobs > 256 {
 		return ossx.Usagef("--jobs %d must be between 1 and 256", o.jobs)
 	}
-	if o.sign < 0 || o.sign > 0 && o.sign < time.Second {
-		// A presigned URL's expiry is in whole seconds: less than one
-		// would be a URL that has expired when it is printed.
-		return ossx.Usagef("--sign %s must be at least 1s", o.sign)
-	}
-	return nil
+	return ossx.CheckSignDuration(o.sign)
 }
 
 // run uploads everything opts names. Failures of single items in a batch
