@@ -144,7 +144,16 @@ func newApp() *cli.App {
 		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress bar on stderr: `WHEN` is auto (stderr is a terminal), always or never", Category: out},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per upload: bucket, key, size, crc64, etag, url", Category: out, DisableDefaultText: true},
 		&cli.StringFlag{Name: "print", Value: "oss", Usage: "`KIND` of URL to print: oss (oss://bucket/key) or https (public URL)", Category: out},
-		&cli.DurationFlag{Name: "sign", Usage: "print a presigned GET URL valid for `DURATION`, e.g. 1h", DefaultText: "off", Category: out},
+		&cli.DurationFlag{Name: "sign", Usage: "print a presigned GET URL valid for `DURATION`, e.g. 1h", DefaultText: "off", Category: out,
+			// 0 stands for "off" internally; given, it would print no URL.
+			// A presigned URL's expiry is in whole seconds: less than one
+			// would be a URL that has expired when it is printed.
+			Action: func(_ *cli.Context, d time.Duration) error {
+				if d < time.Second {
+					return ossx.Usagef("--sign %s must be at least 1s", d)
+				}
+				return nil
+			}},
 	}, command.ConfigFlags()...)
 	app.Action = func(c *cli.Context) error {
 		opts, err := parseOptions(c)
@@ -248,11 +257,6 @@ func checkChoices(o options) error {
 	}
 	if o.jobs < 1 || o.jobs > 256 {
 		return ossx.Usagef("--jobs %d must be between 1 and 256", o.jobs)
-	}
-	if o.sign < 0 || o.sign > 0 && o.sign < time.Second {
-		// A presigned URL's expiry is in whole seconds: less than one
-		// would be a URL that has expired when it is printed.
-		return ossx.Usagef("--sign %s must be at least 1s", o.sign)
 	}
 	return nil
 }
