@@ -112,7 +112,7 @@ type batch struct {
 	cancel   context.CancelFunc
 }
 
-func newBatch(ctx context.Context, opts options, cfg *ossx.Config, client *oss.Client, stateDir string) *batch {
+func newBatch(ctx context.Context, opts options, cfg *ossx.Config, client *oss.Client, stateDir string, stateErr error) *batch {
 	uo := upload.Options{
 		Object:        opts.object,
 		NoClobber:     opts.noClobber,
@@ -121,6 +121,7 @@ func newBatch(ctx context.Context, opts options, cfg *ossx.Config, client *oss.C
 		PartSize:      opts.partSize,
 		Jobs:          opts.jobs,
 		StateDir:      stateDir,
+		StateErr:      stateErr,
 		Retry:         cfg.Retry,
 	}
 	if opts.bwlimit > 0 {

@@ -40,8 +40,10 @@ while it is read is an error, never a torn object.
 Files above --multipart-threshold go up in parts, --jobs at a time. Such an
 upload survives kill -9, a lost network or Ctrl-C: run the same command again
 and it continues from the parts already uploaded. Its checkpoint lives under
-$XDG_STATE_HOME/ossx (default ~/.local/state/ossx), never in the working
-directory, and is removed once the object is complete.
+--state-dir ($OSSX_STATE_DIR, $XDG_STATE_HOME/ossx, default
+~/.local/state/ossx), never in the working directory, and is removed once the
+object is complete. Files uploaded in one PUT and stdin need no state
+directory, so these work without a HOME.
 
 Inside directories, symlinks are skipped with a warning unless
 --follow-symlinks is given; FIFOs, devices and sockets are reported as
@@ -75,7 +77,8 @@ ENVIRONMENT
                            never accepted as a flag, never printed
    OSS_SESSION_TOKEN       STS token (also ALIBABA_CLOUD_SECURITY_TOKEN)
    OSS_PROFILE             profile in ~/.ossutilconfig
-   XDG_STATE_HOME          checkpoints go to $XDG_STATE_HOME/ossx (default ~/.local/state/ossx)
+   OSSX_STATE_DIR          checkpoints go to $OSSX_STATE_DIR/uploads (as --state-dir)
+   XDG_STATE_HOME          else to $XDG_STATE_HOME/ossx/uploads (default ~/.local/state/ossx)
    HTTPS_PROXY, NO_PROXY   proxy settings
 
 FILES
@@ -101,6 +104,7 @@ type options struct {
 	skipUnchanged bool
 	deleteSource  bool
 	dryRun        bool
+	stateDir      string // --state-dir; "": the default
 
 	quiet    bool
 	progress string // auto, always, never
@@ -132,6 +136,7 @@ func newApp() *cli.App {
 		&cli.BoolFlag{Name: "skip-unchanged", Usage: "skip files whose object has the same size and CRC64", Category: tr, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "delete-source", Usage: "remove each local file after its upload is verified", Category: tr, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "dry-run", Usage: "show what would be uploaded; send nothing", Category: tr, DisableDefaultText: true},
+		&cli.StringFlag{Name: "state-dir", Usage: "keep checkpoints of multipart uploads in `DIR`/uploads (default $OSSX_STATE_DIR, $XDG_STATE_HOME/ossx or ~/.local/state/ossx)", Category: tr, TakesFile: true},
 
 		&cli.StringFlag{Name: "content-type", Usage: "`TYPE` of the object (default: from the file extension)", Category: obj},
 		&cli.StringFlag{Name: "cache-control", Usage: "Cache-Control header `VALUE`", Category: obj},
@@ -188,6 +193,7 @@ func parseOptions(c *cli.Context) (options, error) {
 		skipUnchanged:  c.Bool("skip-unchanged"),
 		deleteSource:   c.Bool("delete-source"),
 		dryRun:         c.Bool("dry-run"),
+		stateDir:       c.String("state-dir"),
 		quiet:          c.Bool("quiet"),
 		progress:       c.String("progress"),
 		json:           c.Bool("json"),
@@ -280,10 +286,9 @@ func run(ctx context.Context, opts options) error {
 	if err != nil {
 		return fmt.Errorf("OSS client: %w", err)
 	}
-	stateDir, err := upload.StateDir(os.Getenv)
-	if err != nil {
-		return err
-	}
-	b := newBatch(ctx, opts, cfg, client, stateDir)
+	// Only a file uploaded in parts needs the state directory: a missing
+	// one fails that upload, not the run.
+	stateDir, stateErr := ossx.StateDir(opts.stateDir, "", os.Getenv)
+	b := newBatch(ctx, opts, cfg, client, stateDir, stateErr)
 	return b.run(plan)
 }

@@ -11,24 +11,9 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
-)
 
-// StateDir returns where ossx keeps its state: $XDG_STATE_HOME/ossx, else
-// ~/.local/state/ossx (XDG Base Directory spec). Never the working
-// directory: a checkpoint there would be committed, copied or served.
-func StateDir(getenv func(string) string) (string, error) {
-	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "ossx"), nil
-	}
-	home := getenv("HOME")
-	if home == "" {
-		var err error
-		if home, err = os.UserHomeDir(); err != nil {
-			return "", fmt.Errorf("no state directory: set XDG_STATE_HOME or HOME")
-		}
-	}
-	return filepath.Join(home, ".local", "state", "ossx"), nil
-}
+	"github.com/ossx/ossx/internal/ossx"
+)
 
 // checkpoint records a multipart upload in progress so that a later run of
 // the same command can continue it. It is rewritten (atomically) after every
@@ -58,14 +43,20 @@ const checkpointVersion = 1
 // checkpoints is the store of checkpoints under a state directory.
 type checkpoints struct {
 	dir string // …/ossx/uploads
+	err error  // why there is no state directory; returned by lock
 	mu  sync.Mutex
 }
 
-func newCheckpoints(stateDir string) *checkpoints {
-	if stateDir == "" {
+// newCheckpoints returns the store under o.StateDir, nil when uploads are
+// not to be resumable, or a store whose lock fails with o.StateErr.
+func newCheckpoints(o Options) *checkpoints {
+	if o.StateErr != nil {
+		return &checkpoints{err: o.StateErr}
+	}
+	if o.StateDir == "" {
 		return nil
 	}
-	return &checkpoints{dir: filepath.Join(stateDir, "uploads")}
+	return &checkpoints{dir: filepath.Join(o.StateDir, "uploads")}
 }
 
 // name is the file a checkpoint for source → endpoint/bucket/key lives in.
@@ -83,13 +74,20 @@ func (s *checkpoints) name(source, endpoint, bucket, key string) string {
 // lock takes an exclusive lock for one upload, so that two runs of the same
 // command do not fight over one checkpoint. The kernel drops it when the
 // process dies, kill -9 included.
+//
+// The state directory is made here, when a checkpoint is first needed: a
+// run of small files needs none, and works without a HOME. Failing to make
+// it, or to write in it, is a configuration error (ossx.StateError).
 func (s *checkpoints) lock(name string) (*os.File, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return nil, err
+		return nil, ossx.StateError(s.dir, err)
 	}
 	f, err := os.OpenFile(name+".lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, err
+		return nil, ossx.StateError(s.dir, err)
 	}
 	if err := lockFile(f); err != nil {
 		f.Close()

@@ -63,6 +63,7 @@ type Options struct {
 
 	Limiter  *rate.Limiter // shared bandwidth limit; nil: unlimited
 	StateDir string        // where multipart checkpoints live; "": not resumable
+	StateErr error         // set: there is no state directory, and a file in parts fails with this
 	Retry    ossx.RetryPolicy
 
 	// Progress, when set, is told about bytes sent (negative when an
