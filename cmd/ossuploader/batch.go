@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/url"
@@ -352,7 +353,7 @@ func (b *batch) upload(ctx context.Context, it item) error {
 	var res upload.Result
 	var err error
 	if it.path == "-" {
-		res, err = b.uploader.Stream(ctx, os.Stdin, it.dst)
+		res, err = b.uploader.Stream(ctx, cancelable(ctx, os.Stdin), it.dst)
 	} else {
 		res, err = b.uploader.File(ctx, it.path, it.dst)
 	}
@@ -371,6 +372,24 @@ func (b *batch) upload(ctx context.Context, it item) error {
 		}
 	}
 	return b.print(it.path, res, false)
+}
+
+// cancelable returns a reader of r that fails with ctx's error as soon as
+// ctx ends, even while a read of r is blocked: stdin from a terminal, or
+// from a pipe whose writer is quiet, would otherwise hold the first Ctrl-C
+// until more input came. The blocked read is left behind; the process is
+// about to exit.
+func cancelable(ctx context.Context, r io.Reader) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err)
+	}()
+	go func() {
+		<-ctx.Done()
+		pr.CloseWithError(ctx.Err())
+	}()
+	return pr
 }
 
 // line is what --json prints for each object. The CRC64 is a string: as a
