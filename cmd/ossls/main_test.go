@@ -31,7 +31,8 @@ func TestMain(m *testing.M) {
 // TestScripts runs testdata/script/*.txtar, each against its own
 // in-process osslocal whose address and credentials are in the environment
 // (OSS_ENDPOINT, OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_BUCKET), with
-// $BUCKET the pre-created empty bucket.
+// $BUCKET the pre-created empty bucket, $NLKEY and $ESCKEY keys holding a
+// newline and an escape sequence.
 func TestScripts(t *testing.T) {
 	cmds := osslocaltest.ScriptCmds() // status, faults
 	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -48,6 +49,9 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			_, err := osslocaltest.ScriptSetup(env)
+			// Keys a script cannot spell: a newline, an escape sequence.
+			env.Setenv("NLKEY", "x\noss:__spoof")
+			env.Setenv("ESCKEY", "e\x1b[2Jclear")
 			return err
 		},
 		Cmds: cmds,

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,6 +57,11 @@ func planSources(opts options, dst ossx.URL) ([]source, error) {
 		}
 	case stdin == 1 && opts.deleteSource:
 		return nil, ossx.Usagef("--delete-source cannot delete stdin")
+	case slices.Contains(opts.sources, ""):
+		return nil, &ossx.UsageError{
+			Err:  errors.New("empty source name"),
+			Hint: "name a file, a directory with -r, or - for stdin",
+		}
 	case len(opts.sources) > 1 && !dst.IsPrefix():
 		return nil, &ossx.UsageError{
 			Err:  fmt.Errorf("%d sources need a destination prefix ending in /, not %s", len(opts.sources), dst),
@@ -335,6 +341,17 @@ func (b *batch) upload(ctx context.Context, it item) error {
 	if err := ossx.ValidKey(it.dst.Key); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	// A control character in a key breaks every script that reads keys
+	// line by line, and shows up in a terminal as whatever it does.
+	if ossx.HasControl(it.dst.Key) {
+		return &ossx.UsageError{
+			Err:  fmt.Errorf("%s: object key %s holds a control character", ossx.EscapeControl(name), ossx.EscapeControl(it.dst.String())),
+			Hint: "rename the file, or name the object in full: ossuploader FILE oss://BUCKET/KEY",
+		}
+	}
+	if w := ossx.KeyWarning(it.dst.Key); w != "" && !b.opts.allowAnyKey {
+		b.warn("%s: %s (--allow-any-key silences this)", it.dst, w)
+	}
 	if it.path == "-" && !b.opts.dryRun && term.IsTerminal(int(os.Stdin.Fd())) {
 		b.notice("reading stdin from the terminal; end it with Ctrl-D")
 	}
@@ -434,7 +451,8 @@ func (b *batch) print(path string, res upload.Result, dryRun bool) error {
 	b.outMu.Lock()
 	defer b.outMu.Unlock()
 	b.clearBar()
-	_, err = fmt.Fprintln(os.Stdout, text)
+	// One URL per line, whatever the key holds (see ossx.EscapeControl).
+	_, err = fmt.Fprintln(os.Stdout, ossx.EscapeControl(text))
 	return err
 }
 
@@ -486,7 +504,7 @@ func (b *batch) warn(format string, args ...any) {
 	b.outMu.Lock()
 	defer b.outMu.Unlock()
 	b.clearBar()
-	fmt.Fprintf(os.Stderr, "%s: warning: %s\n", tool, ossx.Redact(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(os.Stderr, "%s: warning: %s\n", tool, ossx.EscapeControl(ossx.Redact(fmt.Sprintf(format, args...))))
 }
 
 // notice prints information that --quiet silences.
@@ -497,7 +515,7 @@ func (b *batch) notice(format string, args ...any) {
 	b.outMu.Lock()
 	defer b.outMu.Unlock()
 	b.clearBar()
-	fmt.Fprintf(os.Stderr, "%s: %s\n", tool, ossx.Redact(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(os.Stderr, "%s: %s\n", tool, ossx.EscapeControl(ossx.Redact(fmt.Sprintf(format, args...))))
 }
 
 func (b *batch) clearBar() {

@@ -104,6 +104,7 @@ type options struct {
 	skipUnchanged bool
 	deleteSource  bool
 	dryRun        bool
+	allowAnyKey   bool
 	stateDir      string // --state-dir; "": the default
 
 	quiet    bool
@@ -141,6 +142,7 @@ func newApp() *cli.App {
 		&cli.StringFlag{Name: "content-type", Usage: "`TYPE` of the object (default: from the file extension)", Category: obj},
 		&cli.StringFlag{Name: "cache-control", Usage: "Cache-Control header `VALUE`", Category: obj},
 		&cli.StringFlag{Name: "content-disposition", Usage: "Content-Disposition header `VALUE`", Category: obj},
+		&cli.BoolFlag{Name: "allow-any-key", Usage: `no warning for keys with "." or ".." segments or "//" (legal in OSS, but file-system tools resolve them)`, Category: obj, DisableDefaultText: true},
 		&cli.StringSliceFlag{Name: "meta", Usage: "user metadata `KEY=VALUE` (x-oss-meta-KEY); repeatable", Category: obj},
 		&cli.StringFlag{Name: "acl", Usage: "object `ACL`: private, public-read, public-read-write or default", Category: obj},
 		&cli.StringFlag{Name: "storage-class", Usage: "storage `CLASS`: Standard, IA, Archive, ColdArchive or DeepColdArchive", Category: obj},
@@ -193,6 +195,7 @@ func parseOptions(c *cli.Context) (options, error) {
 		skipUnchanged:  c.Bool("skip-unchanged"),
 		deleteSource:   c.Bool("delete-source"),
 		dryRun:         c.Bool("dry-run"),
+		allowAnyKey:    c.Bool("allow-any-key"),
 		stateDir:       c.String("state-dir"),
 		quiet:          c.Bool("quiet"),
 		progress:       c.String("progress"),

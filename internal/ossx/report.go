@@ -16,7 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"unicode"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 )
@@ -190,19 +189,7 @@ func Message(err error) string {
 // and escapes other control characters, so a hostile object key cannot
 // break the line or send terminal escape sequences.
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return EscapeControl(strings.Join(strings.Fields(s), " "))
 }
 
 func describeServiceError(se oss.ServiceError) string {
