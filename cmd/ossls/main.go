@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -36,6 +37,7 @@ type options struct {
 	exclude    []string
 	startAfter string
 	stdout     io.Writer
+	stderr     io.Writer // retries are said here
 }
 
 func newApp() *cli.App {
@@ -87,6 +89,7 @@ func newApp() *cli.App {
 			exclude:    c.StringSlice("exclude"),
 			startAfter: c.String("start-after"),
 			stdout:     c.App.Writer,
+			stderr:     c.App.ErrWriter,
 		})
 	}
 	return app
@@ -105,6 +108,8 @@ func run(ctx context.Context, opts options) error {
 	if err != nil {
 		return err
 	}
+	// A dead or failing endpoint is never a silent wait.
+	cfg.Retry = cfg.Retry.Logged(func(line string) { fmt.Fprintf(opts.stderr, "ossls: %s\n", line) })
 	src, prefix, kind, err := source(cfg, opts)
 	if err != nil {
 		return err

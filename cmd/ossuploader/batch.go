@@ -136,6 +136,8 @@ func newBatch(ctx context.Context, opts options, cfg *ossx.Config, client *oss.C
 		uo.Limiter = rate.NewLimiter(rate.Limit(opts.bwlimit), burst)
 	}
 	b := &batch{ctx: ctx, opts: opts, cfg: cfg, client: client}
+	// A dead or failing endpoint is never a silent wait.
+	uo.Retry = cfg.Retry.Logged(func(line string) { b.notice("%s", line) })
 	if b.showProgress() {
 		b.bar = progressbar.NewOptions64(-1,
 			progressbar.OptionSetWriter(os.Stderr),
