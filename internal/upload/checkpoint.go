@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/ossx/ossx/internal/ossx"
 )
@@ -96,8 +98,64 @@ func (s *checkpoints) lock(name string) (*os.File, error) {
 		}
 		return nil, err
 	}
+	s.sweep(name)
 	return f, nil
 }
+
+// staleTmp is how old another checkpoint's temporary file must be before
+// sweep looks at it: a write takes milliseconds.
+const staleTmp = 10 * time.Minute
+
+// sweep removes what kill -9 left of checkpoint writes (issue 13.10): the
+// temporary files of own, whose lock this process holds; those of other
+// checkpoints when they are stale and no running process holds their lock
+// (the kernel drops a lock with its process); and stale ones named before
+// temporary files carried their checkpoint's name (".tmp-*"). Best effort:
+// what cannot be removed now is looked at next time.
+func (s *checkpoints) sweep(own string) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		n := e.Name()
+		i := strings.Index(n, tmpInfix)
+		if i < 0 {
+			continue
+		}
+		p := filepath.Join(s.dir, n)
+		base := filepath.Join(s.dir, n[:i])
+		if i > 0 && base == own {
+			os.Remove(p)
+			continue
+		}
+		if fi, err := e.Info(); err != nil || time.Since(fi.ModTime()) < staleTmp {
+			continue
+		}
+		if i == 0 {
+			os.Remove(p)
+			continue
+		}
+		f, err := os.OpenFile(base+".lock", os.O_RDWR, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			// Its writer held the lock while writing, and a finished
+			// upload removes the lock file: nobody is writing it.
+			os.Remove(p)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if lockFile(f) == nil {
+			os.Remove(p)
+		}
+		f.Close()
+	}
+}
+
+// tmpInfix marks a checkpoint being written: NAME.tmp-RANDOM, renamed to
+// NAME.json once it is whole and synced.
+const tmpInfix = ".tmp-"
 
 // unlock releases the lock; with remove, the lock file goes too.
 func (s *checkpoints) unlock(f *os.File, remove bool) {
@@ -146,7 +204,7 @@ func (s *checkpoints) write(name string, cp *checkpoint) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(s.dir, ".tmp-*")
+	tmp, err := os.CreateTemp(s.dir, filepath.Base(name)+tmpInfix+"*")
 	if err != nil {
 		return err
 	}
