@@ -379,6 +379,9 @@ func (b *batch) upload(ctx context.Context, it item) error {
 	if err != nil {
 		return fmt.Errorf("upload %s to %s: %w", name, it.dst, err)
 	}
+	if res.StaleAborted {
+		b.notice("%s: aborted the multipart upload to %s that an earlier, killed run left unfinished", name, it.dst)
+	}
 	switch {
 	case res.Skipped:
 		b.notice("%s: unchanged, skipped", name)

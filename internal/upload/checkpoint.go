@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
 	"github.com/ossx/ossx/internal/ossx"
 )
 
@@ -232,4 +234,58 @@ func (s *checkpoints) drop(name string) error {
 		return nil
 	}
 	return err
+}
+
+// streamRecord remembers, under the state directory, the multipart upload
+// of a stream (stdin) in progress: a stream cannot be resumed — its bytes are
+// gone — so when the run is killed, the next run of the same command aborts
+// the upload it left open on OSS rather than let its parts linger (and cost)
+// (issue 13.10). It is keyed like a file's checkpoint, with "-" for source.
+type streamRecord struct {
+	s    *checkpoints
+	name string
+	lock *os.File
+}
+
+// takeStream takes the record of a stream to dst and aborts the upload an
+// earlier, killed run left in it; aborted says whether there was one. With
+// create false only an existing record is looked at, and nothing is made.
+// It returns nil when no record can be kept — no state directory, or
+// another run streams to dst — for a stream needs no state to work.
+func (u *Uploader) takeStream(b *oss.Bucket, dst ossx.URL, create bool) (r *streamRecord, aborted bool) {
+	s := newCheckpoints(u.opts)
+	if s == nil || s.err != nil {
+		return nil, false
+	}
+	name := s.name("-", u.endpoint, dst.Bucket, dst.Key)
+	if !create {
+		if _, err := os.Stat(name + ".json"); err != nil {
+			return nil, false
+		}
+	}
+	f, err := s.lock(name)
+	if err != nil {
+		return nil, false
+	}
+	if cp, _ := s.load(name); cp != nil && cp.UploadID != "" {
+		u.abort(b, dst.Key, cp.UploadID)
+		aborted = true
+	}
+	s.drop(name)
+	return &streamRecord{s: s, name: name, lock: f}, aborted
+}
+
+// save records the upload in progress; best effort, like the record.
+func (r *streamRecord) save(cp *checkpoint) {
+	if r != nil {
+		r.s.save(r.name, cp)
+	}
+}
+
+// done forgets the record: the upload completed or was aborted.
+func (r *streamRecord) done() {
+	if r != nil {
+		r.s.drop(r.name)
+		r.s.unlock(r.lock, true)
+	}
 }

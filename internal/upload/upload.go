@@ -80,6 +80,9 @@ type Result struct {
 	ETag    string
 	Skipped bool // --skip-unchanged: the object already held these bytes
 	Resumed int  // parts taken over from an earlier, interrupted run
+	// StaleAborted: a stream's upload left open by an earlier, killed run of
+	// the same command was aborted.
+	StaleAborted bool
 }
 
 // Uploader uploads to one OSS endpoint. It is safe for concurrent use.
