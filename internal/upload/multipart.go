@@ -86,14 +86,14 @@ func (u *Uploader) multipartFile(ctx context.Context, f *os.File, path string, i
 	headers := u.headerOptions(dst.Key, path)
 	hdrDigest := u.headerDigest(dst.Key, path)
 
-	store := newCheckpoints(u.opts.StateDir)
+	store := newCheckpoints(u.opts)
 	var name string
 	var cp *checkpoint
 	if store != nil {
 		name = store.name(abs, u.endpoint, dst.Bucket, dst.Key)
 		var lockf *os.File
 		if lockf, err = store.lock(name); err != nil {
-			return Result{}, fmt.Errorf("checkpoint: %w", err)
+			return Result{}, err
 		}
 		done := false
 		defer func() { store.unlock(lockf, done) }()

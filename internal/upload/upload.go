@@ -68,6 +68,7 @@ type Options struct {
 
 	Limiter  *rate.Limiter // shared bandwidth limit; nil: unlimited
 	StateDir string        // where multipart checkpoints live; "": not resumable
+	StateErr error         // set: there is no state directory, and a file in parts fails with this
 	Retry    ossx.RetryPolicy
 
 	// Progress, when set, is told about bytes sent (negative when an
@@ -97,6 +98,9 @@ type Result struct {
 	Verified string // VerifiedCRC64 or VerifiedMD5
 	Skipped  bool   // --skip-unchanged: the object already held these bytes
 	Resumed  int    // parts taken over from an earlier, interrupted run
+	// StaleAborted: a stream's upload left open by an earlier, killed run of
+	// the same command was aborted.
+	StaleAborted bool
 }
 
 // Uploader uploads to one OSS endpoint. It is safe for concurrent use.
