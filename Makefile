@@ -6,7 +6,10 @@ LDFLAGS  := -s -w
 # urfave_cli_no_docs drops urfave/cli's ToMarkdown/ToMan (we write our own man
 # page) and with them go-md2man and blackfriday: -316 KB per binary, and a
 # 0.5 ms init at every start (BENCHMARKS.md).
-GOFLAGS_BUILD := -trimpath -tags urfave_cli_no_docs -ldflags "$(LDFLAGS)"
+# nethttpomithttp2 leaves net/http's HTTP/2 code out (−364 KB per binary):
+# ossx's transport has its own DialContext, which turns HTTP/2 off anyway,
+# and OSS speaks HTTP/1.1.
+GOFLAGS_BUILD := -trimpath -tags urfave_cli_no_docs,nethttpomithttp2 -ldflags "$(LDFLAGS)"
 
 .PHONY: all help build test demo bench soak lint clean $(TOOLS)
 
