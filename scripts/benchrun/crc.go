@@ -7,8 +7,6 @@ import (
 	"runtime"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ossx/ossx/internal/crc64ecma"
 )
 
@@ -57,14 +55,6 @@ func (b *bench) crc() error {
 	b.rep.target("CRC64-ECMA throughput", "≥ 10 GB/s (amd64 with PCLMULQDQ)",
 		fmt.Sprintf("%.1f GB/s per CPU-second (hash/crc64: %.1f GB/s)", gbps(ours), gbps(std)), gbps(ours) >= 10)
 	return nil
-}
-
-func threadCPU() (time.Duration, error) {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_THREAD, &ru); err != nil {
-		return 0, err
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
 
 func crcPath() string {
