@@ -166,7 +166,7 @@ func TestBucketConfigStoredAndReturned(t *testing.T) {
 	}
 
 	// Defaults OSS answers for what was never set.
-	if r, err := c.GetBucketReferer(name); err != nil || !r.AllowEmptyReferer {
+	if r, err := c.GetBucketReferer(name); err != nil || !r.AllowEmptyReferer || r.AllowTruncateQueryString == nil || !*r.AllowTruncateQueryString {
 		t.Fatalf("referer: %+v %v", r, err)
 	}
 	if v, err := c.GetBucketVersioning(name); err != nil || v.Status != "" {
