@@ -230,8 +230,23 @@ func (s *Server) putObject(w http.ResponseWriter, req *request) error {
 	}
 	th.report(w)
 	writeWriteHeaders(w, m)
+	if err := callbackFailed(r); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// callbackFailed answers an upload that asked for a callback
+// (x-oss-callback) as OSS answers when it cannot reach the callback
+// server: the object is stored, the status is 203 CallbackFailed
+// (https://www.alibabacloud.com/help/en/oss/developer-reference/callback).
+// osslocal makes no request beyond loopback, so every callback fails.
+func callbackFailed(r *http.Request) error {
+	if r.Header.Get("x-oss-callback") == "" {
+		return nil
+	}
+	return NewError(http.StatusNonAuthoritativeInfo, "CallbackFailed", "Error status : -1.OSS can not connect to your callbackUrl, please check it.")
 }
 
 // appendObject is AppendObject (POST ?append&position=P).
