@@ -64,6 +64,9 @@ type Options struct {
 	MaxAppendSize int64
 	// Faults, when not nil, injects failures in front of the server.
 	Faults *Faults
+	// NoCRC64 drops the x-oss-hash-crc64ecma header from every response,
+	// as OSS-compatible servers without CRC64 answer (see withoutCRC64).
+	NoCRC64 bool
 	// Logger receives one debug line per request; nil discards.
 	Logger *slog.Logger
 	// Region is reported by GetBucketLocation/GetBucketInfo; default "cn-hangzhou".
@@ -130,6 +133,9 @@ func New(opts Options) (*Server, error) {
 	var h http.Handler = http.HandlerFunc(s.serve)
 	if opts.Faults != nil {
 		h = opts.Faults.Wrap(h)
+	}
+	if opts.NoCRC64 {
+		h = withoutCRC64(h)
 	}
 	s.handler = h
 	return s, nil
