@@ -216,6 +216,9 @@ func run(ctx context.Context, o options) error {
 	bucket.Client.Config.IsEnableCRC = false
 	app := &ship.Appender{Bucket: bucket, Retry: cfg.Retry, Gzip: o.gzip, Log: log, Bounded: o.once}
 	if len(o.sources) == 1 && o.sources[0] == "-" {
+		if err := app.CheckCRC64(ctx, nil, dest.Key); err != nil {
+			return err
+		}
 		return shipStdin(ctx, o, dest, app, log)
 	}
 	for _, s := range o.sources {
@@ -241,7 +244,22 @@ func run(ctx context.Context, o options) error {
 		return &ossx.UsageError{Err: err, Hint: ossx.StateHint}
 	}
 	defer st.Close()
+	if err := app.CheckCRC64(ctx, recentKeys(st), dest.Key); err != nil {
+		return err
+	}
 	return newTailer(o, dest, st, app, log).run(ctx)
+}
+
+// recentKeys are the objects of the state's last few entries, for
+// Appender.CheckCRC64 to look at.
+func recentKeys(st *ship.State) []string {
+	var keys []string
+	for i := len(st.Entries) - 1; i >= 0 && len(keys) < 3; i-- {
+		if k := st.Entries[i].Key; k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 func newLogger(o options) *slog.Logger {

@@ -111,6 +111,7 @@ type batch struct {
 
 	outMu sync.Mutex // stdout and stderr lines
 	multi bool       // several items: failures are reported one by one
+	md5   sync.Once  // the notice that the server sends no CRC64
 
 	mu       sync.Mutex
 	total    int
@@ -382,6 +383,11 @@ func (b *batch) upload(ctx context.Context, it item) error {
 	if res.StaleAborted {
 		b.notice("%s: aborted the multipart upload to %s that an earlier, killed run left unfinished", name, it.dst)
 	}
+	if res.Verified == upload.VerifiedMD5 {
+		b.md5.Do(func() {
+			b.notice("the server sends no x-oss-hash-crc64ecma header; verifying every upload by Content-MD5 and ETag instead")
+		})
+	}
 	switch {
 	case res.Skipped:
 		b.notice("%s: unchanged, skipped", name)
@@ -426,6 +432,10 @@ type line struct {
 	Source  string `json:"source"`
 	Skipped bool   `json:"skipped,omitempty"`
 	DryRun  bool   `json:"dry_run,omitempty"`
+	// Verified is what proved the object whole: "crc64" (OSS's CRC64 of
+	// the object), or "md5" (a server without CRC64: Content-MD5 on every
+	// request, and the ETags).
+	Verified string `json:"verified,omitempty"`
 }
 
 // print writes the line for one object to stdout.
@@ -440,7 +450,7 @@ func (b *batch) print(path string, res upload.Result, dryRun bool) error {
 	text := u
 	if b.opts.json {
 		l := line{Bucket: res.URL.Bucket, Key: res.URL.Key, Size: res.Size, ETag: res.ETag,
-			URL: u, Source: path, Skipped: res.Skipped, DryRun: dryRun}
+			URL: u, Source: path, Skipped: res.Skipped, DryRun: dryRun, Verified: res.Verified}
 		if !dryRun {
 			l.CRC64 = strconv.FormatUint(res.CRC64, 10)
 		}
@@ -464,11 +474,7 @@ func (b *batch) print(path string, res upload.Result, dryRun bool) error {
 // objectURL renders where an object is, as --print and --sign ask.
 func (b *batch) objectURL(u ossx.URL) (string, error) {
 	if b.opts.sign > 0 {
-		bk, err := b.client.Bucket(u.Bucket)
-		if err != nil {
-			return "", err
-		}
-		return bk.SignURL(u.Key, oss.HTTPGet, int64(b.opts.sign/time.Second))
+		return ossx.SignGetURL(b.client, u, b.opts.sign)
 	}
 	if b.opts.print == "https" {
 		return publicURL(b.cfg.Endpoint, u), nil

@@ -33,8 +33,10 @@ in / to which each file's name is appended; with -r, the files of a directory
 keep their paths relative to it. Several SRCs need a prefix.
 
 Every object is verified: the CRC64 of the bytes read is compared with the one
-OSS computed (x-oss-hash-crc64ecma), and single PUTs carry Content-MD5. On a
-mismatch the object is deleted and ossuploader fails. A file that changes
+OSS computed (x-oss-hash-crc64ecma), and single PUTs carry Content-MD5. From an
+OSS-compatible server that sends no CRC64, every PUT and part carries
+Content-MD5 and the ETags must match it (said once on stderr; "verified": "md5"
+in --json). On a mismatch the object is deleted and ossuploader fails. A file that changes
 while it is read is an error, never a torn object.
 
 Files above --multipart-threshold go up in parts, --jobs at a time. Such an
@@ -149,18 +151,9 @@ func newApp() *cli.App {
 
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no URLs and no progress; errors and warnings still go to stderr", Category: out, DisableDefaultText: true},
 		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress bar on stderr: `WHEN` is auto (stderr is a terminal), always or never", Category: out},
-		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per upload: bucket, key, size, crc64, etag, url", Category: out, DisableDefaultText: true},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per upload: bucket, key, size, crc64, etag, url, verified", Category: out, DisableDefaultText: true},
 		&cli.StringFlag{Name: "print", Value: "oss", Usage: "`KIND` of URL to print: oss (oss://bucket/key) or https (public URL)", Category: out},
-		&cli.DurationFlag{Name: "sign", Usage: "print a presigned GET URL valid for `DURATION`, e.g. 1h", DefaultText: "off", Category: out,
-			// 0 stands for "off" internally; given, it would print no URL.
-			// A presigned URL's expiry is in whole seconds: less than one
-			// would be a URL that has expired when it is printed.
-			Action: func(_ *cli.Context, d time.Duration) error {
-				if d < time.Second {
-					return ossx.Usagef("--sign %s must be at least 1s", d)
-				}
-				return nil
-			}},
+		command.SignFlag("print a presigned GET URL valid for `DURATION`, e.g. 1h", out),
 	}, command.ConfigFlags()...)
 	app.Action = func(c *cli.Context) error {
 		opts, err := parseOptions(c)
@@ -267,7 +260,7 @@ func checkChoices(o options) error {
 	if o.jobs < 1 || o.jobs > 256 {
 		return ossx.Usagef("--jobs %d must be between 1 and 256", o.jobs)
 	}
-	return nil
+	return ossx.CheckSignDuration(o.sign)
 }
 
 // run uploads everything opts names. Failures of single items in a batch

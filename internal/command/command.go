@@ -128,3 +128,18 @@ func Options(c *cli.Context) ossx.Options {
 		Retries:          c.Int("retries"),
 	}
 }
+
+// SignFlag is --sign DURATION: print presigned GET URLs. 0 stands for "off"
+// internally, so a given value below a second is refused: 0 would print no
+// URL, and a presigned URL's expiry is in whole seconds (less than one would
+// be a URL expired when printed). ossx.CheckSignDuration checks the same
+// for a value that did not come from the flag.
+func SignFlag(usage, category string) *cli.DurationFlag {
+	return &cli.DurationFlag{Name: "sign", Usage: usage, DefaultText: "off", Category: category,
+		Action: func(_ *cli.Context, d time.Duration) error {
+			if d < time.Second {
+				return ossx.Usagef("--sign %s must be at least 1s", d)
+			}
+			return nil
+		}}
+}

@@ -56,6 +56,10 @@ type Printer struct {
 
 	objects, prefixes, uploads, buckets int64
 	bytes                               int64
+
+	// Sign, when set, gives an object's URL in place of oss://BUCKET/KEY
+	// (ossls --sign: a presigned GET URL); in JSON it is the "url" field.
+	Sign func(e *Entry) (string, error)
 }
 
 // NewPrinter returns a Printer writing to w. human selects IEC sizes
@@ -82,7 +86,19 @@ func (p *Printer) Print(e *Entry) error {
 	case Bucket:
 		p.buckets++
 	}
+	var signed string
+	if p.Sign != nil && e.Kind == Object {
+		var err error
+		if signed, err = p.Sign(e); err != nil {
+			return err
+		}
+	}
 	if p.format == JSON {
+		if signed != "" {
+			o := jsonEntry(e).(jsonObject)
+			o.URL = signed
+			return p.enc.Encode(o)
+		}
 		return p.enc.Encode(jsonEntry(e))
 	}
 	b := p.line[:0]
@@ -92,7 +108,11 @@ func (p *Printer) Print(e *Entry) error {
 		b = ossx.AppendEscaped(b, e.UploadID)
 		b = append(b, ' ')
 	}
-	b = appendURL(b, e)
+	if signed != "" {
+		b = append(b, signed...)
+	} else {
+		b = appendURL(b, e)
+	}
 	b = append(b, '\n')
 	p.line = b
 	_, err := p.w.Write(b)
@@ -247,6 +267,7 @@ type (
 		LastModified string `json:"last_modified"`
 		StorageClass string `json:"storage_class"`
 		Type         string `json:"type"`
+		URL          string `json:"url,omitempty"` // --sign
 	}
 	jsonPrefix struct {
 		Prefix string `json:"prefix"`
@@ -272,7 +293,7 @@ func jsonEntry(e *Entry) any {
 	case Bucket:
 		return jsonBucket{e.Bucket, e.Region, jsonTime(e.Time)}
 	default:
-		return jsonObject{e.Key, e.Size, e.ETag, jsonTime(e.Time), e.StorageClass, e.Type}
+		return jsonObject{e.Key, e.Size, e.ETag, jsonTime(e.Time), e.StorageClass, e.Type, ""}
 	}
 }
 

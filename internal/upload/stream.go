@@ -51,8 +51,15 @@ func (u *Uploader) Stream(ctx context.Context, r io.Reader, dst ossx.URL) (Resul
 			if err != nil {
 				return Result{}, err
 			}
-			if r.matches(int64(len(buf)), d.crc.Sum64()) {
-				return Result{URL: dst, Size: r.size, CRC64: r.crc, ETag: r.etag, Skipped: true}, nil
+			res := Result{URL: dst, Size: r.size, CRC64: d.crc.Sum64(), ETag: r.etag, Skipped: true}
+			switch {
+			case r.matches(int64(len(buf)), d.crc.Sum64()):
+				res.Verified = VerifiedCRC64
+				return res, nil
+			case r.ok && !r.hasCR && r.size == int64(len(buf)) && etagIsMD5(r.etag, d.md5Base64()):
+				// A server without CRC64: the ETag of a single PUT is its MD5.
+				res.Verified = VerifiedMD5
+				return res, nil
 			}
 		}
 		var aborted bool
