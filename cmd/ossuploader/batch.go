@@ -380,13 +380,13 @@ func (b *batch) upload(ctx context.Context, it item) error {
 	if err != nil {
 		return fmt.Errorf("upload %s to %s: %w", name, it.dst, err)
 	}
-	if res.StaleAborted {
-		b.notice("%s: aborted the multipart upload to %s that an earlier, killed run left unfinished", name, it.dst)
-	}
 	if res.Verified == upload.VerifiedMD5 {
 		b.md5.Do(func() {
 			b.notice("the server sends no x-oss-hash-crc64ecma header; verifying every upload by Content-MD5 and ETag instead")
 		})
+	}
+	if res.StaleAborted {
+		b.notice("%s: aborted the multipart upload to %s that an earlier, killed run left unfinished", name, it.dst)
 	}
 	switch {
 	case res.Skipped:
