@@ -263,6 +263,11 @@ func (g *gen) ship(data []byte) error {
 	if err != nil {
 		return err
 	}
+	if obj.Pos == 0 {
+		// Said once the object exists, not when its key was chosen: the
+		// first append may fail.
+		t.log.Info("new object", "path", g.e.Path, "key", obj.Key)
+	}
 	t.st.Lock()
 	g.e.Offset += int64(len(data))
 	g.e.Pos, g.e.CRC = got.Pos, got.CRC
@@ -316,7 +321,6 @@ func (g *gen) object(n int) (ship.Object, error) {
 	if err := t.st.Save(); err != nil {
 		return obj, err
 	}
-	t.log.Info("new object", "path", e.Path, "key", obj.Key)
 	return obj, nil
 }
 

@@ -192,7 +192,7 @@ func run(ctx context.Context, opts options) error {
 	if err != nil {
 		return fmt.Errorf("OSS client: %w", err)
 	}
-	stateDir, err := upload.StateDir(os.Getenv)
+	stateDir, err := ossx.StateDir("", "", os.Getenv)
 	if err != nil {
 		return err
 	}

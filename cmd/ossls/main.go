@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -39,6 +40,7 @@ type options struct {
 	startAfter string
 	sign       time.Duration // >0: presigned GET URLs for objects
 	stdout     io.Writer
+	stderr     io.Writer // retries are said here
 }
 
 func newApp() *cli.App {
@@ -62,7 +64,8 @@ func newApp() *cli.App {
 		&cli.BoolFlag{Name: "human-readable", Aliases: []string{"h"}, Usage: "sizes in KiB, MiB, … in -l and --summary", DisableDefaultText: true, Category: out},
 		&cli.BoolFlag{Name: "json", Usage: "one JSON object per line", DisableDefaultText: true, Category: out},
 		&cli.BoolFlag{Name: "summary", Usage: "end with a line counting entries and bytes", DisableDefaultText: true, Category: out},
-		&cli.DurationFlag{Name: "sign", Usage: "print a presigned GET URL valid for `DURATION` (e.g. 1h) for each object, in place of oss://", DefaultText: "off", Category: out},
+		&cli.DurationFlag{Name: "sign", Usage: "print a presigned GET URL valid for `DURATION` (e.g. 1h) for each object, in place of oss://", DefaultText: "off", Category: out,
+			Action: func(_ *cli.Context, d time.Duration) error { return ossx.CheckSignDuration(d) }},
 	}, command.ConfigFlags()...)
 	app.Action = func(c *cli.Context) error {
 		if c.NArg() > 1 {
@@ -92,6 +95,7 @@ func newApp() *cli.App {
 			startAfter: c.String("start-after"),
 			sign:       c.Duration("sign"),
 			stdout:     c.App.Writer,
+			stderr:     c.App.ErrWriter,
 		})
 	}
 	return app
@@ -106,13 +110,12 @@ func run(ctx context.Context, opts options) error {
 	if opts.limit < 0 {
 		return ossx.Usagef("--limit must be 0 or more, not %d", opts.limit)
 	}
-	if err := ossx.CheckSignDuration(opts.sign); err != nil {
-		return err
-	}
 	cfg, err := ossx.Load(opts.config, os.Getenv)
 	if err != nil {
 		return err
 	}
+	// A dead or failing endpoint is never a silent wait.
+	cfg.Retry = cfg.Retry.Logged(func(line string) { fmt.Fprintf(opts.stderr, "ossls: %s\n", line) })
 	client, err := cfg.NewClient()
 	if err != nil {
 		return err

@@ -36,8 +36,8 @@ func NewApp(name, usage, usageText, description string) *cli.App {
 	app.ErrWriter = os.Stderr
 	// Without this, cli.Exit errors make the library call os.Exit itself.
 	app.ExitErrHandler = func(*cli.Context, error) {}
-	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-		return &ossx.UsageError{Err: err, Hint: "run '" + name + " --help' for usage"}
+	app.OnUsageError = func(c *cli.Context, err error, _ bool) error {
+		return &ossx.UsageError{Err: flagError(c.App, err), Hint: "run '" + name + " --help' for usage"}
 	}
 	app.CustomAppHelpTemplate = cli.AppHelpTemplate + "\n" + ossx.ExitCodesHelp + "\n"
 	// The tools have no subcommands, so "TOOL --help ARG..." (help asked

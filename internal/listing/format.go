@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ossx/ossx/internal/ossx"
 )
 
 // Format is an output format of ossls; docs/ossls.md and ossls --help
@@ -17,7 +19,9 @@ type Format uint8
 const (
 	// Plain prints one URL per line: oss://BUCKET/KEY for an object,
 	// oss://BUCKET/PREFIX/ for a directory, oss://BUCKET for a bucket and
-	// "UPLOAD-ID oss://BUCKET/KEY" for an unfinished upload.
+	// "UPLOAD-ID oss://BUCKET/KEY" for an unfinished upload. Control
+	// characters in them are escaped as \xNN (ossx.EscapeControl); JSON
+	// gives keys exactly.
 	Plain Format = iota
 	// Long prints aligned columns ending with the Plain URL.
 	Long
@@ -101,7 +105,7 @@ func (p *Printer) Print(e *Entry) error {
 	if p.format == Long {
 		b = p.appendLongColumns(b, e)
 	} else if e.Kind == Upload {
-		b = append(b, e.UploadID...)
+		b = ossx.AppendEscaped(b, e.UploadID)
 		b = append(b, ' ')
 	}
 	if signed != "" {
@@ -217,12 +221,15 @@ func appendPadded(b []byte, s string, width int) []byte {
 	return b
 }
 
+// appendURL appends the entry's oss:// URL, its control characters
+// escaped (ossx.AppendEscaped) so that a key holding a newline or an escape
+// sequence stays on its line and does not drive the terminal.
 func appendURL(b []byte, e *Entry) []byte {
 	b = append(b, "oss://"...)
-	b = append(b, e.Bucket...)
+	b = ossx.AppendEscaped(b, e.Bucket)
 	if e.Kind != Bucket {
 		b = append(b, '/')
-		b = append(b, e.Key...)
+		b = ossx.AppendEscaped(b, e.Key)
 	}
 	return b
 }

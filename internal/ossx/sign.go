@@ -7,11 +7,12 @@ import (
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 )
 
-// CheckSignDuration refuses a --sign DURATION that cannot make a working
-// URL: a presigned URL's expiry is in whole seconds, so less than one
-// second would have expired when printed.
+// CheckSignDuration is the Action of every --sign flag: it refuses a
+// DURATION that cannot make a working URL. 0 stands for "off" internally,
+// so given it would print no URL; a presigned URL's expiry is in whole
+// seconds, so less than one second would have expired when printed.
 func CheckSignDuration(d time.Duration) error {
-	if d < 0 || d > 0 && d < time.Second {
+	if d < time.Second {
 		return Usagef("--sign %s must be at least 1s", d)
 	}
 	return nil
