@@ -61,9 +61,8 @@ type options struct {
 const maxRollSize = 5<<30 - 64<<20
 
 func newApp() *cli.App {
-	app := command.NewApp("gtail", "follow log files and append every byte to OSS, exactly once",
-		"gtail [options] FILE|GLOB... oss://BUCKET/PREFIX/", "")
-	app.CustomAppHelpTemplate = helpTemplate
+	app := command.NewApp("gtail", "follow log files and append every byte to OSS, exactly once", usageText, helpText)
+	command.SetExitCodes(app, ossx.ExitOK, ossx.ExitFailed, ossx.ExitUsage, ossx.ExitPartial, ossx.ExitInterrupted)
 	const ship_, follow, modes = "Shipping", "Following", "Modes"
 	app.Flags = append([]cli.Flag{
 		&cli.StringFlag{Name: "key", Usage: "object key `TEMPLATE` below the prefix (see KEYS)", Value: keytmpl.Default, Category: ship_},

@@ -1,14 +1,13 @@
 package main
 
-import (
-	"github.com/ossx/ossx/internal/osslocal"
-	"github.com/ossx/ossx/internal/ossx"
-)
+import "github.com/ossx/ossx/internal/osslocal"
 
 const usageText = `osslocal [--addr HOST:PORT] [--data DIR | --memory] [--bucket NAME]...
          [--access-key-id ID] [--faults SPEC] [--no-crc64] [--env-file FILE]
          [--verbose]`
 
+// helpText is osslocal's DESCRIPTION and further sections, laid out for
+// --help and the man page by internal/command.
 const helpText = `   osslocal serves the Alibaba Cloud OSS REST API on a local address, so
    that programs using OSS (the ossx tools, aliyun-oss-go-sdk, ossutil) can
    be developed and tested without a cloud account. It checks request
@@ -86,19 +85,8 @@ EXAMPLES
 ENVIRONMENT
 
    OSSLOCAL_ACCESS_KEY_ID, OSSLOCAL_ACCESS_KEY_SECRET: the access key to
-   accept, as --access-key-id and --access-key-secret.`
+   accept, as --access-key-id and --access-key-secret.
 
-// helpTemplate is osslocal --help, laid out like a man page.
-const helpTemplate = `NAME
-   {{.Name}} - {{.Usage}}
+EXIT STATUS
 
-SYNOPSIS
-{{indent 3 .UsageText}}
-
-DESCRIPTION
-` + helpText + `
-
-OPTIONS
-{{range .VisibleFlags}}   {{.}}
-{{end}}
-` + ossx.ExitCodesHelp + "\n"
+   A stop by SIGINT or SIGTERM is a clean exit: status 0.`

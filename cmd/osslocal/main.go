@@ -48,7 +48,7 @@ const shutdownGrace = 10 * time.Second
 
 func newApp() *cli.App {
 	app := command.NewApp("osslocal", "a local OSS-compatible server for development and tests", usageText, helpText)
-	app.CustomAppHelpTemplate = helpTemplate
+	command.SetExitCodes(app, ossx.ExitOK, ossx.ExitFailed, ossx.ExitUsage)
 	app.DisableSliceFlagSeparator = true
 	app.Flags = []cli.Flag{
 		&cli.StringFlag{Name: "addr", Value: "127.0.0.1:9000", Usage: "listen on `HOST:PORT`; port 0 picks a free one"},

@@ -44,13 +44,8 @@ type options struct {
 }
 
 func newApp() *cli.App {
-	// -h is --human-readable here, as in ls -lh; help stays on --help. The
-	// flag is a package variable of urfave/cli read when the app runs, and
-	// each ossx tool is its own binary, so this touches ossls only.
-	cli.HelpFlag = &cli.BoolFlag{Name: "help", Usage: "show this help", DisableDefaultText: true}
-	app := command.NewApp("ossls", "list OSS buckets, objects and unfinished multipart uploads", usageText, manMarkdown(helpText))
-	app.CustomAppHelpTemplate = helpTemplate
-	app.UseShortOptionHandling = true // -lh, -rl
+	app := command.NewApp("ossls", "list OSS buckets, objects and unfinished multipart uploads", usageText, helpText)
+	app.UseShortOptionHandling = true // -lH, -rl
 	app.DisableSliceFlagSeparator = true
 	const out, sel = "Output", "Selection"
 	app.Flags = append([]cli.Flag{
@@ -61,7 +56,7 @@ func newApp() *cli.App {
 		&cli.StringFlag{Name: "start-after", Usage: "start after the full `KEY` (or bucket name)", Category: sel},
 		&cli.IntFlag{Name: "limit", Usage: "stop after `N` entries (0: no limit)", DefaultText: "0", Category: sel},
 		&cli.BoolFlag{Name: "long", Aliases: []string{"l"}, Usage: "long format: time, size, storage class, type, URL", DisableDefaultText: true, Category: out},
-		&cli.BoolFlag{Name: "human-readable", Aliases: []string{"h"}, Usage: "sizes in KiB, MiB, … in -l and --summary", DisableDefaultText: true, Category: out},
+		&cli.BoolFlag{Name: "human-readable", Aliases: []string{"human", "H"}, Usage: "sizes in KiB, MiB, … in -l and --summary", DisableDefaultText: true, Category: out},
 		&cli.BoolFlag{Name: "json", Usage: "one JSON object per line", DisableDefaultText: true, Category: out},
 		&cli.BoolFlag{Name: "summary", Usage: "end with a line counting entries and bytes", DisableDefaultText: true, Category: out},
 		&cli.DurationFlag{Name: "sign", Usage: "print a presigned GET URL valid for `DURATION` (e.g. 1h) for each object, in place of oss://", DefaultText: "off", Category: out,
@@ -201,7 +196,7 @@ func outputFormat(opts options) (listing.Format, error) {
 	case opts.json && opts.long:
 		return 0, ossx.Usagef("--json and -l are exclusive")
 	case opts.json && opts.human:
-		return 0, &ossx.UsageError{Err: errors.New("-h does not apply to --json"), Hint: "--json always gives sizes in bytes"}
+		return 0, &ossx.UsageError{Err: errors.New("-H does not apply to --json"), Hint: "--json always gives sizes in bytes"}
 	case opts.json:
 		return listing.JSON, nil
 	case opts.long:

@@ -61,7 +61,9 @@ const helpTail = `EXAMPLES
    Upload a directory, 8 files at a time, skipping files already there:
        ossuploader -r -j 8 --skip-unchanged ./public oss://my-bucket/site/
 
-   Stream a dump without a temporary file:
+   Stream a dump without a temporary file; pipefail makes a failed pg_dump
+   fail the upload instead of storing an empty dump:
+       set -o pipefail
        pg_dump mydb | gzip | ossuploader - oss://my-bucket/db/$(date +%F).sql.gz
 
    Share a file for a day:
@@ -71,21 +73,28 @@ const helpTail = `EXAMPLES
        ossuploader --json a.jpg b.jpg oss://my-bucket/img/
 
 ENVIRONMENT
-   OSS_ENDPOINT            endpoint URL, e.g. https://oss-cn-hangzhou.aliyuncs.com
-   OSS_REGION              region, e.g. cn-hangzhou; derives the endpoint, signs V4
-   OSS_BUCKET              default bucket for bare keys
-   OSS_ACCESS_KEY_ID       access key id (also ALIBABA_CLOUD_ACCESS_KEY_ID)
-   OSS_ACCESS_KEY_SECRET   access key secret (also ALIBABA_CLOUD_ACCESS_KEY_SECRET);
-                           never accepted as a flag, never printed
-   OSS_SESSION_TOKEN       STS token (also ALIBABA_CLOUD_SECURITY_TOKEN)
-   OSS_PROFILE             profile in ~/.ossutilconfig
-   OSSX_STATE_DIR          checkpoints go to $OSSX_STATE_DIR/uploads (as --state-dir)
-   XDG_STATE_HOME          else to $XDG_STATE_HOME/ossx/uploads (default ~/.local/state/ossx)
-   HTTPS_PROXY, NO_PROXY   proxy settings
+      OSS_ENDPOINT           endpoint URL,
+                             e.g. https://oss-cn-hangzhou.aliyuncs.com
+      OSS_REGION             region, e.g. cn-hangzhou; derives the endpoint,
+                             signs V4
+      OSS_BUCKET             default bucket for bare keys
+      OSS_ACCESS_KEY_ID      access key id (also ALIBABA_CLOUD_ACCESS_KEY_ID)
+      OSS_ACCESS_KEY_SECRET  access key secret (also
+                             ALIBABA_CLOUD_ACCESS_KEY_SECRET); never accepted
+                             as a flag, never printed
+      OSS_SESSION_TOKEN      STS token (also ALIBABA_CLOUD_SECURITY_TOKEN)
+      OSS_PROFILE            profile in ~/.ossutilconfig
+      OSSX_STATE_DIR         checkpoints go to $OSSX_STATE_DIR/uploads
+                             (as --state-dir)
+      XDG_STATE_HOME         else to $XDG_STATE_HOME/ossx/uploads
+                             (default ~/.local/state/ossx)
+      HTTPS_PROXY, NO_PROXY  proxy settings
 
 FILES
-   ~/.local/state/ossx/uploads/   checkpoints of unfinished multipart uploads (0600)
-   ~/.ossutilconfig               ossutil's config file, read for credentials
+      ~/.local/state/ossx/uploads/  checkpoints of unfinished multipart
+                                    uploads (0600)
+      ~/.ossutilconfig              ossutil's config file, read for
+                                    credentials
 `
 
 // options are the parsed flags: everything run needs, nothing urfave/cli.
@@ -119,8 +128,8 @@ type options struct {
 }
 
 func newApp() *cli.App {
-	app := command.NewApp("ossuploader", "upload files, directories and stdin to OSS, verified", usageText, description)
-	app.CustomAppHelpTemplate = cli.AppHelpTemplate + "\n" + helpTail + "\n" + ossx.ExitCodesHelp + "\n"
+	app := command.NewApp("ossuploader", "upload files, directories and stdin to OSS, verified", usageText, description+"\n\n"+helpTail)
+	command.SetExitCodes(app, ossx.ExitOK, ossx.ExitFailed, ossx.ExitUsage, ossx.ExitPartial, ossx.ExitInterrupted)
 	// --meta values may hold commas.
 	app.DisableSliceFlagSeparator = true
 	const (
@@ -146,13 +155,13 @@ func newApp() *cli.App {
 		&cli.StringFlag{Name: "content-disposition", Usage: "Content-Disposition header `VALUE`", Category: obj},
 		&cli.BoolFlag{Name: "allow-any-key", Usage: `no warning for keys with "." or ".." segments or "//" (legal in OSS, but file-system tools resolve them)`, Category: obj, DisableDefaultText: true},
 		&cli.StringSliceFlag{Name: "meta", Usage: "user metadata `KEY=VALUE` (x-oss-meta-KEY); repeatable", Category: obj},
-		&cli.StringFlag{Name: "acl", Usage: "object `ACL`: private, public-read, public-read-write or default", Category: obj},
-		&cli.StringFlag{Name: "storage-class", Usage: "storage `CLASS`: Standard, IA, Archive, ColdArchive or DeepColdArchive", Category: obj},
+		command.Choices(&cli.StringFlag{Name: "acl", Usage: "object `ACL`: private, public-read, public-read-write or default", Category: obj}, "private", "public-read", "public-read-write", "default"),
+		command.Choices(&cli.StringFlag{Name: "storage-class", Usage: "storage `CLASS`: Standard, IA, Archive, ColdArchive or DeepColdArchive", Category: obj}, "Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"),
 
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no URLs and no progress; errors and warnings still go to stderr", Category: out, DisableDefaultText: true},
-		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress bar on stderr: `WHEN` is auto (stderr is a terminal), always or never", Category: out},
+		command.Choices(&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress bar on stderr: `WHEN` is auto (stderr is a terminal), always or never", Category: out}, "auto", "always", "never"),
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per upload: bucket, key, size, crc64, etag, url, verified", Category: out, DisableDefaultText: true},
-		&cli.StringFlag{Name: "print", Value: "oss", Usage: "`KIND` of URL to print: oss (oss://bucket/key) or https (public URL)", Category: out},
+		command.Choices(&cli.StringFlag{Name: "print", Value: "oss", Usage: "`KIND` of URL to print: oss (oss://bucket/key) or https (public URL)", Category: out}, "oss", "https"),
 		&cli.DurationFlag{Name: "sign", Usage: "print a presigned GET URL valid for `DURATION`, e.g. 1h", DefaultText: "off", Category: out,
 			Action: func(_ *cli.Context, d time.Duration) error { return ossx.CheckSignDuration(d) }},
 	}, command.ConfigFlags()...)

@@ -2,6 +2,7 @@ package command
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"strings"
@@ -64,7 +65,7 @@ func TestConfigFlags(t *testing.T) {
 		app := NewApp("demo", "", "", "")
 		app.Flags = ConfigFlags()
 		app.Action = func(c *cli.Context) error { got = Options(c); return nil }
-		if err := app.Run(append([]string{"demo"}, args...)); err != nil {
+		if err := Run(context.Background(), app, append([]string{"demo"}, args...)); err != nil {
 			t.Fatal(err)
 		}
 		return got

@@ -150,15 +150,16 @@ func (p *Printer) Summary(of Kind) error {
 	var line string
 	switch of {
 	case Upload:
-		line = fmt.Sprintf("total: %d uploads\n", p.uploads)
+		line = "total: " + count(p.uploads, "upload", "uploads") + "\n"
 	case Bucket:
-		line = fmt.Sprintf("total: %d buckets\n", p.buckets)
+		line = "total: " + count(p.buckets, "bucket", "buckets") + "\n"
 	default:
-		size := strconv.FormatInt(p.bytes, 10) + " bytes"
+		size := count(p.bytes, "byte", "bytes")
 		if p.human {
 			size = string(AppendHuman(nil, p.bytes))
 		}
-		line = fmt.Sprintf("total: %d objects, %s, %d directories\n", p.objects, size, p.prefixes)
+		line = fmt.Sprintf("total: %s, %s, %s\n", count(p.objects, "object", "objects"), size,
+			count(p.prefixes, "directory", "directories"))
 	}
 	_, err := p.w.WriteString(line)
 	return err
@@ -232,6 +233,14 @@ func appendURL(b []byte, e *Entry) []byte {
 		b = ossx.AppendEscaped(b, e.Key)
 	}
 	return b
+}
+
+// count is "1 object", "2 objects", "0 objects".
+func count(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.FormatInt(n, 10) + " " + many
 }
 
 // AppendHuman appends n bytes in IEC units: "0 B", "1023 B", "1.0 KiB",

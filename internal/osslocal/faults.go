@@ -92,10 +92,10 @@ const FaultSyntax = `FAULT RULES
       get:delay=200ms;list:error:every=2:bucket=logs
 
    At run time, on the server's own address (loopback clients only):
-      curl -X PUT --data 'put:error=503:nth=1' $OSS_ENDPOINT/-/faults   (replace)
-      curl -X POST --data 'get:delay=1s' $OSS_ENDPOINT/-/faults         (add)
-      curl $OSS_ENDPOINT/-/faults                                       (list)
-      curl -X DELETE $OSS_ENDPOINT/-/faults                             (clear)`
+      curl -X PUT --data 'put:error=503:nth=1' $OSS_ENDPOINT/-/faults  (replace)
+      curl -X POST --data 'get:delay=1s' $OSS_ENDPOINT/-/faults        (add)
+      curl $OSS_ENDPOINT/-/faults                                      (list)
+      curl -X DELETE $OSS_ENDPOINT/-/faults                            (clear)`
 
 // Op names the OSS operation a request performs, as fault rules select it.
 type Op string

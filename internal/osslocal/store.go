@@ -165,27 +165,28 @@ func openStore(dir string, now func() time.Time) (*store, error) {
 		return s, nil
 	}
 	s.blobs = &dirBlobs{dir: dir}
+	// No "osslocal:" prefix: the command that prints the error names itself.
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("osslocal: %w", err)
+		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	lock, err := lockDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("osslocal: %w", err)
+		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	s.lock = lock
 	if err := os.RemoveAll(filepath.Join(dir, "tmp")); err != nil {
 		s.close()
-		return nil, fmt.Errorf("osslocal: clear %s: %w", dir, err)
+		return nil, fmt.Errorf("clear %s: %w", dir, err)
 	}
 	for _, sub := range []string{"blobs", "tmp", "buckets", "objects", "uploads"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			s.close()
-			return nil, fmt.Errorf("osslocal: %w", err)
+			return nil, fmt.Errorf("data directory: %w", err)
 		}
 	}
 	if err := s.load(); err != nil {
 		s.close()
-		return nil, fmt.Errorf("osslocal: load %s: %w", dir, err)
+		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}
 	return s, nil
 }
