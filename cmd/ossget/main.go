@@ -201,7 +201,9 @@ func run(ctx context.Context, opts options) error {
 	stateDir, stateErr := ossx.StateDir(opts.stateDir, "", os.Getenv)
 	g := newGetter(ctx, opts, cfg, client, stateDir)
 	if stateErr != nil {
-		g.dl.NoResume(func() { g.warn("%v: large downloads will not resume after an interruption (%s)", stateErr, ossx.StateHint) })
+		g.dl.NoResume(func() {
+			g.warn("%v: large downloads will not resume after an interruption (%s)", stateErr, ossx.StateHint)
+		})
 	}
 	defer g.finishBar()
 	switch {
