@@ -17,8 +17,8 @@ import (
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
 	"github.com/ossx/ossx/internal/keytmpl"
-	"github.com/ossx/ossx/internal/ossx"
 	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
+	"github.com/ossx/ossx/internal/ossx"
 	"github.com/ossx/ossx/internal/ship"
 )
 
