@@ -62,9 +62,8 @@ type options struct {
 const maxRollSize = 5<<30 - 64<<20
 
 func newApp() *cli.App {
-	app := command.NewApp("gtail", "follow log files and append every byte to OSS, exactly once",
-		"gtail [options] FILE|GLOB... oss://BUCKET/PREFIX/", "")
-	app.CustomAppHelpTemplate = helpTemplate
+	app := command.NewApp("gtail", "follow log files and append every byte to OSS, exactly once", usageText, helpText)
+	command.SetExitCodes(app, ossx.ExitOK, ossx.ExitFailed, ossx.ExitUsage, ossx.ExitPartial, ossx.ExitInterrupted)
 	const ship_, follow, modes = "Shipping", "Following", "Modes"
 	app.Flags = append([]cli.Flag{
 		&cli.StringFlag{Name: "key", Usage: "object key `TEMPLATE` below the prefix (see KEYS)", Value: keytmpl.Default, Category: ship_},
@@ -75,7 +74,7 @@ func newApp() *cli.App {
 		&cli.StringFlag{Name: "flush-bytes", Usage: "ship as soon as `SIZE` bytes wait; also the largest append", Value: "1MiB", Category: ship_},
 		&cli.DurationFlag{Name: "partial-timeout", Usage: "ship a trailing line without newline once it is `DURATION` old", Value: 5 * time.Second, Category: ship_},
 		&cli.StringFlag{Name: "roll-size", Usage: "start a new object when the current one would exceed `SIZE` (< 5GiB)", Value: "1GiB", Category: ship_},
-		&cli.StringFlag{Name: "state-dir", Usage: "`DIR` for the state files (default $XDG_STATE_HOME/ossx/gtail or ~/.local/state/ossx/gtail)", Category: ship_},
+		&cli.StringFlag{Name: "state-dir", Usage: "`DIR` for the state files (default $OSSX_STATE_DIR/gtail, $XDG_STATE_HOME/ossx/gtail or ~/.local/state/ossx/gtail)", Category: ship_},
 		&cli.StringFlag{Name: "from", Usage: "`WHERE` to start in files seen the first time: start or end", Value: "start", Category: follow},
 		&cli.DurationFlag{Name: "rotate-wait", Usage: "keep reading a rotated or deleted file until it has been idle for `DURATION`", Value: 5 * time.Second, Category: follow},
 		&cli.DurationFlag{Name: "poll-interval", Usage: "look at files every `DURATION` where inotify cannot tell (no inotify, a directory not there yet)", Value: time.Second, Category: follow},
@@ -165,10 +164,8 @@ func parseOptions(c *cli.Context) (options, error) {
 			return o, &ossx.UsageError{Err: fmt.Errorf("host name: %w", err), Hint: "pass --host"}
 		}
 	}
-	if o.stateDir == "" {
-		if o.stateDir, err = ship.DefaultDir(os.Getenv); err != nil {
-			return o, &ossx.UsageError{Err: err}
-		}
+	if o.stateDir, err = ossx.StateDir(o.stateDir, "gtail", os.Getenv); err != nil {
+		return o, err
 	}
 	return o, nil
 }
@@ -219,6 +216,9 @@ func run(ctx context.Context, o options) error {
 	bucket.Client.Config.IsEnableCRC = false
 	app := &ship.Appender{Bucket: bucket, Retry: cfg.Retry, Gzip: o.gzip, Log: log, Bounded: o.once}
 	if len(o.sources) == 1 && o.sources[0] == "-" {
+		if err := app.CheckCRC64(ctx, nil, dest.Key); err != nil {
+			return err
+		}
 		return shipStdin(ctx, o, dest, app, log)
 	}
 	for _, s := range o.sources {
@@ -241,9 +241,12 @@ func run(ctx context.Context, o options) error {
 	case errors.Is(err, ship.ErrCorrupt):
 		return &ossx.UsageError{Err: err, Hint: "move the file aside to start over: the files are then shipped again, to new objects"}
 	case err != nil:
-		return &ossx.UsageError{Err: err, Hint: "--state-dir must name a directory gtail can create and write"}
+		return &ossx.UsageError{Err: err, Hint: ossx.StateHint}
 	}
 	defer st.Close()
+	if err := app.CheckCRC64(ctx, recentKeys(st), dest.Key); err != nil {
+		return err
+	}
 	return tail.Run(ctx, tail.Options{
 		Sources: o.sources, Dest: dest, Key: o.key, Host: o.host, LocalTime: o.localTime,
 		FlushInterval: o.flushInterval, FlushBytes: o.flushBytes, PartialTimeout: o.partialTimeout,
@@ -251,6 +254,18 @@ func run(ctx context.Context, o options) error {
 		ShutdownTimeout: o.shutdownTimeout, Gzip: o.gzip, Once: o.once, FromEnd: o.fromEnd,
 		Echo: o.echo, Stdout: o.stdout,
 	}, st, app, log)
+}
+
+// recentKeys are the objects of the state's last few entries, for
+// Appender.CheckCRC64 to look at.
+func recentKeys(st *ship.State) []string {
+	var keys []string
+	for i := len(st.Entries) - 1; i >= 0 && len(keys) < 3; i-- {
+		if k := st.Entries[i].Key; k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 func newLogger(o options) *slog.Logger {

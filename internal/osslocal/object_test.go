@@ -211,7 +211,7 @@ func TestCopyObject(t *testing.T) {
 func TestDeleteMultipleObjects(t *testing.T) {
 	ts := osslocaltest.Start(t)
 	b := bucket(t, ts)
-	keys := []string{"d/1", "d/2 two", "d/3+&<>"}
+	keys := []string{"d/1", "d/2 two\x01ctl", "d/3+&<>"}
 	for _, k := range keys {
 		put(t, b, k, []byte(k))
 	}
@@ -219,7 +219,7 @@ func TestDeleteMultipleObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(res.DeletedObjects, "|") != "d/1|d/2 two|d/missing" {
+	if strings.Join(res.DeletedObjects, "|") != "d/1|d/2 two\x01ctl|d/missing" {
 		t.Fatalf("verbose result %q", res.DeletedObjects)
 	}
 	res, err = b.DeleteObjects([]string{keys[2]}, oss.DeleteObjectsQuiet(true))

@@ -488,6 +488,11 @@ func (g *gen) ship(data []byte) error {
 	if err != nil {
 		return err
 	}
+	if obj.Pos == 0 {
+		// Said once the object exists, not when its key was chosen: the
+		// first append may fail.
+		t.log.Info("new object", "path", g.e.Path, "key", obj.Key)
+	}
 	t.st.Lock()
 	g.e.Offset += int64(len(data))
 	g.e.FileCRC = crc64ecma.Update(g.e.FileCRC, data)
@@ -547,7 +552,6 @@ func (g *gen) object(n int) (ship.Object, error) {
 	if err := t.save(t.shipCtx, "save the new object's key"); err != nil {
 		return obj, err
 	}
-	t.log.Info("new object", "path", e.Path, "key", obj.Key)
 	return obj, nil
 }
 
