@@ -167,6 +167,24 @@ func newOwner() string {
 	return hex.EncodeToString(b)
 }
 
+// Forget drops the entries whose path match selects and returns them, in
+// order; the caller saves.
+func (s *State) Forget(match func(path string) bool) []*Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var gone []*Entry
+	kept := s.Entries[:0]
+	for _, e := range s.Entries {
+		if match(e.Path) {
+			gone = append(gone, e)
+		} else {
+			kept = append(kept, e)
+		}
+	}
+	s.Entries = kept
+	return gone
+}
+
 // Path is the state file's path.
 func (s *State) Path() string { return s.path }
 
