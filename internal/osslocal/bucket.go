@@ -1,8 +1,10 @@
 package osslocal
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -232,6 +234,35 @@ func (c controlRefMapper) protect(body []byte) []byte {
 	})
 }
 
+// hide turns the control characters of a key into private-use runes
+// before encoding/xml sees them (it would write U+FFFD); reveal writes them
+// into the encoded document as character references, as OSS does (ali-oss
+// test/node/object.test.js "should encode variant object keys" reads them
+// back).
+func (controlRefMapper) hide(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
+			return controlBase + r
+		}
+		return r
+	}, s)
+}
+
+func (controlRefMapper) reveal(body []byte) []byte {
+	if !bytes.ContainsFunc(body, func(r rune) bool { return r >= controlBase && r < controlBase+0x20 }) {
+		return body
+	}
+	var out bytes.Buffer
+	for _, r := range string(body) {
+		if r >= controlBase && r < controlBase+0x20 {
+			fmt.Fprintf(&out, "&#x%02X;", r-controlBase)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.Bytes()
+}
+
 func (controlRefMapper) restore(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r >= controlBase && r < controlBase+0x20 {
@@ -297,7 +328,7 @@ func maxKeys(req *request, name string, def int) (int, error) {
 func encoder(req *request) (func(string) string, string, error) {
 	switch t := req.param("encoding-type"); t {
 	case "":
-		return func(s string) string { return s }, "", nil
+		return controlRefs.hide, "", nil
 	case "url":
 		return url.QueryEscape, "url", nil
 	default:

@@ -44,7 +44,7 @@ var bucketDocs = map[string]bucketDoc{
 		return NewError(http.StatusNotFound, "NoSuchBucketPolicy", "The bucket policy does not exist.")
 	}},
 	"referer": {root: "RefererConfiguration",
-		empty: "<RefererConfiguration><AllowEmptyReferer>true</AllowEmptyReferer><RefererList></RefererList></RefererConfiguration>"},
+		empty: "<RefererConfiguration><AllowEmptyReferer>true</AllowEmptyReferer><AllowTruncateQueryString>true</AllowTruncateQueryString><RefererList></RefererList></RefererConfiguration>"},
 	"logging":        {root: "BucketLoggingStatus", empty: "<BucketLoggingStatus></BucketLoggingStatus>"},
 	"requestPayment": {root: "RequestPaymentConfiguration", empty: "<RequestPaymentConfiguration><Payer>BucketOwner</Payer></RequestPaymentConfiguration>"},
 	"tagging":        {root: "Tagging", empty: "<Tagging><TagSet></TagSet></Tagging>"},

@@ -94,6 +94,8 @@ func TestObjectTagging(t *testing.T) {
 	wantCode(t, err, 404, "NoSuchKey")
 }
 
+// TestBucketConfigStoredAndReturned also restarts a directory-backed
+// server: configuration, tags, symlinks and restore state are kept.
 func TestBucketConfigStoredAndReturned(t *testing.T) {
 	dir := t.TempDir()
 	d := startDir(t, dir)
@@ -117,11 +119,29 @@ func TestBucketConfigStoredAndReturned(t *testing.T) {
 	if err := c.CreateBucket("other-bucket"); err != nil {
 		t.Fatal(err)
 	}
+	b := d.b
+	put(t, b, "tagged", []byte("t"), oss.SetTagging(oss.Tagging{Tags: []oss.Tag{{Key: "k", Value: "v"}}}), oss.ObjectStorageClass(oss.StorageArchive))
+	if err := b.PutSymlink("link", "tagged"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RestoreObject("tagged"); err != nil {
+		t.Fatal(err)
+	}
 
 	// Stored in the data directory: a restarted server answers the same.
 	d.stop()
 	d = startDir(t, dir)
 	c = d.c
+	b = d.b
+	if tg, err := b.GetObjectTagging("tagged"); err != nil || len(tg.Tags) != 1 {
+		t.Fatalf("tags after restart: %+v %v", tg, err)
+	}
+	if h, err := b.GetSymlink("link"); err != nil || h.Get("X-Oss-Symlink-Target") != "tagged" {
+		t.Fatalf("symlink after restart: %v %v", h, err)
+	}
+	if h, _ := b.GetObjectDetailedMeta("tagged"); h.Get("X-Oss-Restore") == "" {
+		t.Fatalf("restore state lost in the restart: %v", h)
+	}
 	cors, err := c.GetBucketCORS(name)
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +186,7 @@ func TestBucketConfigStoredAndReturned(t *testing.T) {
 	}
 
 	// Defaults OSS answers for what was never set.
-	if r, err := c.GetBucketReferer(name); err != nil || !r.AllowEmptyReferer {
+	if r, err := c.GetBucketReferer(name); err != nil || !r.AllowEmptyReferer || r.AllowTruncateQueryString == nil || !*r.AllowTruncateQueryString {
 		t.Fatalf("referer: %+v %v", r, err)
 	}
 	if v, err := c.GetBucketVersioning(name); err != nil || v.Status != "" {

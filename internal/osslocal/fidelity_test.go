@@ -2,6 +2,7 @@ package osslocal_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -194,4 +195,20 @@ func TestSmallerFidelityPoints(t *testing.T) {
 			t.Fatalf("KeyCount %d %v", out.KeyCount, err)
 		}
 	})
+}
+
+// TestCallbackFails: an upload asking for a callback is stored and answered
+// 203 CallbackFailed, as OSS answers when the callback server cannot be
+// reached (osslocal reaches nothing beyond loopback).
+func TestCallbackFails(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	b := bucket(t, ts)
+	cb := base64.StdEncoding.EncodeToString([]byte(`{"callbackUrl":"http://example.com/cb","callbackBody":"bucket=${bucket}"}`))
+	err := b.PutObject("cb", strings.NewReader("stored"), oss.Callback(cb))
+	if se := wantCode(t, err, 203, "CallbackFailed"); se.Message == "" {
+		t.Fatal("no message")
+	}
+	if got := get(t, b, "cb"); string(got) != "stored" {
+		t.Fatalf("object %q", got)
+	}
 }

@@ -108,6 +108,9 @@ func (s *Server) complete(w http.ResponseWriter, req *request) error {
 	w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(m.CRC64, 10))
 	writeEncryptionHeaders(w, m)
 	location := "http://" + r.Host + "/" + req.bucket + "/" + req.key
+	if err := callbackFailed(r); err != nil {
+		return err
+	}
 	return writeXML(w, xmlCompleteResult{EncodingType: encType, Location: location, Bucket: req.bucket, Key: enc(req.key), ETag: `"` + m.ETag + `"`})
 }
 

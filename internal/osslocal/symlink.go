@@ -56,7 +56,7 @@ func (s *Server) getSymlink(w http.ResponseWriter, req *request) error {
 }
 
 // openObject opens bucket/key for GetObject, following a symlink: the
-// target's body and metadata, with the link's type and the later of the
+// target's body and metadata, with the link's type, user metadata and the later of the
 // two modification times, as OSS answers GetObject and HeadObject on a
 // link. A link to a missing object is 404 SymlinkTargetNotExist, a link to
 // a link 400 InvalidTargetType.
@@ -76,7 +76,20 @@ func (s *Server) openObject(bucket, key string) (*objectMeta, blobReader, error)
 		rd.Close()
 		return nil, nil, NewError(http.StatusBadRequest, "InvalidTargetType", "The symlink target object type is invalid.")
 	}
+	// The target's data, the link's own user metadata (ali-oss
+	// test/node/object.test.js "Should put and get Symlink": HEAD of a
+	// link returns the x-oss-meta-* it was created with).
 	out := t.clone()
+	for k := range out.Header {
+		if strings.HasPrefix(k, "X-Oss-Meta-") {
+			delete(out.Header, k)
+		}
+	}
+	for k, v := range m.Header {
+		if strings.HasPrefix(k, "X-Oss-Meta-") {
+			out.Header[k] = v
+		}
+	}
 	out.Type = TypeSymlink
 	if m.Modified.After(out.Modified) {
 		out.Modified = m.Modified

@@ -153,3 +153,21 @@ func TestRestoreObject(t *testing.T) {
 		t.Fatalf("cold restore: %d %v", resp.StatusCode, resp.Headers)
 	}
 }
+
+// TestSymlinkUserMetadata: HEAD of a link answers the target's data with
+// the link's own x-oss-meta-* (ali-oss's symlink() test).
+func TestSymlinkUserMetadata(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	b := bucket(t, ts)
+	put(t, b, "target", []byte("data"), oss.Meta("from", "target"))
+	if err := b.PutSymlink("link", "target", oss.Meta("uid", "1")); err != nil {
+		t.Fatal(err)
+	}
+	h, err := b.GetObjectDetailedMeta("link")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Get("X-Oss-Meta-Uid") != "1" || h.Get("X-Oss-Meta-From") != "" || h.Get("Content-Length") != "4" {
+		t.Fatalf("HEAD link: %v", h)
+	}
+}

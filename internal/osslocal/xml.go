@@ -244,7 +244,7 @@ func writeXMLStatus(w http.ResponseWriter, status int, v any) error {
 	if err != nil {
 		return err
 	}
-	body = append([]byte(xml.Header), body...)
+	body = append([]byte(xml.Header), controlRefs.reveal(body)...)
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
