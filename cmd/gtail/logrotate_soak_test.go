@@ -148,7 +148,7 @@ func TestLogrotateCopytruncate(t *testing.T) {
 	cfg := lrSoakConfig{
 		dur: 30 * time.Second,
 		writers: []lrSoakWriterSpec{
-			{file: "a.log", tag: 'A', perSecond: 2000, longEvery: 1000},
+			{file: "a.log", tag: 'A', perSecond: 5000, longEvery: 1000},
 		},
 		catchUp: 2 * time.Minute,
 	}
