@@ -30,7 +30,8 @@ package main
 //	OSSX_SOAK=1 go test -run LogrotateSoak -v ./cmd/gtail/      (make soak)
 //
 // OSSX_SOAK_DURATION (default 3m) is the writing time of all phases
-// together; OSSX_SOAK_PHASES (comma-separated names) runs only some;
+// together; OSSX_SOAK_PHASES (comma-separated names) runs others
+// (lrSoakParsePhase: copytruncate-gzip, create-kill-faults-gzip…);
 // OSSX_SOAK_REPORT names a file the summary table is written to.
 //
 // TestLogrotateCopytruncate is the short variant: one copytruncate phase of
@@ -76,11 +77,35 @@ type lrSoakPhase struct {
 // lrSoakFaults: OSS failing now and then in every way gtail must survive.
 const lrSoakFaults = "append:error=503:p=0.05; append:apply-then-fail:p=0.03; append:reset=16k:p=0.03; head:error=503:p=0.05; get:error=503:p=0.03"
 
-var lrSoakPhases = []lrSoakPhase{
-	{name: "copytruncate", copytruncate: true},
-	{name: "copytruncate-kill-faults", copytruncate: true, kill: true, faults: lrSoakFaults},
-	{name: "create-gzip-faults", faults: lrSoakFaults, args: []string{"--gzip"}},
-	{name: "create-kill", kill: true},
+// lrSoakPhases are the phases make soak runs; OSSX_SOAK_PHASES may name
+// others, built the same way (lrSoakParsePhase).
+var lrSoakPhases = []string{"copytruncate", "copytruncate-kill-faults", "create-gzip-faults", "create-kill"}
+
+// lrSoakParsePhase reads a phase name: the rotation (copytruncate or
+// create), then any of -kill, -faults, -gzip.
+func lrSoakParsePhase(name string) (lrSoakPhase, error) {
+	words := strings.Split(name, "-")
+	ph := lrSoakPhase{name: name}
+	switch words[0] {
+	case "copytruncate":
+		ph.copytruncate = true
+	case "create":
+	default:
+		return ph, fmt.Errorf("phase %q: starts with copytruncate or create", name)
+	}
+	for _, w := range words[1:] {
+		switch w {
+		case "kill":
+			ph.kill = true
+		case "faults":
+			ph.faults = lrSoakFaults
+		case "gzip":
+			ph.args = append(ph.args, "--gzip")
+		default:
+			return ph, fmt.Errorf("phase %q: %q is not kill, faults or gzip", name, w)
+		}
+	}
+	return ph, nil
 }
 
 // lrSoakConfig sizes a run.
@@ -111,20 +136,17 @@ func TestLogrotateSoak(t *testing.T) {
 		}
 		total = d
 	}
-	phases := lrSoakPhases
+	names := lrSoakPhases
 	if s := os.Getenv("OSSX_SOAK_PHASES"); s != "" {
-		phases = nil
-		for _, name := range strings.Split(s, ",") {
-			found := false
-			for _, p := range lrSoakPhases {
-				if p.name == strings.TrimSpace(name) {
-					phases, found = append(phases, p), true
-				}
-			}
-			if !found {
-				t.Fatalf("OSSX_SOAK_PHASES: no phase %q", name)
-			}
+		names = strings.Split(s, ",")
+	}
+	var phases []lrSoakPhase
+	for _, name := range names {
+		ph, err := lrSoakParsePhase(strings.TrimSpace(name))
+		if err != nil {
+			t.Fatalf("OSSX_SOAK_PHASES: %v", err)
 		}
+		phases = append(phases, ph)
 	}
 	cfg := lrSoakConfig{
 		dur: total / time.Duration(len(phases)),
@@ -152,7 +174,8 @@ func TestLogrotateCopytruncate(t *testing.T) {
 		},
 		catchUp: 2 * time.Minute,
 	}
-	lrSoakRun(t, lr, cfg, []lrSoakPhase{{name: "copytruncate", copytruncate: true}})
+	ph, _ := lrSoakParsePhase("copytruncate")
+	lrSoakRun(t, lr, cfg, []lrSoakPhase{ph})
 }
 
 // lrSoakLogrotate finds logrotate (often in /usr/sbin, not on a user's
