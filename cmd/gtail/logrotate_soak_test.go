@@ -17,8 +17,9 @@ package main
 //     and the live files and .1 at the end
 //   - lost-in-file: in files, never shipped — gtail's loss
 //   - duplicated: extra copies of a line shipped more than once
-//   - torn: shipped bytes that are not a whole line and are not a fragment
-//     logrotate itself left in a file (its copy ending mid-line)
+//   - torn: shipped bytes that are not a whole line, except the fragments
+//     logrotate made (lr-torn): its copy ending mid-line, or the start of a
+//     line its truncate cut off
 //   - misplaced: whole lines shipped under another file's name
 //   - lr-window: lines written but never whole in any file — logrotate
 //     dropped them between its copy and its truncate (copytruncate only);
@@ -749,18 +750,21 @@ func lrSoakGet(t *testing.T, bucket *oss.Bucket, key string, gz bool) []byte {
 // lrSoakTally counts the whole lines of each writer in a stream of bytes
 // and keeps the fragments that are not whole lines.
 type lrSoakTally struct {
-	seen  map[byte][]uint8 // per tag, per sequence number: copies (to 255)
-	frags map[lrSoakFrag]bool
 	carry []byte
 	// onLine is called for every whole line (tag, seq); onFrag for every
 	// fragment.
 	onLine func(tag byte, seq int)
-	onFrag func(f lrSoakFrag)
+	onFrag func(b []byte)
 }
 
+// lrSoakFrag identifies a fragment.
 type lrSoakFrag struct {
 	n   int
 	sum uint64
+}
+
+func lrSoakFragOf(b []byte) lrSoakFrag {
+	return lrSoakFrag{n: len(b), sum: crc64.Checksum(b, lrSoakCRC)}
 }
 
 var lrSoakCRC = crc64.MakeTable(crc64.ECMA)
@@ -816,8 +820,15 @@ func (s *lrSoakTally) segment(seg []byte) {
 	}
 }
 
-func (s *lrSoakTally) frag(b []byte) {
-	s.onFrag(lrSoakFrag{n: len(b), sum: crc64.Checksum(b, lrSoakCRC)})
+func (s *lrSoakTally) frag(b []byte) { s.onFrag(b) }
+
+// lrSoakHead reads the writer and number of a line's first bytes.
+func lrSoakHead(b []byte) (tag byte, seq int, ok bool) {
+	if len(b) < 15 || b[0] != '@' || b[1] != '@' || b[3] != ':' || b[14] != ':' {
+		return 0, 0, false
+	}
+	seq, err := strconv.Atoi(string(b[4:14]))
+	return b[2], seq, err == nil
 }
 
 // lrSoakAccount reads the archive of files and the shipped objects and
@@ -854,7 +865,7 @@ func lrSoakAccount(t *testing.T, bucket *oss.Bucket, arch string, writers []*lrS
 					inFile[tag][seq] = true
 				}
 			},
-			onFrag: func(f lrSoakFrag) { fileFrags[f] = true },
+			onFrag: func(b []byte) { fileFrags[lrSoakFragOf(b)] = true },
 		}
 		s.feed(b)
 		s.end()
@@ -889,12 +900,18 @@ func lrSoakAccount(t *testing.T, bucket *oss.Bucket, arch string, writers []*lrS
 					shipped[tag][seq]++
 				}
 			},
-			onFrag: func(f lrSoakFrag) {
+			onFrag: func(b []byte) {
 				c := counts[writers[0].spec.tag]
 				if own != nil {
 					c = counts[own.spec.tag]
 				}
-				if fileFrags[f] {
+				// logrotate tore the line: its copy ended mid-line, or
+				// its truncate cut a line being written (the start of a
+				// line that was never whole in a file).
+				tag, seq, ok := lrSoakHead(b)
+				window := ok && valid(tag, seq) && !inFile[tag][seq] &&
+					bytes.HasPrefix(lrSoakLine(nil, tag, seq, byTag[tag].spec.longEvery), b)
+				if fileFrags[lrSoakFragOf(b)] || window {
 					c.lrTorn++
 				} else {
 					c.torn++
@@ -953,7 +970,7 @@ func TestLrSoakLines(t *testing.T) {
 	frags := 0
 	s := &lrSoakTally{
 		onLine: func(tag byte, seq int) { lines = append(lines, fmt.Sprintf("%c%d", tag, seq)) },
-		onFrag: func(lrSoakFrag) { frags++ },
+		onFrag: func([]byte) { frags++ },
 	}
 	s.feed(stream[:100])
 	s.feed(stream[100:])
