@@ -73,6 +73,7 @@ type lrSoakPhase struct {
 	kill         bool     // SIGKILL and restart gtail every 3–10 s
 	faults       string   // osslocal fault rules while the writers run
 	args         []string // more gtail options
+	banner       bool     // every new file starts with lrSoakBanner
 }
 
 // lrSoakFaults: OSS failing now and then in every way gtail must survive.
@@ -83,7 +84,7 @@ const lrSoakFaults = "append:error=503:p=0.05; append:apply-then-fail:p=0.03; ap
 var lrSoakPhases = []string{"copytruncate", "copytruncate-kill-faults", "create-gzip-faults", "create-kill"}
 
 // lrSoakParsePhase reads a phase name: the rotation (copytruncate or
-// create), then any of -kill, -faults, -gzip.
+// create), then any of -kill, -faults, -gzip, -banner.
 func lrSoakParsePhase(name string) (lrSoakPhase, error) {
 	words := strings.Split(name, "-")
 	ph := lrSoakPhase{name: name}
@@ -102,8 +103,10 @@ func lrSoakParsePhase(name string) (lrSoakPhase, error) {
 			ph.faults = lrSoakFaults
 		case "gzip":
 			ph.args = append(ph.args, "--gzip")
+		case "banner":
+			ph.banner = true
 		default:
-			return ph, fmt.Errorf("phase %q: %q is not kill, faults or gzip", name, w)
+			return ph, fmt.Errorf("phase %q: %q is not kill, faults, gzip or banner", name, w)
 		}
 	}
 	return ph, nil
@@ -301,7 +304,7 @@ func lrSoakPhaseRun(t *testing.T, lr string, cfg lrSoakConfig, ph lrSoakPhase) l
 	for i, spec := range cfg.writers {
 		p := filepath.Join(logs, spec.file)
 		paths = append(paths, p)
-		writers[i] = lrSoakNewWriter(t, p, spec, !ph.copytruncate)
+		writers[i] = lrSoakNewWriter(t, p, spec, !ph.copytruncate, ph.banner)
 	}
 	conf := lrSoakConfigFile(t, root, arch, paths, ph.copytruncate)
 
@@ -578,6 +581,19 @@ func lrSoakLine(dst []byte, tag byte, seq, longEvery int) []byte {
 	return fmt.Appendf(dst, ":%08x\n", sum)
 }
 
+// lrSoakBanner starts every new file in -banner phases, the same in both
+// files, as a W3C extended log's header does: files whose first KiB is the
+// same.
+var lrSoakBanner = "#Software: ossx logrotate soak\n#Fields: " + strings.Repeat("field ", 340) + "\n"
+
+var lrSoakBannerLines = map[string]bool{}
+
+func init() {
+	for _, l := range strings.Split(strings.TrimSuffix(lrSoakBanner, "\n"), "\n") {
+		lrSoakBannerLines[l] = true
+	}
+}
+
 // lrSoakParse checks one line without its newline.
 func lrSoakParse(b []byte) (tag byte, seq int, ok bool) {
 	if len(b) < lrSoakOverhead-1 || b[0] != '@' || b[1] != '@' || b[3] != ':' || b[14] != ':' || b[21] != ':' || b[len(b)-9] != ':' {
@@ -601,6 +617,7 @@ type lrSoakWriter struct {
 	spec   lrSoakWriterSpec
 	path   string
 	reopen bool
+	banner bool
 
 	f       *os.File
 	n       atomic.Int64
@@ -608,8 +625,8 @@ type lrSoakWriter struct {
 	failure error
 }
 
-func lrSoakNewWriter(t *testing.T, path string, spec lrSoakWriterSpec, reopen bool) *lrSoakWriter {
-	w := &lrSoakWriter{spec: spec, path: path, reopen: reopen}
+func lrSoakNewWriter(t *testing.T, path string, spec lrSoakWriterSpec, reopen, banner bool) *lrSoakWriter {
+	w := &lrSoakWriter{spec: spec, path: path, reopen: reopen, banner: banner}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
@@ -648,6 +665,11 @@ func (w *lrSoakWriter) run(stop <-chan struct{}) {
 		for int(w.n.Load()) < due {
 			seq := int(w.n.Load()) + 1
 			buf = lrSoakLine(buf[:0], w.spec.tag, seq, w.spec.longEvery)
+			if w.banner {
+				if fi, err := w.f.Stat(); err == nil && fi.Size() == 0 {
+					buf = append([]byte(lrSoakBanner), buf...)
+				}
+			}
 			if _, err := w.f.Write(buf); err != nil {
 				w.fail(err)
 				return
@@ -794,6 +816,9 @@ func (s *lrSoakTally) end() {
 // last piece may be a whole line, the others are fragments (a line torn,
 // then another one).
 func (s *lrSoakTally) segment(seg []byte) {
+	if lrSoakBannerLines[string(seg)] {
+		return
+	}
 	var starts []int
 	for i := 0; i+3 < len(seg); i++ {
 		if seg[i] == '@' && seg[i+1] == '@' && seg[i+2] != '@' && seg[i+3] == ':' {
