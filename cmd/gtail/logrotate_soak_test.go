@@ -81,7 +81,7 @@ const lrSoakFaults = "append:error=503:p=0.05; append:apply-then-fail:p=0.03; ap
 
 // lrSoakPhases are the phases make soak runs; OSSX_SOAK_PHASES may name
 // others, built the same way (lrSoakParsePhase).
-var lrSoakPhases = []string{"copytruncate", "copytruncate-kill-faults", "create-gzip-faults", "create-kill"}
+var lrSoakPhases = []string{"copytruncate", "copytruncate-kill-faults", "create-gzip-faults", "create-kill", "create-banner"}
 
 // lrSoakParsePhase reads a phase name: the rotation (copytruncate or
 // create), then any of -kill, -faults, -gzip, -banner.
