@@ -21,6 +21,7 @@ import (
 	"github.com/ossx/ossx/internal/keytmpl"
 	"github.com/ossx/ossx/internal/ossx"
 	"github.com/ossx/ossx/internal/ship"
+	"github.com/ossx/ossx/internal/tail"
 )
 
 func main() { os.Exit(command.Main(newApp(), os.Args, os.Stderr)) }
@@ -243,7 +244,13 @@ func run(ctx context.Context, o options) error {
 		return &ossx.UsageError{Err: err, Hint: "--state-dir must name a directory gtail can create and write"}
 	}
 	defer st.Close()
-	return newTailer(o, dest, st, app, log).run(ctx)
+	return tail.Run(ctx, tail.Options{
+		Sources: o.sources, Dest: dest, Key: o.key, Host: o.host, LocalTime: o.localTime,
+		FlushInterval: o.flushInterval, FlushBytes: o.flushBytes, PartialTimeout: o.partialTimeout,
+		RollSize: o.rollSize, RotateWait: o.rotateWait, Poll: o.poll, SafetyPoll: o.safetyPoll,
+		ShutdownTimeout: o.shutdownTimeout, Gzip: o.gzip, Once: o.once, FromEnd: o.fromEnd,
+		Echo: o.echo, Stdout: o.stdout,
+	}, st, app, log)
 }
 
 func newLogger(o options) *slog.Logger {

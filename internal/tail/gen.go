@@ -1,4 +1,4 @@
-package main
+package tail
 
 import (
 	"context"
@@ -107,10 +107,10 @@ func (g *gen) nextLook() time.Duration {
 	d := time.Hour // the tailer pokes every generation on each watcher wake and poll
 	now := time.Now()
 	if !g.pendingSince.IsZero() {
-		d = min(d, g.pendingSince.Add(o.flushInterval).Sub(now), g.lastGrowth.Add(o.partialTimeout).Sub(now))
+		d = min(d, g.pendingSince.Add(o.FlushInterval).Sub(now), g.lastGrowth.Add(o.PartialTimeout).Sub(now))
 	}
 	if g.detached.Load() {
-		d = min(d, g.lastGrowth.Add(o.rotateWait).Sub(now))
+		d = min(d, g.lastGrowth.Add(o.RotateWait).Sub(now))
 	}
 	return max(d, 10*time.Millisecond)
 }
@@ -162,11 +162,11 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 		g.pendingSince = now
 	}
 	idle := now.Sub(g.lastGrowth)
-	drained := g.detached.Load() && (o.once || idle >= o.rotateWait)
+	drained := g.detached.Load() && (o.Once || idle >= o.RotateWait)
 	// --once leaves a young partial line for the next run; a stop ships it.
-	all := (stopping && !o.once) || drained || idle >= o.partialTimeout
-	due := stopping || drained || pending >= int64(o.flushBytes) ||
-		(pending > 0 && now.Sub(g.pendingSince) >= o.flushInterval)
+	all := (stopping && !o.Once) || drained || idle >= o.PartialTimeout
+	due := stopping || drained || pending >= int64(o.FlushBytes) ||
+		(pending > 0 && now.Sub(g.pendingSince) >= o.FlushInterval)
 	if due && pending > 0 {
 		if err := g.flush(size, all); err != nil {
 			return false, err
@@ -236,7 +236,7 @@ func (g *gen) flush(size int64, all bool) error {
 		}
 		t.sem <- struct{}{}
 		buf, _ := t.bufs.Get().([]byte)
-		data, err := follow.Batch(g.f, off, size, t.o.flushBytes, all, buf)
+		data, err := follow.Batch(g.f, off, size, t.o.FlushBytes, all, buf)
 		if err == nil && len(data) > 0 {
 			err = g.ship(data)
 		}
@@ -270,9 +270,9 @@ func (g *gen) ship(data []byte) error {
 	t.markDirty()
 	t.shipped.Add(int64(len(data)))
 	g.pendingSince = time.Time{}
-	if t.o.echo {
+	if t.o.Echo {
 		t.echoMu.Lock()
-		t.o.stdout.Write(data)
+		t.o.Stdout.Write(data)
 		t.echoMu.Unlock()
 	}
 	return nil
@@ -285,7 +285,7 @@ func (g *gen) ship(data []byte) error {
 func (g *gen) object(n int) (ship.Object, error) {
 	t := g.t
 	now := t.now()
-	if !t.o.localTime {
+	if !t.o.LocalTime {
 		now = now.UTC()
 	}
 	t.st.Lock()
@@ -293,10 +293,10 @@ func (g *gen) object(n int) (ship.Object, error) {
 	fresh := e.Key == ""
 	switch {
 	case fresh:
-	case e.Pos > 0 && e.Pos+int64(n) > t.o.rollSize:
+	case e.Pos > 0 && e.Pos+int64(n) > t.o.RollSize:
 		e.Seq++
 		fresh = true
-	case t.o.key.UsesTime() && g.key(now) != e.Key:
+	case t.o.Key.UsesTime() && g.key(now) != e.Key:
 		if e.Pos > 0 {
 			e.Seq++
 		}
@@ -323,7 +323,7 @@ func (g *gen) object(n int) (ship.Object, error) {
 // key renders the entry's key at now; call with the state locked.
 func (g *gen) key(now time.Time) string {
 	t := g.t
-	return t.dest.Key + t.o.key.Expand(keytmpl.Vars{Host: t.o.host, Path: g.e.Path, Time: now, Gen: g.e.Gen, Seq: g.e.Seq})
+	return t.o.Dest.Key + t.o.Key.Expand(keytmpl.Vars{Host: t.o.Host, Path: g.e.Path, Time: now, Gen: g.e.Gen, Seq: g.e.Seq})
 }
 
 func (g *gen) fail(err error) {

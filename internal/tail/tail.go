@@ -1,10 +1,22 @@
-package main
+// Package tail is gtail's follower: it finds the files to follow, tells
+// their generations apart across rotation (rename, copytruncate, symlink
+// switch) and restarts, and ships each generation's bytes exactly once to
+// its own objects through internal/ship.
+//
+// The flow is follow → generation → ship: the tailer (supervisor) re-reads
+// the globs on every wake and starts one gen goroutine per file generation;
+// a gen reads its file by offset (internal/follow), decides when a
+// generation ends (drained after rotation, truncated, finished from its
+// copytruncate copy) and appends through ship.Appender, recording every step
+// in the ship.State.
+package tail
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -21,19 +33,50 @@ import (
 	"github.com/ossx/ossx/internal/ship"
 )
 
+// Options is what the follower needs from gtail's flags.
+type Options struct {
+	Sources []string // files and globs
+	Dest    ossx.URL // the destination prefix (Key ends in "/" or is empty)
+
+	Key       keytmpl.Template
+	Host      string
+	LocalTime bool // {date} and {hour} in local time
+
+	FlushInterval   time.Duration
+	FlushBytes      int
+	PartialTimeout  time.Duration
+	RollSize        int64
+	RotateWait      time.Duration
+	Poll            time.Duration
+	SafetyPoll      time.Duration
+	ShutdownTimeout time.Duration
+
+	Gzip    bool
+	Once    bool
+	FromEnd bool
+	Echo    bool      // also write what is shipped to Stdout
+	Stdout  io.Writer // for Echo
+}
+
+// Run follows what o says until ctx ends (a clean stop returns nil) or,
+// with o.Once, until everything there is has been shipped. st is the
+// destination's locked state; app appends to OSS.
+func Run(ctx context.Context, o Options, st *ship.State, app *ship.Appender, log *slog.Logger) error {
+	return newTailer(o, st, app, log).run(ctx)
+}
+
 // tailer is the supervisor: it finds files (globs re-evaluated on every
 // wake), recognises them across restarts and rotations by identity, and runs
 // one gen goroutine per file generation. Each generation ships to its own
 // objects, so a rotated file being drained and its successor being followed
 // never interleave.
 type tailer struct {
-	o    options
-	dest ossx.URL
-	st   *ship.State
-	app  *ship.Appender
-	log  *slog.Logger
-	w    *follow.Watcher
-	now  func() time.Time // the clock for keys; tests move it
+	o   Options
+	st  *ship.State
+	app *ship.Appender
+	log *slog.Logger
+	w   *follow.Watcher
+	now func() time.Time // the clock for keys; tests move it
 
 	shipCtx  context.Context // ends only when --shutdown-timeout runs out
 	stopping chan struct{}   // closed when gtail is asked to stop
@@ -55,9 +98,9 @@ type tailer struct {
 	unshipped atomic.Int64
 }
 
-func newTailer(o options, dest ossx.URL, st *ship.State, app *ship.Appender, log *slog.Logger) *tailer {
+func newTailer(o Options, st *ship.State, app *ship.Appender, log *slog.Logger) *tailer {
 	return &tailer{
-		o: o, dest: dest, st: st, app: app, log: log, now: time.Now,
+		o: o, st: st, app: app, log: log, now: time.Now,
 		stopping: make(chan struct{}),
 		sem:      make(chan struct{}, 4),
 		dirty:    make(chan struct{}, 1),
@@ -73,7 +116,7 @@ func (t *tailer) run(ctx context.Context) error {
 	t.shipCtx = shipCtx
 	wctx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
-	t.w = follow.NewWatcher(wctx, t.o.poll, t.o.safetyPoll, 20*time.Millisecond, t.log)
+	t.w = follow.NewWatcher(wctx, t.o.Poll, t.o.SafetyPoll, 20*time.Millisecond, t.log)
 	saverDone := make(chan struct{})
 	go func() { t.saver(wctx); close(saverDone) }()
 	usr1 := make(chan os.Signal, 1)
@@ -84,16 +127,16 @@ func (t *tailer) run(ctx context.Context) error {
 	go func() {
 		select {
 		case <-ctx.Done():
-			time.AfterFunc(t.o.shutdownTimeout, cancelShip)
+			time.AfterFunc(t.o.ShutdownTimeout, cancelShip)
 		case <-shipCtx.Done():
 		}
 	}()
 	t.resume()
 	t.scan(true)
 	if t.total.Load() == 0 {
-		t.log.Warn("no file matches yet", "files", strings.Join(t.o.sources, " "))
+		t.log.Warn("no file matches yet", "files", strings.Join(t.o.Sources, " "))
 	}
-	if t.o.once {
+	if t.o.Once {
 		close(t.stopping)
 		t.wg.Wait()
 		// A generation that ended (truncated) leaves its file to a new
@@ -123,7 +166,7 @@ func (t *tailer) follow(ctx context.Context, usr1 <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
-			t.log.Info("stopping: shipping what is left", "timeout", t.o.shutdownTimeout)
+			t.log.Info("stopping: shipping what is left", "timeout", t.o.ShutdownTimeout)
 			return
 		case <-t.w.C:
 			if n := t.total.Load(); n > 0 && t.failed.Load() == n {
@@ -210,7 +253,7 @@ func (t *tailer) resume() {
 			e.Done = true
 			e.Identity = follow.Identity{} // gone: match no file any more
 			t.st.Unlock()
-			if lost > 0 && e.Key != "" && !t.o.gzip {
+			if lost > 0 && e.Key != "" && !t.o.Gzip {
 				// An append may have landed after the last save: those
 				// bytes are not lost (though, the file gone, they can
 				// no longer be checked).
@@ -362,7 +405,7 @@ func dirFiles(dir string) []string {
 func (t *tailer) expand() []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, s := range t.o.sources {
+	for _, s := range t.o.Sources {
 		var ps []string
 		if strings.ContainsAny(s, "*?[") {
 			ps, _ = filepath.Glob(s) // the only error is a bad pattern, checked at start
@@ -420,7 +463,7 @@ func (t *tailer) scan(initial bool) {
 	now := time.Now()
 	t.w.Begin()
 	defer t.w.End()
-	for _, s := range t.o.sources {
+	for _, s := range t.o.Sources {
 		// The directory a glob or a missing file will appear in, when
 		// it exists: files created there are seen at once, not at the
 		// next poll.
@@ -549,10 +592,10 @@ func (t *tailer) looksLikeCopy(p string, di [2]uint64, f *os.File, fi os.FileInf
 		t.deferred[di] = candidate{size: fi.Size(), mod: fi.ModTime(), changed: now}
 		// Look again when the wait is over, whether or not anything
 		// else wakes the tailer by then.
-		time.AfterFunc(t.o.rotateWait, t.w.Wake)
+		time.AfterFunc(t.o.RotateWait, t.w.Wake)
 		return true
 	}
-	return !intact || now.Sub(c.changed) < t.o.rotateWait
+	return !intact || now.Sub(c.changed) < t.o.RotateWait
 }
 
 // copyOf reports whether f (size bytes, not empty) may be a copy of the
@@ -607,7 +650,7 @@ func (t *tailer) add(p string, f *os.File, fi os.FileInfo, initial bool) bool {
 		known = known || e.Path == p
 	}
 	e := &ship.Entry{Path: p, Identity: id, Gen: gen, Size: fi.Size()}
-	if initial && t.o.fromEnd && !known {
+	if initial && t.o.FromEnd && !known {
 		e.Offset, e.ObjStart = fi.Size(), fi.Size()
 	}
 	t.st.Entries = append(t.st.Entries, e)
@@ -647,7 +690,7 @@ func (t *tailer) warnOnce(path, msg string, err error) {
 // enough; with --once it counts as a failed file, so cron sees a non-zero
 // status.
 func (t *tailer) unreadable(p string, err error) {
-	if !t.o.once {
+	if !t.o.Once {
 		t.warnOnce(p, "cannot open; will try again", err)
 		return
 	}

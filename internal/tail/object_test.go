@@ -1,6 +1,4 @@
-//go:build unix
-
-package main
+package tail
 
 import (
 	"io"
@@ -26,7 +24,7 @@ func TestObjectRolls(t *testing.T) {
 	defer st.Close()
 	tmpl, _ := keytmpl.Parse("{date}/{gen}")
 	clock := time.Date(2026, 11, 21, 23, 59, 0, 0, time.UTC)
-	tl := newTailer(options{key: tmpl, rollSize: 100}, ossx.URL{Bucket: "b", Key: "logs/"}, st, nil,
+	tl := newTailer(Options{Key: tmpl, RollSize: 100, Dest: ossx.URL{Bucket: "b", Key: "logs/"}}, st, nil,
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	tl.now = func() time.Time { return clock }
 	e := &ship.Entry{Path: "/var/log/app.log", Gen: "G"}
