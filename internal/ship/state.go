@@ -26,6 +26,13 @@ import (
 // CRC64 CRC — or, if gtail died between an append and the next save, those
 // bytes plus more that Reconcile verifies against the file before moving on.
 // A new Key is saved before anything is appended to it.
+//
+// FileCRC and StartCRC make the shipped bytes provable without OSS: a file
+// claimed as this generation's copytruncate copy must hold bytes [0, Offset)
+// with CRC64 FileCRC, and a state edited by hand is noticed because the
+// fields no longer agree (see Check). State files of version 1 did not
+// record them (NoFileCRC); they are computed from the file when it is still
+// there, and a copy of such a generation is proven by the object's CRC.
 type Entry struct {
 	Path string `json:"path"` // as followed (glob match or argument)
 	follow.Identity
@@ -38,9 +45,16 @@ type Entry struct {
 	ObjStart int64  `json:"obj_start"` // file offset where Key began
 	Pos      int64  `json:"pos"`       // object length (next append position)
 	CRC      uint64 `json:"crc"`       // object CRC64-ECMA
+	FileCRC  uint64 `json:"file_crc"`  // CRC64-ECMA of the file bytes [0, Offset)
+	StartCRC uint64 `json:"start_crc"` // CRC64-ECMA of the file bytes [0, ObjStart)
+
+	NoFileCRC bool `json:"no_file_crc,omitempty"` // FileCRC and StartCRC unknown (state version 1)
 
 	Done bool `json:"done,omitempty"` // drained (or gone): kept only to recognise the file
 }
+
+// stateVersion 2 added FileCRC and StartCRC.
+const stateVersion = 2
 
 type file struct {
 	Version int      `json:"version"`
@@ -131,9 +145,15 @@ func Open(dir, dest string) (*State, error) {
 		s.Close()
 		return nil, fmt.Errorf("%s: %w: %v", path, ErrCorrupt, err)
 	}
-	if f.Version != 1 {
+	switch f.Version {
+	case 1:
+		for _, e := range f.Files {
+			e.NoFileCRC = e.Offset > 0
+		}
+	case stateVersion:
+	default:
 		s.Close()
-		return nil, fmt.Errorf("%s: %w: version %d, this gtail reads version 1", path, ErrCorrupt, f.Version)
+		return nil, fmt.Errorf("%s: %w: version %d, this gtail reads versions 1 and %d", path, ErrCorrupt, f.Version, stateVersion)
 	}
 	if f.Dest != dest {
 		s.Close()
@@ -159,7 +179,7 @@ func (s *State) Save() error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	s.mu.Lock()
-	data, err := json.MarshalIndent(file{Version: 1, Dest: s.dest, LastGen: s.LastGen, Files: s.Entries}, "", " ")
+	data, err := json.MarshalIndent(file{Version: stateVersion, Dest: s.dest, LastGen: s.LastGen, Files: s.Entries}, "", " ")
 	s.mu.Unlock()
 	if err != nil {
 		return err

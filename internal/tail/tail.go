@@ -12,7 +12,6 @@
 package tail
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -289,7 +288,11 @@ func (t *tailer) locate(e *ship.Entry) (f *os.File, detached bool) {
 			return f, true
 		}
 	}
-	if f := t.findCopy(e); f != nil {
+	t.st.Lock()
+	k := knownOf(e, !t.o.Gzip)
+	t.st.Unlock()
+	if f, _ := t.findCopy(e, k); f != nil {
+		t.log.Info("copytruncate: finishing the generation from its copy", "path", e.Path, "copy", f.Name())
 		return f, true
 	}
 	return nil, false
@@ -312,15 +315,16 @@ func openMatching(p string, id follow.Identity, offset int64) *os.File {
 	return f
 }
 
-// findCopy looks in e's directory for a copy of e that holds at least the
-// bytes shipped (logrotate's copytruncate copies, then truncates), so the
-// generation can be finished from the copy, and makes it e's file: e's
-// identity becomes the copy's. The claim is made under the state lock, where
-// add also checks, so a copy is never both finished from and followed as a
-// new file.
-func (t *tailer) findCopy(e *ship.Entry) *os.File {
+// findCopy looks in e's directory for this generation's copy (logrotate's
+// copytruncate copies, then truncates) — a file k proves to hold the
+// generation's bytes, not merely one that starts the same way — so that the
+// generation can be finished from it, and makes it e's file: e's identity
+// becomes the copy's and its size the copy's. The claim is made under the
+// state lock, where add also checks, so a copy is never both finished from
+// and followed as a new file. A file another unfinished generation follows
+// is not a candidate.
+func (t *tailer) findCopy(e *ship.Entry, k known) (*os.File, int64) {
 	t.st.Lock()
-	id, offset := e.Identity, e.Offset
 	taken := map[[2]uint64]bool{}
 	for _, o := range t.st.Entries {
 		if !o.Done {
@@ -328,52 +332,59 @@ func (t *tailer) findCopy(e *ship.Entry) *os.File {
 		}
 	}
 	t.st.Unlock()
-	if id.HeadLen == 0 {
-		return nil
+	type cand struct {
+		p  string
+		fi os.FileInfo
 	}
-	var best *os.File
-	var bestID follow.Identity
-	var bestTime time.Time
+	var cands []cand
 	for _, p := range dirFiles(filepath.Dir(e.Path)) {
 		fi, err := os.Stat(p)
-		if err != nil || !fi.Mode().IsRegular() || fi.Size() < offset {
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
 			continue
 		}
 		dev, ino := follow.DevIno(fi)
-		if taken[[2]uint64{dev, ino}] || (best != nil && !fi.ModTime().After(bestTime)) {
+		if taken[[2]uint64{dev, ino}] {
 			continue
 		}
-		f, err := os.Open(p)
+		cands = append(cands, cand{p, fi})
+	}
+	// The newest first: a rotation leaves older copies (app.log.2) beside.
+	sort.Slice(cands, func(i, j int) bool { return cands[i].fi.ModTime().After(cands[j].fi.ModTime()) })
+	for _, c := range cands {
+		f, err := os.Open(c.p)
 		if err != nil {
 			continue
 		}
-		if ok, _ := id.HeadMatches(f); !ok {
+		fi, err := f.Stat()
+		if err != nil {
 			f.Close()
 			continue
 		}
-		if best != nil {
-			best.Close()
+		ok, err := k.proves(f, fi.Size())
+		if err != nil || !ok {
+			f.Close()
+			continue
 		}
-		best, bestTime = f, fi.ModTime()
-		bestID = id
-		bestID.Dev, bestID.Ino = dev, ino
+		id, err := follow.Fingerprint(f, fi)
+		if err != nil {
+			f.Close()
+			continue
+		}
+		t.st.Lock()
+		// The scan may have started following the copy since it was looked at.
+		lost := owned(t.st.Entries, [2]uint64{id.Dev, id.Ino})
+		if !lost {
+			e.Identity = id
+			e.Size = fi.Size()
+		}
+		t.st.Unlock()
+		if lost {
+			f.Close()
+			continue
+		}
+		return f, fi.Size()
 	}
-	if best == nil {
-		return nil
-	}
-	t.st.Lock()
-	// The scan may have started following the copy since it was looked at.
-	lost := owned(t.st.Entries, [2]uint64{bestID.Dev, bestID.Ino})
-	if !lost {
-		e.Identity = bestID
-	}
-	t.st.Unlock()
-	if lost {
-		best.Close()
-		return nil
-	}
-	t.log.Info("copytruncate: finishing the generation from its copy", "path", e.Path, "copy", best.Name())
-	return best
+	return nil, 0
 }
 
 // owned reports whether an unfinished entry follows the inode di; call with
@@ -551,44 +562,52 @@ type candidate struct {
 }
 
 // looksLikeCopy holds back a new file that may be logrotate's copytruncate
-// copy of a generation being followed in the same directory: one whose head
-// is that generation's fingerprint, or, while the copy is still being
-// written (empty, or shorter than the fingerprint), whose bytes so far are
-// the start of that generation's file. logrotate creates the copy, fills it,
-// then truncates the original; gtail may look at any point of that, and the
-// generation then finishes from the copy (gen.truncated) instead of the copy
-// being shipped a second time as a new file.
+// copy of a generation being followed in the same directory: one whose bytes
+// so far are the start of that generation's file (empty, being written, or
+// complete), or any file while that generation's file is truncated and its
+// gen is deciding. logrotate creates the copy, fills it, then truncates the
+// original; gtail may look at any point of that, and the generation then
+// finishes from the copy (gen.truncated) instead of the copy being shipped a
+// second time as a new file.
 //
-// The file stays held until that is decided: it is the copy (the generation
-// claims it, and it is no longer new), it stops looking like one (its bytes
-// part from the generation's), or it has not changed for --rotate-wait while
-// the generation's file is still intact — not truncated, still at its path —
-// in which case it merely starts the same way and is shipped. An empty file
+// A file whose bytes part from every followed file's (two logs with the same
+// banner line, cp a.log b.log and both grow) is not a copy and is followed at
+// once. A held file stays held until that is decided: it is the copy (the
+// generation claims it, and it is no longer new), or it has not changed for
+// --rotate-wait while the generation's file is still intact — not
+// truncated, still at its path — in which case it merely starts the same way
+// (or is logrotate's copy without truncation) and is shipped. An empty file
 // is never released this way: it has nothing to ship, and logrotate may not
 // have started copying into it yet.
 func (t *tailer) looksLikeCopy(p string, di [2]uint64, f *os.File, fi os.FileInfo, now time.Time) bool {
 	t.st.Lock()
 	var srcs []ship.Entry
 	for _, e := range t.st.Entries {
-		if !e.Done && e.HeadLen > 0 && filepath.Dir(e.Path) == filepath.Dir(p) {
+		if !e.Done && filepath.Dir(e.Path) == filepath.Dir(p) && (e.HeadLen > 0 || e.Offset > 0) {
 			srcs = append(srcs, *e)
 		}
 	}
 	t.st.Unlock()
-	if len(srcs) > 0 && fi.Size() == 0 {
+	if len(srcs) == 0 {
+		return false
+	}
+	if fi.Size() == 0 {
 		return true
 	}
+	c, seen := t.deferred[di]
+	changed := !seen || c.size != fi.Size() || !c.mod.Equal(fi.ModTime())
 	held, intact := false, true
 	for _, e := range srcs {
-		if like, ok := copyOf(f, fi.Size(), e); like {
+		like, ok := copyOf(f, fi.Size(), e, changed)
+		if like {
 			held, intact = true, intact && ok
 		}
 	}
 	if !held {
+		delete(t.deferred, di)
 		return false
 	}
-	c, seen := t.deferred[di]
-	if !seen || c.size != fi.Size() || !c.mod.Equal(fi.ModTime()) {
+	if changed {
 		t.deferred[di] = candidate{size: fi.Size(), mod: fi.ModTime(), changed: now}
 		// Look again when the wait is over, whether or not anything
 		// else wakes the tailer by then.
@@ -599,34 +618,29 @@ func (t *tailer) looksLikeCopy(p string, di [2]uint64, f *os.File, fi os.FileInf
 }
 
 // copyOf reports whether f (size bytes, not empty) may be a copy of the
-// generation e: its head is e's fingerprint, or it is shorter than that and
-// its bytes are the start of e's file as it is now. intact: e's file is
-// still at e's path, untruncated (if it is not, only e's gen can tell whether
-// f is its copy).
-func copyOf(f *os.File, size int64, e ship.Entry) (like, intact bool) {
-	if size >= e.HeadLen {
-		if ok, _ := e.Identity.HeadMatches(f); !ok {
-			return false, false
-		}
-	}
+// generation e: e's file is intact at e's path and f's bytes are its first
+// size bytes (compared only when compare is set, else as at the last look:
+// f has not changed, and an intact original only grows), or e's file is not intact (truncated, gone: only
+// e's gen can tell whether f is its copy) and f's head does not rule it out.
+func copyOf(f *os.File, size int64, e ship.Entry, compare bool) (like, intact bool) {
 	src := openMatching(e.Path, e.Identity, max(e.Offset, e.Size))
 	if src == nil {
-		// A copy is complete before the original is truncated, and a
-		// complete copy is not shorter than the fingerprint.
-		return size >= e.HeadLen, false
+		if size < e.HeadLen {
+			return true, false
+		}
+		ok, _ := e.Identity.HeadMatches(f)
+		return ok, false
 	}
 	defer src.Close()
-	if size >= e.HeadLen {
+	if !compare {
 		return true, true
 	}
-	a, b := make([]byte, size), make([]byte, size)
-	if n, _ := f.ReadAt(a, 0); int64(n) != size {
-		return false, true
+	sfi, err := src.Stat()
+	if err != nil || size > sfi.Size() {
+		return false, true // a copy is never longer than its intact original
 	}
-	if n, _ := src.ReadAt(b, 0); int64(n) != size {
-		return false, true
-	}
-	return bytes.Equal(a, b), true
+	same, _ := prefixOf(f, src, size)
+	return same, true
 }
 
 // add starts a generation for a file seen for the first time.
@@ -652,6 +666,15 @@ func (t *tailer) add(p string, f *os.File, fi os.FileInfo, initial bool) bool {
 	e := &ship.Entry{Path: p, Identity: id, Gen: gen, Size: fi.Size()}
 	if initial && t.o.FromEnd && !known {
 		e.Offset, e.ObjStart = fi.Size(), fi.Size()
+		// What is skipped is still this generation's: its CRC64 proves
+		// a copy of it later.
+		crcs, err := prefixCRCs(f, []int64{e.Offset})
+		if err != nil {
+			t.st.Unlock()
+			t.log.Warn("cannot read", "path", p, "err", err)
+			return false
+		}
+		e.FileCRC, e.StartCRC = crcs[0], crcs[0]
 	}
 	t.st.Entries = append(t.st.Entries, e)
 	t.st.Unlock()
