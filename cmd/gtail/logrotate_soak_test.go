@@ -33,7 +33,8 @@ package main
 // OSSX_SOAK_DURATION (default 3m) is the writing time of all phases
 // together; OSSX_SOAK_PHASES (comma-separated names) runs others
 // (lrSoakParsePhase: copytruncate-gzip, create-kill-faults-gzip…);
-// OSSX_SOAK_REPORT names a file the summary table is written to.
+// OSSX_SOAK_REPORT names a file the summary table is written to;
+// OSSX_SOAK_LOGS a directory gtail's logs are kept in (PHASE.gtail.log).
 //
 // TestLogrotateCopytruncate is the short variant: one copytruncate phase of
 // 30 s, gtail running throughout, no faults; it runs whenever logrotate is
@@ -380,6 +381,9 @@ func lrSoakPhaseRun(t *testing.T, lr string, cfg lrSoakConfig, ph lrSoakPhase) l
 		}
 	}
 	res.files = lrSoakAccount(t, bucket, arch, writers, gz)
+	if dir := os.Getenv("OSSX_SOAK_LOGS"); dir != "" {
+		lrSoakCopy(t, g.logPath, filepath.Join(dir, ph.name+".gtail.log"))
+	}
 	return res
 }
 
