@@ -2,8 +2,8 @@
 
 package main
 
-// The logrotate soak: the real logrotate (Debian's, 3.21) rotates two live
-// log files every 2–4 s — copytruncate or create, with compress,
+// The logrotate soak: the real logrotate (Debian's, 3.21) rotates three
+// live log files (two busy, one quiet) every 2–4 s — copytruncate or create, with compress,
 // delaycompress and rotate 2 — while gtail (the real main, run as a
 // process) follows them, is killed with SIGKILL and restarted in some
 // phases, and osslocal answers 503s, resets connections and loses answers
@@ -124,7 +124,7 @@ type lrSoakConfig struct {
 type lrSoakWriterSpec struct {
 	file      string
 	tag       byte
-	perSecond int
+	perSecond float64
 	longEvery int // every longEvery-th line is 70–100 KB
 }
 
@@ -158,6 +158,9 @@ func TestLogrotateSoak(t *testing.T) {
 		writers: []lrSoakWriterSpec{
 			{file: "a.log", tag: 'A', perSecond: 10000, longEvery: 2000},
 			{file: "b.log", tag: 'B', perSecond: 2500, longEvery: 500},
+			// A quiet log (errors): mostly empty when logrotate looks,
+			// a line now and then, rotated soon after it.
+			{file: "c.log", tag: 'C', perSecond: 0.4},
 		},
 		catchUp:   3 * time.Minute,
 		reportEnv: true,
@@ -221,7 +224,11 @@ func lrSoakRun(t *testing.T, lr string, cfg lrSoakConfig, phases []lrSoakPhase) 
 	}
 	var rates []string
 	for _, w := range cfg.writers {
-		rates = append(rates, fmt.Sprintf("%s %d lines/s (every %dth 70-100 KB)", w.file, w.perSecond, w.longEvery))
+		long := ""
+		if w.longEvery > 0 {
+			long = fmt.Sprintf(" (every %dth 70-100 KB)", w.longEvery)
+		}
+		rates = append(rates, fmt.Sprintf("%s %g lines/s%s", w.file, w.perSecond, long))
 	}
 	head := fmt.Sprintf("logrotate soak: %s; %v of writing per phase; %s\n",
 		strings.SplitN(strings.TrimSpace(string(version)), "\n", 2)[0], cfg.dur, strings.Join(rates, ", "))
@@ -624,6 +631,7 @@ type lrSoakWriter struct {
 	banner bool
 
 	f       *os.File
+	buf     []byte
 	n       atomic.Int64
 	errOnce sync.Once
 	failure error
@@ -643,50 +651,63 @@ func (w *lrSoakWriter) fail(err error) { w.errOnce.Do(func() { w.failure = err }
 
 func (w *lrSoakWriter) err() error { return w.failure }
 
+// run writes until stop, then one last line: it lands in the live file
+// (logrotate has stopped by then), where gtail must ship it.
 func (w *lrSoakWriter) run(stop <-chan struct{}) {
 	defer w.f.Close()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	t0 := time.Now()
-	var buf []byte
 	for {
 		select {
 		case <-stop:
+			w.reopenIfRotated()
+			w.write()
 			return
 		case <-tick.C:
 		}
-		if w.reopen {
-			w.reopenIfRotated()
-		}
+		w.reopenIfRotated()
 		n := int(w.n.Load())
-		due := int(time.Since(t0).Seconds() * float64(w.spec.perSecond))
-		if due-n > w.spec.perSecond {
+		due := int(time.Since(t0).Seconds() * w.spec.perSecond)
+		if float64(due-n) > max(w.spec.perSecond, 1) {
 			// The machine stalled for a second: go on at the rate from
 			// here, no burst.
-			due = n + w.spec.perSecond/100
-			t0 = time.Now().Add(-time.Duration(float64(due) / float64(w.spec.perSecond) * float64(time.Second)))
+			due = n + int(w.spec.perSecond/100)
+			t0 = time.Now().Add(-time.Duration(float64(due) / w.spec.perSecond * float64(time.Second)))
 		}
 		for int(w.n.Load()) < due {
-			seq := int(w.n.Load()) + 1
-			buf = lrSoakLine(buf[:0], w.spec.tag, seq, w.spec.longEvery)
-			if w.banner {
-				if fi, err := w.f.Stat(); err == nil && fi.Size() == 0 {
-					buf = append([]byte(lrSoakBanner), buf...)
-				}
-			}
-			if _, err := w.f.Write(buf); err != nil {
-				w.fail(err)
+			if !w.write() {
 				return
 			}
-			w.n.Store(int64(seq))
 		}
 	}
 }
 
-// reopenIfRotated opens the path again when it names a new file; while it
-// names none (between logrotate's rename and its create) the old file
+// write writes the next line in one write(2), after the banner if the
+// file is empty.
+func (w *lrSoakWriter) write() bool {
+	seq := int(w.n.Load()) + 1
+	w.buf = lrSoakLine(w.buf[:0], w.spec.tag, seq, w.spec.longEvery)
+	if w.banner {
+		if fi, err := w.f.Stat(); err == nil && fi.Size() == 0 {
+			w.buf = append([]byte(lrSoakBanner), w.buf...)
+		}
+	}
+	if _, err := w.f.Write(w.buf); err != nil {
+		w.fail(err)
+		return false
+	}
+	w.n.Store(int64(seq))
+	return true
+}
+
+// reopenIfRotated opens the path again, with reopen, when it names a new
+// file; while it names none (between logrotate's rename and its create) the old file
 // takes the lines.
 func (w *lrSoakWriter) reopenIfRotated() {
+	if !w.reopen {
+		return
+	}
 	var path, open syscall.Stat_t
 	if syscall.Stat(w.path, &path) != nil || syscall.Fstat(int(w.f.Fd()), &open) != nil {
 		return
