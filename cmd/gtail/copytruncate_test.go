@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -148,4 +149,112 @@ func TestCopyMustBeProven(t *testing.T) {
 		t.Fatalf("b.log's lines shipped into a.log's objects:\n%s", out)
 	}
 	sameBytes(t, got, append(append(append([]byte(nil), hdr...), aLines.Bytes()...), "new\n"...))
+}
+
+// TestStateSaveFails (issue 13, 4): while the state cannot be saved (a full
+// disk; here a directory where the temporary state file goes), a generation
+// that needs a new object waits, and gtail says so on every attempt, instead
+// of stopping the file for good; once the state can be saved again,
+// everything is shipped, once.
+func TestStateSaveFails(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	os.WriteFile(p, []byte("first generation\n"), 0o644)
+	c, stderr := e.cmd(p, "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	waitFor(t, "the first generation shipped", func() bool { return len(e.shipped(prefixOf(p), false)) == 17 }, stderr)
+	blocker := stateFile(t, e.state) + ".tmp"
+	if err := os.Mkdir(blocker, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.Rename(p, p+".1")
+	os.WriteFile(p, []byte("second generation\n"), 0o644)
+	waitFor(t, "a failed save", func() bool { return strings.Count(stderr.String(), "cannot save the state") >= 2 }, stderr)
+	if strings.Contains(stderr.String(), "file stopped") {
+		t.Fatalf("a file stopped on a failed save:\n%s", stderr)
+	}
+	os.Remove(blocker)
+	want := "first generation\nsecond generation\n"
+	waitFor(t, "the second generation shipped", func() bool { return string(e.shipped(prefixOf(p), false)) == want }, stderr)
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr.String(), "state saved again") {
+		t.Errorf("no word that the state is saved again:\n%s", stderr)
+	}
+}
+
+// TestStateInconsistent (issue 13, 5): a state that is valid JSON but does
+// not agree with itself (an offset edited by hand) is never shipped on a
+// guess: with plain objects the object, checked against the file, says how
+// far the file was shipped; with --gzip gtail refuses the file, naming the
+// state file.
+func TestStateInconsistent(t *testing.T) {
+	for _, delta := range []int{-50, 50} {
+		t.Run(fmt.Sprint(delta), func(t *testing.T) {
+			e := newEnv(t)
+			p := filepath.Join(e.logs, "app.log")
+			var want bytes.Buffer
+			for i := range 20 {
+				fmt.Fprintf(&want, "line %d of the file\n", i)
+			}
+			os.WriteFile(p, want.Bytes(), 0o644)
+			if code, out := e.run("--once", p, "oss://"+testBucket+"/"); code != 0 {
+				t.Fatalf("exit %d: %s", code, out)
+			}
+			editOffset(t, stateFile(t, e.state), delta)
+			more := []byte("more lines, written after the edit\nand more, so that the file is longer than the edited offset\n")
+			appendTo(t, p, more)
+			want.Write(more)
+			code, out := e.run("--once", p, "oss://"+testBucket+"/")
+			if code != 0 || !strings.Contains(out, "the state did not agree with the file; reconciled") {
+				t.Fatalf("exit %d, want 0 and a reconciliation:\n%s", code, out)
+			}
+			sameBytes(t, e.shipped(prefixOf(p), false), want.Bytes())
+		})
+	}
+	t.Run("gzip", func(t *testing.T) {
+		e := newEnv(t)
+		p := filepath.Join(e.logs, "app.log")
+		os.WriteFile(p, []byte("first line\nsecond line\nthird line\n"), 0o644)
+		if code, out := e.run("--once", "--gzip", p, "oss://"+testBucket+"/"); code != 0 {
+			t.Fatalf("exit %d: %s", code, out)
+		}
+		state := stateFile(t, e.state)
+		editOffset(t, state, -11)
+		code, out := e.run("--once", "--gzip", p, "oss://"+testBucket+"/")
+		if code != 1 || !strings.Contains(out, "the state does not agree with the file") || !strings.Contains(out, "hint: the state file "+state) {
+			t.Fatalf("exit %d, want 1, a refusal and a hint naming the state file:\n%s", code, out)
+		}
+		sameBytes(t, e.shipped(prefixOf(p), true), []byte("first line\nsecond line\nthird line\n"))
+	})
+}
+
+// editOffset changes the offset of the state's first file by delta, as a
+// hand edit would, leaving everything else as it was.
+func editOffset(t *testing.T, path string, delta int) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]any
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber() // CRCs do not survive a float64
+	if err := d.Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	f := st["files"].([]any)[0].(map[string]any)
+	off, _ := f["offset"].(json.Number).Int64()
+	f["offset"] = off + int64(delta)
+	if b, err = json.Marshal(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -34,6 +34,8 @@ type gen struct {
 	ended    chan struct{}
 	detached atomic.Bool // the path no longer names this file
 
+	unsubscribe func() // from the watcher's events for the path
+
 	lastSize     int64
 	lastMod      time.Time
 	lastGrowth   time.Time
@@ -61,6 +63,9 @@ func (g *gen) run() {
 	defer t.wg.Done()
 	defer close(g.ended)
 	defer func() { g.f.Close() }()
+	if g.unsubscribe != nil {
+		defer g.unsubscribe()
+	}
 	if fi, err := g.f.Stat(); err == nil {
 		g.lastSize, g.lastGrowth = fi.Size(), fi.ModTime()
 	}
@@ -523,7 +528,7 @@ func (g *gen) object(n int) (ship.Object, error) {
 	if err := ossx.ValidKey(obj.Key); err != nil {
 		return obj, fmt.Errorf("key template gives a bad key: %w", err)
 	}
-	if err := t.st.Save(); err != nil {
+	if err := t.save(t.shipCtx, "save the new object's key"); err != nil {
 		return obj, err
 	}
 	t.log.Info("new object", "path", e.Path, "key", obj.Key)

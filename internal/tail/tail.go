@@ -99,7 +99,7 @@ type tailer struct {
 
 func newTailer(o Options, st *ship.State, app *ship.Appender, log *slog.Logger) *tailer {
 	return &tailer{
-		o: o, st: st, app: app, log: log, now: time.Now,
+		o: o, st: st, app: app, log: log, now: time.Now, shipCtx: context.Background(),
 		stopping: make(chan struct{}),
 		sem:      make(chan struct{}, 4),
 		dirty:    make(chan struct{}, 1),
@@ -154,7 +154,7 @@ func (t *tailer) run(ctx context.Context) error {
 	}
 	stopWatch()
 	<-saverDone
-	if err := t.st.Save(); err != nil {
+	if err := t.save(t.shipCtx, "the final state"); err != nil {
 		return err
 	}
 	t.log.Info("stopped", "shipped_bytes", t.shipped.Load(), "state", t.st.Path())
@@ -208,23 +208,77 @@ func (t *tailer) result() error {
 
 // saver persists the state shortly after it changes. Between saves the
 // state may lag the objects; Reconcile settles that at the next start. What
-// must never lag — a new object key — is saved synchronously instead.
+// must never lag — a new object key — is saved synchronously instead (see
+// save). A failed save is tried again, with backoff, until it succeeds.
 func (t *tailer) saver(ctx context.Context) {
+	failures := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.dirty:
 		}
+		pause := 100 * time.Millisecond
 		if err := t.st.Save(); err != nil {
-			t.log.Error("saving state", "err", err)
+			failures++
+			t.saveFailed(err, failures)
+			t.markDirty()
+			pause = saveBackoff(failures)
+		} else if failures > 0 {
+			t.log.Info("state saved again", "state", t.st.Path())
+			failures = 0
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(pause):
 		}
 	}
+}
+
+// save writes the state now, retrying with backoff while it fails (a full or
+// read-only disk): nothing is shipped to a new object before its key is
+// saved, and the files hold the bytes meanwhile, so a generation waits
+// rather than stops. With --once it gives up after --retries like an append.
+func (t *tailer) save(ctx context.Context, what string) error {
+	for attempt := 1; ; attempt++ {
+		err := t.st.Save()
+		if err == nil {
+			if attempt > 1 {
+				t.log.Info("state saved again", "state", t.st.Path())
+			}
+			return nil
+		}
+		t.saveFailed(err, attempt)
+		if t.o.Once && attempt > t.retries() {
+			return fmt.Errorf("%s: giving up after %d attempts: %w", what, attempt, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w (%w)", what, ctx.Err(), err)
+		case <-time.After(saveBackoff(attempt)):
+		}
+	}
+}
+
+func (t *tailer) retries() int {
+	if t.app == nil {
+		return 0
+	}
+	return t.app.Retry.Attempts
+}
+
+// saveFailed logs a failed save loudly: the first five, then every tenth.
+func (t *tailer) saveFailed(err error, attempt int) {
+	if attempt <= 5 || attempt%10 == 0 {
+		t.log.Error("cannot save the state; retrying (nothing is lost: the files hold the bytes)",
+			"state", t.st.Path(), "attempt", attempt, "err", err)
+	}
+}
+
+// saveBackoff is the pause after the n-th failed save: 100 ms doubling to 5 s.
+func saveBackoff(n int) time.Duration {
+	return min(100*time.Millisecond<<min(n-1, 6), 5*time.Second)
 }
 
 func (t *tailer) markDirty() {
@@ -690,6 +744,7 @@ func (t *tailer) start(e *ship.Entry, f *os.File, detached bool) {
 	t.gens[e] = g
 	t.total.Add(1)
 	t.w.Watch(e.Path)
+	g.unsubscribe = t.w.Subscribe(e.Path, g.poke)
 	t.wg.Add(1)
 	go g.run()
 }
