@@ -36,7 +36,7 @@ package main
 // OSSX_SOAK_REPORT names a file the summary table is written to;
 // OSSX_SOAK_LOGS a directory gtail's logs are kept in (PHASE.gtail.log).
 //
-// TestLogrotateCopytruncate is the short variant: one copytruncate phase of
+// TestLogrotateLiveWriter is the short variant: one copytruncate phase of
 // 30 s, gtail running throughout, no faults; it runs whenever logrotate is
 // installed (not with -short).
 
@@ -168,9 +168,9 @@ func TestLogrotateSoak(t *testing.T) {
 	lrSoakRun(t, lr, cfg, phases)
 }
 
-// TestLogrotateCopytruncate is the short logrotate run (see the top of the
+// TestLogrotateLiveWriter is the short logrotate run (see the top of the
 // file): one writer under copytruncate, gtail running throughout.
-func TestLogrotateCopytruncate(t *testing.T) {
+func TestLogrotateLiveWriter(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
