@@ -210,8 +210,8 @@ func lrSoakRun(t *testing.T, lr string, cfg lrSoakConfig, phases []lrSoakPhase) 
 			results = append(results, r)
 			for _, w := range r.files {
 				if w.lostInFile > 0 || w.duplicated > 0 || w.torn > 0 || w.misplaced > 0 {
-					t.Errorf("%s: %d lines lost in files, %d duplicated, %d torn, %d misplaced",
-						w.file, w.lostInFile, w.duplicated, w.torn, w.misplaced)
+					t.Errorf("%s: %d lines lost in files (first: %v), %d duplicated, %d torn, %d misplaced",
+						w.file, w.lostInFile, w.lostSeqs, w.duplicated, w.torn, w.misplaced)
 				}
 			}
 			if !r.caughtUp {
@@ -259,6 +259,7 @@ type lrSoakCount struct {
 	inFiles         int
 	shipped         int // distinct lines
 	lostInFile      int
+	lostSeqs        []int // the first few lost-in-file line numbers
 	duplicated      int
 	torn            int
 	misplaced       int
@@ -988,6 +989,9 @@ func lrSoakAccount(t *testing.T, bucket *oss.Bucket, arch string, writers []*lrS
 				c.inFiles++
 				if n == 0 {
 					c.lostInFile++
+					if len(c.lostSeqs) < 10 {
+						c.lostSeqs = append(c.lostSeqs, seq)
+					}
 				}
 			} else {
 				c.lrWindow++
