@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ossx/ossx/internal/follow"
 )
@@ -57,10 +58,11 @@ type Entry struct {
 const stateVersion = 2
 
 type file struct {
-	Version int      `json:"version"`
-	Dest    string   `json:"dest"`
-	LastGen string   `json:"last_gen"`
-	Files   []*Entry `json:"files"`
+	Version  int       `json:"version"`
+	Dest     string    `json:"dest"`
+	LastGen  string    `json:"last_gen"`
+	KeyClock time.Time `json:"key_clock"`
+	Files    []*Entry  `json:"files"`
 }
 
 // State is the state file of one destination, locked against a second gtail.
@@ -69,6 +71,10 @@ type State struct {
 	mu      sync.Mutex
 	Entries []*Entry
 	LastGen string // the last generation id issued: ids never repeat
+	// KeyClock is the latest time a key was made for ({date}, {hour}):
+	// keys never use an earlier one, so that a clock stepped back does not
+	// put later bytes before earlier ones in key order.
+	KeyClock time.Time
 
 	path   string
 	dest   string
@@ -159,7 +165,7 @@ func Open(dir, dest string) (*State, error) {
 		s.Close()
 		return nil, fmt.Errorf("state file %s belongs to %s, not %s", path, f.Dest, dest)
 	}
-	s.Entries, s.LastGen = f.Files, f.LastGen
+	s.Entries, s.LastGen, s.KeyClock = f.Files, f.LastGen, f.KeyClock
 	return s, nil
 }
 
@@ -179,7 +185,7 @@ func (s *State) Save() error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	s.mu.Lock()
-	data, err := json.MarshalIndent(file{Version: stateVersion, Dest: s.dest, LastGen: s.LastGen, Files: s.Entries}, "", " ")
+	data, err := json.MarshalIndent(file{Version: stateVersion, Dest: s.dest, LastGen: s.LastGen, KeyClock: s.KeyClock, Files: s.Entries}, "", " ")
 	s.mu.Unlock()
 	if err != nil {
 		return err

@@ -500,10 +500,15 @@ func (g *gen) ship(data []byte) error {
 func (g *gen) object(n int) (ship.Object, error) {
 	t := g.t
 	now := t.now()
+	t.st.Lock()
+	if now.Before(t.st.KeyClock) {
+		now = t.st.KeyClock // the clock stepped back: keys do not
+	} else {
+		t.st.KeyClock = now
+	}
 	if !t.o.LocalTime {
 		now = now.UTC()
 	}
-	t.st.Lock()
 	e := g.e
 	fresh := e.Key == ""
 	switch {

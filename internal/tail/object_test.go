@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,5 +58,39 @@ func TestObjectRolls(t *testing.T) {
 		}
 		e.Pos += int64(s.n) // as if appended
 		e.Offset += int64(s.n)
+	}
+}
+
+// TestKeyClockNeverGoesBack (issue 13, 7): the wall clock stepping back
+// across midnight does not put later bytes under an earlier {date}, which
+// would list them before the bytes written first.
+func TestKeyClockNeverGoesBack(t *testing.T) {
+	st, err := ship.Open(t.TempDir(), "oss://b/logs/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tmpl, _ := keytmpl.Parse("{date}/{gen}")
+	clock := time.Date(2026, 11, 22, 0, 0, 30, 0, time.UTC)
+	tl := newTailer(Options{Key: tmpl, RollSize: 100, Dest: ossx.URL{Bucket: "b", Key: "logs/"}}, st, nil,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tl.now = func() time.Time { return clock }
+	e := &ship.Entry{Path: "/var/log/app.log", Gen: "G"}
+	st.Entries = append(st.Entries, e)
+	g := &gen{t: tl, e: e}
+	var keys []string
+	for _, step := range []time.Duration{0, -time.Minute, 2 * time.Minute, 24 * time.Hour} {
+		clock = clock.Add(step)
+		obj, err := g.object(10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, obj.Key)
+		e.Pos += 10
+		e.Offset += 10
+	}
+	want := []string{"logs/2026-11-22/G-0000", "logs/2026-11-22/G-0000", "logs/2026-11-22/G-0000", "logs/2026-11-23/G-0001"}
+	if !slices.Equal(keys, want) {
+		t.Fatalf("keys %q, want %q", keys, want)
 	}
 }
