@@ -167,9 +167,8 @@ func TestStateSaveFails(t *testing.T) {
 	defer c.Process.Kill()
 	waitFor(t, "the first generation shipped", func() bool { return len(e.shipped(prefixOf(p), false)) == 17 }, stderr)
 	blocker := stateFile(t, e.state) + ".tmp"
-	if err := os.Mkdir(blocker, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	// gtail may be saving (its temporary file there) at this moment.
+	waitFor(t, "the blocker in place", func() bool { return os.Mkdir(blocker, 0o700) == nil }, stderr)
 	os.Rename(p, p+".1")
 	os.WriteFile(p, []byte("second generation\n"), 0o644)
 	waitFor(t, "a failed save", func() bool { return strings.Count(stderr.String(), "cannot save the state") >= 2 }, stderr)
@@ -256,5 +255,36 @@ func editOffset(t *testing.T, path string, delta int) {
 	}
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTwoGtailsOneFile (issue 13, 6): two gtails with different state
+// directories shipping the same file to the same prefix would each ship
+// every line; the second is stopped by the file's owner object, with an
+// error naming it and a hint, and ships nothing.
+func TestTwoGtailsOneFile(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	os.WriteFile(p, []byte("one line\n"), 0o644)
+	c, stderr := e.cmd(p, "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	waitFor(t, "the first gtail shipping", func() bool { return len(e.shipped(prefixOf(p), false)) == 9 }, stderr)
+	second := *e
+	second.state = filepath.Join(t.TempDir(), "other-state")
+	code, out := second.run("--once", p, "oss://"+testBucket+"/")
+	if code != 1 || !strings.Contains(out, "another gtail (host test, state "+e.state) || !strings.Contains(out, "hint: run one gtail per file") {
+		t.Fatalf("exit %d, want 1 and 'another gtail' naming the first's state:\n%s", code, out)
+	}
+	appendTo(t, p, []byte("two\n"))
+	waitFor(t, "the first gtail shipping on", func() bool { return len(e.shipped(prefixOf(p), false)) == 13 }, stderr)
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+	if keys := e.objects(prefixOf(p)); len(keys) != 1 {
+		t.Fatalf("objects %q: the second gtail shipped too", keys)
 	}
 }

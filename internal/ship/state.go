@@ -6,6 +6,7 @@
 package ship
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -60,6 +61,7 @@ const stateVersion = 2
 type file struct {
 	Version  int       `json:"version"`
 	Dest     string    `json:"dest"`
+	Owner    string    `json:"owner"`
 	LastGen  string    `json:"last_gen"`
 	KeyClock time.Time `json:"key_clock"`
 	Files    []*Entry  `json:"files"`
@@ -71,6 +73,9 @@ type State struct {
 	mu      sync.Mutex
 	Entries []*Entry
 	LastGen string // the last generation id issued: ids never repeat
+	// Owner is this state's id, made once: it names the gtail that ships
+	// a file in the file's owner object (see Appender.Claim).
+	Owner string
 	// KeyClock is the latest time a key was made for ({date}, {hour}):
 	// keys never use an earlier one, so that a clock stepped back does not
 	// put later bytes before earlier ones in key order.
@@ -137,7 +142,7 @@ func Open(dir, dest string) (*State, error) {
 		}
 		return nil, fmt.Errorf("state lock %s: %w", path, err)
 	}
-	s := &State{path: path, dest: dest, lock: lock}
+	s := &State{path: path, dest: dest, lock: lock, Owner: newOwner()}
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -166,7 +171,16 @@ func Open(dir, dest string) (*State, error) {
 		return nil, fmt.Errorf("state file %s belongs to %s, not %s", path, f.Dest, dest)
 	}
 	s.Entries, s.LastGen, s.KeyClock = f.Files, f.LastGen, f.KeyClock
+	if f.Owner != "" {
+		s.Owner = f.Owner
+	}
 	return s, nil
+}
+
+func newOwner() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // Path is the state file's path.
@@ -185,7 +199,7 @@ func (s *State) Save() error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	s.mu.Lock()
-	data, err := json.MarshalIndent(file{Version: stateVersion, Dest: s.dest, LastGen: s.LastGen, KeyClock: s.KeyClock, Files: s.Entries}, "", " ")
+	data, err := json.MarshalIndent(file{Version: stateVersion, Dest: s.dest, Owner: s.Owner, LastGen: s.LastGen, KeyClock: s.KeyClock, Files: s.Entries}, "", " ")
 	s.mu.Unlock()
 	if err != nil {
 		return err

@@ -69,6 +69,10 @@ func (g *gen) run() {
 	if fi, err := g.f.Stat(); err == nil {
 		g.lastSize, g.lastGrowth = fi.Size(), fi.ModTime()
 	}
+	if err := t.claim(g.e.Path); err != nil {
+		g.fail(err)
+		return
+	}
 	if err := g.reconcile(); err != nil {
 		g.fail(err)
 		return
@@ -228,7 +232,7 @@ func (g *gen) nextLook() time.Duration {
 	if !g.pendingSince.IsZero() {
 		d = min(d, g.pendingSince.Add(o.FlushInterval).Sub(now), g.lastGrowth.Add(o.PartialTimeout).Sub(now))
 	}
-	if g.detached.Load() || len(g.k.held) > 0 {
+	if g.detached.Load() || (len(g.k.held) > 0 && g.k.heldStart < g.offset()) {
 		d = min(d, g.lastGrowth.Add(o.RotateWait).Sub(now))
 	}
 	return max(d, 10*time.Millisecond)
@@ -281,11 +285,15 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 		g.lastSize, g.lastGrowth = size, now
 	}
 	idle := now.Sub(g.lastGrowth)
-	if idle >= o.RotateWait && len(g.k.held) > 0 {
-		// Quiet: a copy made now holds everything; let the memory go.
-		g.k.heldCRC = crc64ecma.Update(g.k.heldCRC, g.k.held)
-		g.k.heldStart += int64(len(g.k.held))
-		g.k.held = nil
+	if drop := min(off-g.k.heldStart, int64(len(g.k.held))); idle >= o.RotateWait && drop > 0 {
+		// Quiet: a copy made now holds everything; let the memory of
+		// what was shipped go (what was not is kept: a truncation
+		// without a copy ships it).
+		g.k.heldCRC = crc64ecma.Update(g.k.heldCRC, g.k.held[:drop])
+		g.k.heldStart += drop
+		if g.k.held = g.k.held[drop:]; len(g.k.held) == 0 {
+			g.k.held = nil
+		}
 	}
 	pending := size - off
 	switch {
@@ -347,10 +355,13 @@ func (g *gen) readAhead(size int64) error {
 		if drop := len(k.held) + n - holdMax; drop > 0 {
 			k.heldCRC = crc64ecma.Update(k.heldCRC, k.held[:drop])
 			k.heldStart += int64(drop)
-			k.held = append(k.held[:0], k.held[drop:]...)
+			k.held = k.held[drop:] // no copy: the buffer is renewed below when full
 		}
 		if cap(k.held)-len(k.held) < n {
-			k.held = append(make([]byte, 0, min(holdMax, 2*(len(k.held)+n))), k.held...)
+			// Room for twice what is held: each byte is copied about once.
+			nb := make([]byte, len(k.held), min(2*holdMax, max(2*(len(k.held)+n), 64<<10)))
+			copy(nb, k.held)
+			k.held = nb
 		}
 		buf := k.held[len(k.held) : len(k.held)+n]
 		got, err := g.f.ReadAt(buf, end)

@@ -89,6 +89,9 @@ type tailer struct {
 	warned   map[string]bool
 	wg       sync.WaitGroup
 
+	claimMu sync.Mutex
+	claimed map[string]bool // paths whose owner object names this gtail
+
 	firstErr  atomic.Pointer[error] // the first file failure, for the exit message
 	shipped   atomic.Int64
 	lost      atomic.Int64
@@ -106,6 +109,7 @@ func newTailer(o Options, st *ship.State, app *ship.Appender, log *slog.Logger) 
 		gens:     map[*ship.Entry]*gen{},
 		deferred: map[[2]uint64]candidate{},
 		warned:   map[string]bool{},
+		claimed:  map[string]bool{},
 	}
 }
 
@@ -747,6 +751,24 @@ func (t *tailer) start(e *ship.Entry, f *os.File, detached bool) {
 	g.unsubscribe = t.w.Subscribe(e.Path, g.poke)
 	t.wg.Add(1)
 	go g.run()
+}
+
+// claim makes sure no other gtail (one with another state) ships path to
+// this destination, through the file's owner object (see
+// ship.Appender.Claim): two would ship every line twice, each to objects of
+// its own, which nothing else would notice.
+func (t *tailer) claim(path string) error {
+	t.claimMu.Lock()
+	defer t.claimMu.Unlock()
+	if t.claimed[path] {
+		return nil
+	}
+	key := t.o.Dest.Key + ".gtail/owner/" + strings.ReplaceAll(t.o.Host, "/", "_") + "/" + strings.TrimLeft(filepath.ToSlash(path), "/")
+	if err := t.app.Claim(t.shipCtx, key, t.st.Owner, "host "+t.o.Host+", state "+t.st.Path()); err != nil {
+		return err
+	}
+	t.claimed[path] = true
+	return nil
 }
 
 // warnOnce logs a problem with a path the first time it is seen, not on

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,7 +61,7 @@ func TestTransitions(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			f.WriteString("first\nsecond\n")
+			f.WriteString("first\n")
 			client, _ := oss.New(ts.Endpoint, ts.AccessKeyID, ts.AccessKeySecret)
 			bucket, _ := client.Bucket(ts.Bucket)
 			st, err := ship.Open(filepath.Join(dir, "state"), "oss://"+ts.Bucket+"/")
@@ -68,7 +69,8 @@ func TestTransitions(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			log := slog.New(slog.NewTextHandler(io.Discard, nil))
+			var logs logBuffer
+			log := slog.New(slog.NewTextHandler(&logs, nil))
 			tmpl, _ := keytmpl.Parse("{gen}")
 			o := Options{Sources: []string{p}, Dest: ossx.URL{Bucket: ts.Bucket}, Key: tmpl, Host: "h",
 				FlushInterval: time.Hour, FlushBytes: 1 << 20, PartialTimeout: time.Hour, RollSize: 1 << 30,
@@ -77,8 +79,9 @@ func TestTransitions(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- Run(ctx, o, st, app, log) }()
-			// wait until the follower has read s (the state records the
-			// file's size once it has).
+			// wait until the follower has seen the file at its current
+			// size: a new generation records it when added, its gen once
+			// it has read what was written since.
 			wait := func(s string) {
 				for i := 0; ; i++ {
 					fi, _ := os.Stat(p)
@@ -97,7 +100,9 @@ func TestTransitions(t *testing.T) {
 					time.Sleep(10 * time.Millisecond)
 				}
 			}
-			wait("first\nsecond\n")
+			wait("first\n") // the generation was added
+			f.WriteString("second\n")
+			wait("second\n") // and its gen has read this
 			tc.rotate(t, p, f, wait)
 			// The old generation ends (drained, or finished from its
 			// copy and held bytes) and is shipped; the stop then ships
@@ -106,7 +111,7 @@ func TestTransitions(t *testing.T) {
 			old = strings.TrimSuffix(old, "next generation\n")
 			for i := 0; shipped(t, bucket) != old; i++ {
 				if i > 3000 {
-					t.Fatalf("objects hold %q, want %q", shipped(t, bucket), old)
+					t.Fatalf("objects hold %q, want %q\n%s", shipped(t, bucket), old, logs.String())
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
@@ -130,7 +135,9 @@ func shipped(t *testing.T, b *oss.Bucket) string {
 	}
 	var keys []string
 	for _, o := range res.Objects {
-		keys = append(keys, o.Key)
+		if !strings.HasPrefix(o.Key, ".gtail/") {
+			keys = append(keys, o.Key)
+		}
 	}
 	sort.Strings(keys)
 	var out bytes.Buffer
@@ -143,4 +150,21 @@ func shipped(t *testing.T, b *oss.Bucket) string {
 		r.Close()
 	}
 	return out.String()
+}
+
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
