@@ -35,7 +35,7 @@ bench: build
 # at the end; OSSX_SOAK_DURATION (default 3m) sets its length.
 OSSX_SOAK_REPORT ?= $(abspath $(BIN))/soak-logrotate.txt
 
-soak: build
+soak: build ## long soak tests (up to an hour)
 	@PATH="$$PATH:/usr/sbin:/sbin"; command -v logrotate >/dev/null || \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "soak: installing logrotate (apt-get)"; \
