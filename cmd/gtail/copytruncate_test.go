@@ -288,3 +288,43 @@ func TestTwoGtailsOneFile(t *testing.T) {
 		t.Fatalf("objects %q: the second gtail shipped too", keys)
 	}
 }
+
+// TestForget (issue 12, 6): a file stopped because its object was replaced
+// says how to go on — gtail --forget, naming the state file —; --forget
+// prints what had been shipped and drops the file's state, and the next run
+// ships the file again from the start, to a new object.
+func TestForget(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	os.WriteFile(p, []byte("mine\n"), 0o644)
+	dest := "oss://" + testBucket + "/"
+	if code, out := e.run("--once", p, dest); code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	key := e.objects(prefixOf(p))[0]
+	e.bucket.PutObject(key, strings.NewReader("replaced\n"))
+	appendTo(t, p, []byte("more\n"))
+	code, out := e.run("--once", p, dest)
+	if code != 1 || !strings.Contains(out, "gtail --forget "+p+" "+dest+" (drops its state in "+stateFile(t, e.state)+")") {
+		t.Fatalf("exit %d, want 1 and a hint naming --forget and the state file:\n%s", code, out)
+	}
+	c, stderr := e.cmd("--forget", p, dest)
+	var stdout bytes.Buffer
+	c.Stdout = &stdout
+	if err := c.Run(); err != nil {
+		t.Fatalf("--forget: %v\n%s", err, stderr)
+	}
+	if want := "forgot " + p + ": 5 bytes shipped, last object oss://" + testBucket + "/" + key + " (5 bytes)\n"; stdout.String() != want {
+		t.Fatalf("--forget printed %q, want %q", stdout.String(), want)
+	}
+	if code, out := e.run("--forget", p, dest); code != 2 || !strings.Contains(out, "has nothing for") {
+		t.Fatalf("--forget again: exit %d, want 2:\n%s", code, out)
+	}
+	if code, out := e.run("--once", p, dest); code != 0 {
+		t.Fatalf("after --forget: exit %d: %s", code, out)
+	}
+	keys := e.objects(prefixOf(p))
+	if len(keys) != 2 || string(e.get(keys[1])) != "mine\nmore\n" || string(e.get(key)) != "replaced\n" {
+		t.Fatalf("objects %q: want the replaced one untouched and the file again in a new one", keys)
+	}
+}

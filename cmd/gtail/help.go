@@ -4,29 +4,25 @@ import (
 	"strings"
 
 	"github.com/ossx/ossx/internal/keytmpl"
-	"github.com/ossx/ossx/internal/ossx"
 )
 
-// helpTemplate is gtail --help, laid out like a man page. Keep it in step
-// with docs/gtail.md.
-var helpTemplate = `NAME
-   gtail - follow log files and append every byte to OSS, exactly once
+// usageText is gtail's SYNOPSIS, one form a line.
+const usageText = `gtail [options] FILE|GLOB... oss://BUCKET/PREFIX/
+gtail [options] FILE|GLOB... PREFIX/     (bucket: --bucket or $OSS_BUCKET)
+gtail --once [options] FILE|GLOB... DEST (ship what is there; for cron)
+gtail [options] - DEST                   (ship standard input)`
 
-SYNOPSIS
-   gtail [options] FILE|GLOB... oss://BUCKET/PREFIX/
-   gtail [options] FILE|GLOB... PREFIX/          (bucket from --bucket or $OSS_BUCKET)
-   gtail --once [options] FILE|GLOB... DEST       (ship what is there, exit; for cron)
-   gtail [options] - DEST                         (ship standard input)
-
-DESCRIPTION
-   gtail follows files like tail -F: globs are evaluated again on every
+// helpText is gtail's DESCRIPTION and further sections, laid out for --help
+// and the man page by internal/command (prose indented 3, literal blocks
+// 6). Keep it in step with docs/gtail.md.
+var helpText = `   gtail follows files like tail -F: globs are evaluated again on every
    inotify event in their directories (every --poll-interval where inotify
    cannot tell, and every --safety-interval in any case), so files created
-   later are picked up; a file renamed away (logrotate's default) is read to its end
-   through the descriptor gtail holds, while the new file is followed too;
-   a truncated file (copytruncate, "> app.log") is noticed by a fingerprint
-   of its first KiB even if it regrew past the old offset, and the bytes
-   its copy holds are finished from the copy when it sits in the same
+   later are picked up; a file renamed away (logrotate's default) is read to
+   its end through the descriptor gtail holds, while the new file is followed
+   too; a truncated file (copytruncate, "> app.log") is noticed by a
+   fingerprint of its first KiB even if it regrew past the old offset, and the
+   bytes its copy holds are finished from the copy when it sits in the same
    directory and its bytes prove it (CRC64 of what was shipped). A followed
    file is read as soon as it is written, and its last bytes are held, so
    that lines written between logrotate's copy and its truncation are
@@ -57,44 +53,52 @@ DESCRIPTION
    after --retries and exits 1; the next run goes on where it stopped.
    Stopped (SIGTERM) while OSS is down, gtail gives up when
    --shutdown-timeout runs out, logs per file what it did not ship, saves
-   its state and exits 130; the next start ships the rest. Bytes that vanish before
-   gtail could ship them (a rotated file deleted while gtail was not
+   its state and exits 130; the next start ships the rest. Bytes that vanish
+   before gtail could ship them (a rotated file deleted while gtail was not
    running) are reported as lost in the log and the exit status.
 
    Standard input ("-") is shipped with the same appends but has no state:
    what gtail had read and not shipped when it is killed is lost.
 
 KEYS
-   Objects are named PREFIX + the --key template, default:
+   Objects are named PREFIX + the --key template, by default
+
       ` + keytmpl.Default + `
-   e.g. logs/web-1/var/log/app.log/2026-11-21/20261121T093000.000Z-0000
-` + indent(keytmpl.Fields, "   ") + `
-   With --gzip, consider ending the template in .gz.
+
+   e.g. logs/web-1/var/log/app.log/2026-11-21/20261121T093000.000Z-0000.
+   The fields:
+
+` + indent(keytmpl.Fields, "      ") + `
+
+   --gzip does not change the key: end the template in .gz (as in the
+   example below) for tools that go by the name.
 
 SIGNALS
-   SIGTERM, SIGINT   ship what is there (within --shutdown-timeout), save the
-                     state, exit 0
-   SIGUSR1           log a status summary: files, bytes shipped, lag
-
-OPTIONS{{template "visibleFlagCategoryTemplate" .}}
+      SIGTERM, SIGINT   ship what is there (within --shutdown-timeout), save
+                        the state, exit 0
+      SIGUSR1           log a status summary: files, bytes shipped, lag
 
 EXAMPLES
    Follow the app's logs (a Kubernetes sidecar sharing /var/log/app):
+
       gtail '/var/log/app/*.log' oss://my-logs/prod/
 
-   Ship whatever is new, from cron, compressed:
-      gtail --once --gzip --key '{host}/{file}/{date}/{gen}.gz' /var/log/nginx/access.log oss://my-logs/nginx/
+   Ship whatever is new, from cron, compressed, keys ending in .gz:
+
+      gtail --once --gzip --key '{host}/{file}/{date}/{gen}.gz' \
+          /var/log/nginx/access.log oss://my-logs/nginx/
 
    Pipe a program's output:
+
       ./batch-job 2>&1 | gtail - oss://my-logs/jobs/
 
    Print the status of a running gtail:
+
       kill -USR1 $(pidof gtail)
 
-` + ossx.ExitCodesHelp + `
+EXIT STATUS
    With --once, 3 means some files failed and others were shipped. A clean
-   stop on SIGTERM/SIGINT exits 0; 130 only if --shutdown-timeout ran out.
-`
+   stop on SIGTERM/SIGINT exits 0; 130 only if --shutdown-timeout ran out.`
 
 func indent(s, pre string) string {
 	return pre + strings.ReplaceAll(s, "\n", "\n"+pre)

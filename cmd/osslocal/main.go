@@ -36,6 +36,7 @@ type options struct {
 	buckets     []string
 	faults      []osslocal.Rule
 	faultsSeed  int64
+	noCRC64     bool
 	envFile     string
 	verbose     bool
 	stdout      io.Writer
@@ -47,7 +48,7 @@ const shutdownGrace = 10 * time.Second
 
 func newApp() *cli.App {
 	app := command.NewApp("osslocal", "a local OSS-compatible server for development and tests", usageText, helpText)
-	app.CustomAppHelpTemplate = helpTemplate
+	command.SetExitCodes(app, ossx.ExitOK, ossx.ExitFailed, ossx.ExitUsage)
 	app.DisableSliceFlagSeparator = true
 	app.Flags = []cli.Flag{
 		&cli.StringFlag{Name: "addr", Value: "127.0.0.1:9000", Usage: "listen on `HOST:PORT`; port 0 picks a free one"},
@@ -59,6 +60,7 @@ func newApp() *cli.App {
 		&cli.StringFlag{Name: "access-key-secret", Usage: "the `SECRET` of --access-key-id; prefer the environment variable", EnvVars: []string{"OSSLOCAL_ACCESS_KEY_SECRET"}},
 		&cli.StringFlag{Name: "faults", Usage: "inject the faults of `SPEC` (see FAULT RULES)"},
 		&cli.Int64Flag{Name: "faults-seed", Usage: "seed `N` for fault probabilities, to repeat a run", DefaultText: "random, logged"},
+		&cli.BoolFlag{Name: "no-crc64", Usage: "send no x-oss-hash-crc64ecma header, like OSS-compatible servers without CRC64", DisableDefaultText: true},
 		&cli.StringFlag{Name: "env-file", Usage: "also write the export lines to `FILE` (mode 0600), removed at exit"},
 		&cli.BoolFlag{Name: "verbose", Usage: "log every request and fired fault to stderr", DisableDefaultText: true},
 	}
@@ -82,6 +84,7 @@ func parseOptions(c *cli.Context) (options, error) {
 		keySecret:   c.String("access-key-secret"),
 		buckets:     c.StringSlice("bucket"),
 		faultsSeed:  c.Int64("faults-seed"),
+		noCRC64:     c.Bool("no-crc64"),
 		envFile:     c.String("env-file"),
 		verbose:     c.Bool("verbose"),
 		stdout:      c.App.Writer,
@@ -183,6 +186,7 @@ func run(ctx context.Context, opts options) error {
 		DataDir:     opts.dataDir,
 		Buckets:     opts.buckets,
 		Faults:      faults,
+		NoCRC64:     opts.noCRC64,
 		Logger:      logger,
 	})
 	if err != nil {
@@ -208,6 +212,9 @@ func run(ctx context.Context, opts options) error {
 		store = "in " + opts.dataDir
 	}
 	fmt.Fprintf(opts.stderr, "osslocal: serving %s, objects %s; stop with Ctrl-C\n", l.Addr(), store)
+	if opts.noCRC64 {
+		fmt.Fprintln(opts.stderr, "osslocal: --no-crc64: answers carry no x-oss-hash-crc64ecma header")
+	}
 	if len(opts.faults) > 0 {
 		fmt.Fprintf(opts.stderr, "osslocal: %d fault rules, seed %d (--faults-seed repeats a run)\n", len(opts.faults), opts.faultsSeed)
 	}

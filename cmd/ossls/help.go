@@ -1,17 +1,9 @@
 package main
 
-import (
-	"strings"
-
-	"github.com/ossx/ossx/internal/ossx"
-)
-
-// The help text serves both ossls --help (printed as written) and
-// ossls --generate-man (through manMarkdown), so it is made of blocks set
-// off by blank lines: a section name at the margin, a prose paragraph
-// indented three spaces, or a literal block indented six. Glob characters
-// stay inside literal blocks, where markdown leaves them alone. Keep it in
-// step with docs/ossls.md.
+// The help text is ossls's DESCRIPTION and further sections for --help and
+// the man page (internal/command lays them out): a section name at the
+// margin, prose indented three spaces, literal blocks six. Keep it in step
+// with docs/ossls.md.
 
 const usageText = `ossls [options]                          list buckets
 ossls [options] oss://BUCKET[/PREFIX]    list objects
@@ -60,7 +52,7 @@ OUTPUT
       INITIATED  UPLOAD-ID  URL                        uploads
       CREATED  REGION  URL                             buckets
 
-   Times are UTC, as 2006-01-02T15:04:05Z. SIZE is in bytes, or with -h in
+   Times are UTC, as 2006-01-02T15:04:05Z. SIZE is in bytes, or with -H in
    IEC units (0 B, 1023 B, 1.5 KiB, 2.0 GiB). TYPE is Normal, Multipart or
    Appendable.
 
@@ -76,12 +68,20 @@ OUTPUT
    --summary ends the output (on stdout) with one more line counting what
    was printed, after --include, --exclude and --limit:
 
-      total: N objects, B bytes, D directories    (-h: B in IEC units)
+      total: N objects, B bytes, D directories    (-H: B in IEC units)
       total: N uploads
       total: N buckets
       {"summary":{"objects":N,"bytes":B,"prefixes":D}}    with --json
       {"summary":{"uploads":N}}
       {"summary":{"buckets":N}}
+
+   --sign DURATION prints, for each object, a presigned GET URL valid for
+   DURATION (at least 1s) in place of its oss:// URL: in -l's last column
+   and as "url" in --json. Any HTTP client can fetch it without
+   credentials until it expires. It is signed V4 when the region is known
+   (--region, OSS_REGION), else V1, and carries the STS token when there is
+   one. Directories keep their oss:// URL; buckets and uploads cannot be
+   signed.
 
 FILTERS
 
@@ -111,10 +111,11 @@ EXAMPLES
 
       ossls                                      buckets, one URL a line
       ossls -l oss://logs/                       top level of bucket logs
-      ossls -rlh oss://logs/app/2024/            everything below, human sizes
+      ossls -rlH oss://logs/app/2024/            everything below, human sizes
       ossls -r --summary oss://logs/ | tail -1   count and size of a bucket
       ossls -r --json oss://logs/ | jq -r 'select(.size > 1e9) | .key'
       ossls --uploads oss://logs/                leftover multipart uploads
+      ossls -r --sign 24h oss://share/q3/        links to share for a day
       OSS_BUCKET=logs ossls -r app/              bare prefix, default bucket
       ossls -r --start-after app/2024/06/ --limit 10 oss://logs/app/
 
@@ -125,37 +126,10 @@ ENVIRONMENT
 
 NOTES
 
-   -h is --human-readable, as in ls -lh; help is --help only. Short options
-   combine (-rlh). Options go before the URL. ossls never exits with status
-   3: a listing either completes or fails.`
+   -h is --help, as in every ossx tool; human-readable sizes (ls -lh) are
+   -H, --human-readable or --human. Short options combine (-rlH). Options
+   go before the URL.
 
-// helpTemplate is ossls --help, laid out like a man page.
-const helpTemplate = `NAME
-   {{.Name}} - {{.Usage}}
+EXIT STATUS
 
-SYNOPSIS
-{{indent 3 .UsageText}}
-
-DESCRIPTION
-` + helpText + `
-
-OPTIONS{{template "visibleFlagCategoryTemplate" .}}
-
-` + ossx.ExitCodesHelp + "\n"
-
-// manMarkdown turns help text into the markdown of the man page: section
-// names become headings, paragraphs lose their indentation and line breaks
-// (the man reader fills them), literal blocks stay indented, which markdown
-// keeps verbatim.
-func manMarkdown(help string) string {
-	blocks := strings.Split(help, "\n\n")
-	for i, block := range blocks {
-		switch {
-		case !strings.HasPrefix(block, " "):
-			blocks[i] = "# " + block
-		case !strings.HasPrefix(block, "      "):
-			blocks[i] = strings.Join(strings.Fields(block), " ")
-		}
-	}
-	return strings.Join(blocks, "\n\n")
-}
+   A listing either completes or fails: ossls never exits with status 3.`

@@ -21,36 +21,30 @@ import (
 )
 
 // NewApp returns a cli.App with the shared conventions: --version (no -v),
-// help on stdout only when asked for, usage errors returned as
-// *ossx.UsageError, the exit-code table at the end of --help.
+// -h and --help print the manual (help.go: NAME, SYNOPSIS, DESCRIPTION and
+// the sections of description, OPTIONS, EXIT STATUS) on stdout, usage
+// errors are returned as *ossx.UsageError. usageText is the synopsis, one
+// form a line. The app runs through Run, never App.Run (see Run), so a
+// CustomAppHelpTemplate would be ignored: write further sections into
+// description instead.
 func NewApp(name, usage, usageText, description string) *cli.App {
-	app := cli.NewApp()
-	app.Name = name
-	app.Usage = usage
-	app.UsageText = usageText
-	app.Description = description
-	app.Version = version.String(name)
-	app.HideHelpCommand = true
-	app.EnableBashCompletion = true
-	app.Writer = os.Stdout
-	app.ErrWriter = os.Stderr
-	// Without this, cli.Exit errors make the library call os.Exit itself.
-	app.ExitErrHandler = func(*cli.Context, error) {}
-	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-		return &ossx.UsageError{Err: err, Hint: "run '" + name + " --help' for usage"}
+	// Not cli.NewApp: it reaches the template-based help (see Run).
+	app := &cli.App{
+		Name:                 name,
+		Usage:                usage,
+		UsageText:            usageText,
+		Description:          description,
+		Version:              version.String(name),
+		HideHelpCommand:      true,
+		EnableBashCompletion: true,
+		Reader:               os.Stdin,
+		Writer:               os.Stdout,
+		ErrWriter:            os.Stderr,
 	}
-	app.CustomAppHelpTemplate = cli.AppHelpTemplate + "\n" + ossx.ExitCodesHelp + "\n"
-	// The tools have no subcommands, so "TOOL --help ARG..." (help asked
-	// for after typing a command line) is help for the tool, not urfave/cli's
-	// "No help topic for 'ARG'" with exit 1.
-	app.CommandNotFound = func(c *cli.Context, _ string) { cli.ShowAppHelp(c) }
+	app.OnUsageError = func(c *cli.Context, err error, _ bool) error {
+		return &ossx.UsageError{Err: flagError(c.App, err), Hint: helpHint(app)}
+	}
 	return app
-}
-
-func init() {
-	// Keep -v free for tools that want it; --version only.
-	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the version and exit", DisableDefaultText: true}
-	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
 }
 
 // Main runs app with a context cancelled on SIGINT/SIGTERM, prints the error
@@ -76,7 +70,7 @@ func Main(app *cli.App, args []string, stderr io.Writer) (code int) {
 		ossx.Report(stderr, app.Name, err)
 		return ossx.ExitCode(err)
 	}
-	err := app.RunContext(ctx, args)
+	err := Run(ctx, app, args)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		err = fmt.Errorf("%w by signal", ossx.ErrInterrupted)
 	}

@@ -61,94 +61,11 @@ func usageErr(app *cli.App, format string, a ...any) error {
 	return &ossx.UsageError{Err: fmt.Errorf(format, a...), Hint: "usage: " + app.Name + " " + generateCompletionFlag + " bash|zsh|fish, or " + app.Name + " " + generateManFlag}
 }
 
-// writeMan writes app's man page (section 1): its --help, rendered by
-// urfave/cli from the app's definition and help template, turned into roff.
-// Every tool's help already reads like a man page (NAME, SYNOPSIS,
-// DESCRIPTION, ..., EXIT STATUS), so the page says exactly what --help says:
-// each heading at column 0 becomes a section, its text is kept as laid out.
-func writeMan(w io.Writer, app *cli.App) error {
-	help, err := helpText(app)
-	if err != nil {
-		return fmt.Errorf("man page of %s: %w", app.Name, err)
-	}
-	type section struct {
-		heading string
-		lines   []string
-	}
-	var sections []*section
-	for _, line := range strings.Split(help, "\n") {
-		if h, ok := manHeading(line); ok {
-			sections = append(sections, &section{heading: h})
-		} else if len(sections) > 0 {
-			cur := sections[len(sections)-1]
-			cur.lines = append(cur.lines, strings.TrimPrefix(line, "   "))
-		}
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, ".TH %s 1\n", strings.ToUpper(roffEscape(app.Name)))
-	sawExit := false
-	for _, sec := range sections {
-		lines := sec.lines
-		for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
-			lines = lines[:len(lines)-1]
-		}
-		switch sec.heading {
-		case "VERSION":
-			continue // the build stamp is no documentation
-		case "NAME":
-			// whatis and apropos read "name \- description" from here.
-			line := roffEscape(strings.TrimSpace(strings.Join(lines, " ")))
-			fmt.Fprintf(&b, ".SH NAME\n%s\n", strings.Replace(line, " - ", ` \- `, 1))
-			continue
-		case "EXIT STATUS":
-			sawExit = true
-		}
-		fmt.Fprintf(&b, ".SH %s\n.nf\n", roffEscape(sec.heading))
-		for _, line := range lines {
-			line = roffEscape(line)
-			if strings.HasPrefix(line, ".") || strings.HasPrefix(line, "'") {
-				line = `\&` + line // text, not a roff request
-			}
-			b.WriteString(line + "\n")
-		}
-		b.WriteString(".fi\n")
-	}
-	if !sawExit {
-		// A tool whose help template leaves the shared table out.
-		_, table, _ := strings.Cut(ossx.ExitCodesHelp, "\n")
-		fmt.Fprintf(&b, ".SH EXIT STATUS\n.nf\n%s\n.fi\n", strings.ReplaceAll(table, "\n   ", "\n")[3:])
-	}
-	_, err = io.WriteString(w, b.String())
-	return err
-}
-
-// helpText returns what `TOOL --help` prints.
-func helpText(app *cli.App) (string, error) {
-	var buf strings.Builder
-	defer func(w io.Writer) { app.Writer = w }(app.Writer)
-	app.Writer = &buf
-	err := app.Run([]string{app.Name, "--help"})
-	return buf.String(), err
-}
-
-// manHeading reports whether line is a section heading of a help text: at
-// column 0, upper case, with or without urfave/cli's trailing colon.
-func manHeading(line string) (string, bool) {
-	h := strings.TrimSuffix(line, ":")
-	if h == "" || strings.TrimSpace(h) != h || strings.ToUpper(h) != h || !strings.ContainsAny(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
-		return "", false
-	}
-	return h, true
-}
-
-// roffEscape keeps roff from reading backslashes in text as escapes.
-func roffEscape(s string) string { return strings.ReplaceAll(s, `\`, `\e`) }
-
-// writeCompletion writes the completion script of app for shell. Bash and
-// zsh scripts are urfave/cli's autocomplete scripts made specific to the
-// tool: they ask the tool itself (--generate-bash-completion, enabled by
-// NewApp) for the flags matching the word under the cursor and fall back to
-// file names. Fish gets urfave/cli's static script.
+// writeCompletion writes the completion script of app for shell. The bash
+// and zsh scripts ask the tool itself (complete.go) for the flags, or the
+// values of the flag, before the cursor and fall back to file names. Fish
+// gets a static script of every flag, with the values of those that have
+// Choices.
 func writeCompletion(w io.Writer, app *cli.App, shell string) error {
 	var script string
 	switch shell {
@@ -157,14 +74,7 @@ func writeCompletion(w io.Writer, app *cli.App, shell string) error {
 	case "zsh":
 		script = zshCompletion
 	case "fish":
-		// Not app.Setup(): ToFishCompletion adds --help and --version itself.
-		s, err := app.ToFishCompletion()
-		if err != nil {
-			return fmt.Errorf("fish completion of %s: %w", app.Name, err)
-		}
-		// Usage texts mark a flag's placeholder with backticks for --help;
-		// in fish's descriptions they would show as they are.
-		script = strings.ReplaceAll(s, "`", "")
+		script = fishCompletion(app)
 	default:
 		return usageErr(app, "unknown shell %q for %s (want %s)", shell, generateCompletionFlag, strings.Join(shells, ", "))
 	}
@@ -173,9 +83,65 @@ func writeCompletion(w io.Writer, app *cli.App, shell string) error {
 	return err
 }
 
-// bashCompletion is urfave/cli v2's autocomplete/bash_autocomplete bound to
-// one tool (no $PROG, a function of its own) and without -o nospace, since
-// every completion here is a whole flag or file name.
+// fishCompletion is one "complete" line a flag: its names, whether it
+// takes a value (a file name where the flag says so, one of its choices,
+// or anything), and its usage as the description.
+func fishCompletion(app *cli.App) string {
+	var b strings.Builder
+	b.WriteString("# fish completion for {{TOOL}}; generated by {{TOOL}} --generate-completion fish\n")
+	b.WriteString("# Install: copy to ~/.config/fish/completions/{{TOOL}}.fish\n\n")
+	line := func(f cli.Flag, usage string) {
+		b.WriteString("complete -c {{TOOL}}")
+		for _, n := range optionNames(f) {
+			if name, long := strings.CutPrefix(n, "--"); long {
+				b.WriteString(" -l " + name)
+			} else {
+				b.WriteString(" -s " + n[1:])
+			}
+		}
+		switch {
+		case len(choicesOf(f)) > 0:
+			b.WriteString(" -x -a " + fishQuote(strings.Join(choicesOf(f), " ")))
+		case takesFile(f):
+			b.WriteString(" -r -F")
+		case takesValue(f):
+			b.WriteString(" -x")
+		}
+		b.WriteString(" -d " + fishQuote(usage) + "\n")
+	}
+	for _, f := range app.Flags {
+		if vf, ok := f.(cli.VisibleFlag); ok && !vf.IsVisible() {
+			continue
+		}
+		line(f, describe(f).usage)
+	}
+	line(&cli.BoolFlag{Name: "help", Aliases: []string{"h"}}, "show this help and exit")
+	line(&cli.BoolFlag{Name: "version"}, "print the version and exit")
+	return b.String()
+}
+
+// takesFile reports whether f's value is a file name (TakesFile, a field
+// of the string flags of urfave/cli).
+func takesFile(f cli.Flag) bool {
+	switch f := f.(type) {
+	case *cli.StringFlag:
+		return f.TakesFile
+	case *cli.StringSliceFlag:
+		return f.TakesFile
+	case *cli.PathFlag:
+		return f.TakesFile
+	}
+	return false
+}
+
+func fishQuote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s) + "'"
+}
+
+// bashCompletion is derived from urfave/cli v2's
+// autocomplete/bash_autocomplete, bound to one tool (no $PROG, a function of
+// its own), without -o nospace (every completion is a whole word) and
+// always passing the word under the cursor (see completeFlag).
 const bashCompletion = `# bash completion for {{TOOL}}; generated by {{TOOL}} --generate-completion bash
 # Install: copy to /usr/share/bash-completion/completions/{{TOOL}}
 #      or: source <({{TOOL}} --generate-completion bash)
@@ -186,7 +152,7 @@ const bashCompletion = `# bash completion for {{TOOL}}; generated by {{TOOL}} --
 }
 
 {{FUNC}}_complete() {
-  local cur opts words cword requestComp
+  local cur opts words cword
   COMPREPLY=()
   cur="${COMP_WORDS[COMP_CWORD]}"
   if declare -F _init_completion >/dev/null 2>&1; then
@@ -197,13 +163,9 @@ const bashCompletion = `# bash completion for {{TOOL}}; generated by {{TOOL}} --
     words=("${COMP_WORDS[@]}")
     cword=$COMP_CWORD
   fi
-  words=("${words[@]:0:$cword}")
-  if [[ "$cur" == "-"* ]]; then
-    requestComp="${words[*]} ${cur} --generate-bash-completion"
-  else
-    requestComp="${words[*]} --generate-bash-completion"
-  fi
-  opts=$(eval "${requestComp}" 2>/dev/null)
+  # The words before the cursor and the one under it, even when empty, so
+  # that the tool can tell "--acl <TAB>" (its values) from "--acl<TAB>".
+  opts=$("${words[@]:0:$cword}" "$cur" --generate-bash-completion 2>/dev/null)
   COMPREPLY=($(compgen -W "${opts}" -- "${cur}"))
   return 0
 }
@@ -211,8 +173,8 @@ const bashCompletion = `# bash completion for {{TOOL}}; generated by {{TOOL}} --
 complete -o bashdefault -o default -F {{FUNC}}_complete {{TOOL}}
 `
 
-// zshCompletion is urfave/cli v2's autocomplete/zsh_autocomplete bound to
-// one tool, written so it works both from $fpath (as file {{FUNC}}) and when
+// zshCompletion is derived from urfave/cli v2's autocomplete/zsh_autocomplete,
+// bound to one tool, written so it works both from $fpath (as file {{FUNC}}) and when
 // sourced.
 const zshCompletion = `#compdef {{TOOL}}
 # zsh completion for {{TOOL}}; generated by {{TOOL}} --generate-completion zsh
@@ -221,15 +183,9 @@ const zshCompletion = `#compdef {{TOOL}}
 
 {{FUNC}}() {
   local -a opts
-  local cur
-  cur=${words[-1]}
-  if [[ "$cur" == "-"* ]]; then
-    opts=("${(@f)$(${words[@]:0:#words[@]-1} ${cur} --generate-bash-completion 2>/dev/null)}")
-  else
-    opts=("${(@f)$(${words[@]:0:#words[@]-1} --generate-bash-completion 2>/dev/null)}")
-  fi
-  if [[ "${opts[1]}" != "" ]]; then
-    _describe 'values' opts
+  opts=("${(@f)$("${(@)words[1,CURRENT-1]}" "${words[CURRENT]}" --generate-bash-completion 2>/dev/null)}")
+  if [[ -n "${opts[1]}" ]]; then
+    compadd -- "${opts[@]}"
   else
     _files
   fi

@@ -20,14 +20,18 @@ const Default = "{host}/{path}/{date}/{gen}"
 
 // Fields lists the placeholders a template may use, for --help.
 const Fields = `{host}  the host name (--host, default the machine's)
-{path}  the file's absolute path without the leading "/" (e.g. var/log/app.log)
+{path}  the file's absolute path without the leading "/"
+        (e.g. var/log/app.log)
 {file}  the file's base name (e.g. app.log)
-{date}  the day the object was started, YYYY-MM-DD (UTC unless --local-time)
-{hour}  the hour the object was started, HH (UTC unless --local-time)
-{gen}   the file generation and object number: START-NNNN, where START is when
-        gtail first saw this generation of the file (YYYYMMDDTHHMMSS.mmmZ) and
-        NNNN counts the objects of that generation (rolls): 0000 to 9999,
-        then a10000 to a99999, b100000..., so that keys sort in order; required`
+{date}  the day the object was started, YYYY-MM-DD (UTC unless
+        --local-time); never a day before one already used, if the
+        clock steps back
+{hour}  the hour the object was started, HH (the same way)
+{gen}   the file generation and object number: START-NNNN, where START
+        is when gtail first saw this generation of the file
+        (YYYYMMDDTHHMMSS.mmmZ) and NNNN counts the objects of that
+        generation (rolls): 0000 to 9999, then a10000, b100000...,
+        so that keys sort in order; required`
 
 // Template is a parsed key template.
 type Template struct {

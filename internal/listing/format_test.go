@@ -41,7 +41,7 @@ func TestFormatPlain(t *testing.T) {
 oss://b/a b/é+%.txt
 0004B9894A22E5B1888A1E29F823**** oss://b/big.iso
 oss://logs
-total: 1 objects, 1536 bytes, 1 directories
+total: 1 object, 1536 bytes, 1 directory
 `
 	if got := printAll(t, Plain, false, Object); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
@@ -54,7 +54,7 @@ func TestFormatLong(t *testing.T) {
 		"2024-03-08T23:05:03Z            1536  Standard         Normal      oss://b/a b/é+%.txt\n" +
 		"2024-03-08T23:05:03Z  0004B9894A22E5B1888A1E29F823****  oss://b/big.iso\n" +
 		"2024-03-08T23:05:03Z  cn-hangzhou      oss://logs\n" +
-		"total: 1 objects, 1536 bytes, 1 directories\n"
+		"total: 1 object, 1536 bytes, 1 directory\n"
 	if got := printAll(t, Long, false, Object); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
@@ -70,7 +70,7 @@ func TestFormatLongHuman(t *testing.T) {
 	if !strings.Contains(got, "         1.5 KiB  Standard") {
 		t.Errorf("no human size column in\n%s", got)
 	}
-	if !strings.HasSuffix(got, "total: 1 objects, 1.5 KiB, 1 directories\n") {
+	if !strings.HasSuffix(got, "total: 1 object, 1.5 KiB, 1 directory\n") {
 		t.Errorf("no human summary in\n%s", got)
 	}
 }
@@ -100,8 +100,8 @@ func TestFormatSummaryKinds(t *testing.T) {
 		of   Kind
 		want string
 	}{
-		{Plain, Upload, "total: 1 uploads\n"},
-		{Plain, Bucket, "total: 1 buckets\n"},
+		{Plain, Upload, "total: 1 upload\n"},
+		{Plain, Bucket, "total: 1 bucket\n"},
 		{JSON, Upload, `{"summary":{"uploads":1}}` + "\n"},
 		{JSON, Bucket, `{"summary":{"buckets":1}}` + "\n"},
 	} {
@@ -112,10 +112,15 @@ func TestFormatSummaryKinds(t *testing.T) {
 	}
 }
 
-// Keys are printed verbatim in Plain and Long, escaped only in JSON.
+// Keys are printed as they are in Plain and Long but for control
+// characters, escaped \xNN (issue 13.9: a newline would print a second,
+// fake line; ESC[2J would clear the screen); JSON gives them exactly.
 func TestFormatKeysVerbatim(t *testing.T) {
-	keys := []string{"a\tb", `back\slash`, `quote"d`, "<html>&", "emoji 😀", "trailing/"}
-	for _, k := range keys {
+	keys := map[string]string{
+		`back\slash`: `back\slash`, `quote"d`: `quote"d`, "<html>&": "<html>&", "emoji 😀": "emoji 😀", "trailing/": "trailing/",
+		"a\tb": `a\x09b`, "x\noss://b/spoof": `x\x0aoss://b/spoof`, "\x1b[2Jcls": `\x1b[2Jcls`, "c1\u009b": `c1\x9b`,
+	}
+	for k, printed := range keys {
 		e := Entry{Kind: Object, Bucket: "b", Key: k}
 		var plain, js bytes.Buffer
 		pp, pj := NewPrinter(&plain, Plain, false), NewPrinter(&js, JSON, false)
@@ -123,7 +128,7 @@ func TestFormatKeysVerbatim(t *testing.T) {
 		pj.Print(&e)
 		pp.Flush()
 		pj.Flush()
-		if plain.String() != "oss://b/"+k+"\n" {
+		if plain.String() != "oss://b/"+printed+"\n" {
 			t.Errorf("plain %q: got %q", k, plain.String())
 		}
 		var o struct{ Key string }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
@@ -142,6 +143,51 @@ type RetryPolicy struct {
 	// OnRetry, if set, is called before each wait with the attempt that
 	// failed (from 1), its error and the wait; tools log it with --verbose.
 	OnRetry func(attempt int, err error, wait time.Duration)
+}
+
+// Logged returns p with OnRetry set to say each retry, one line for log:
+// "retrying (2/5) after connection refused", counting retries out of the
+// retries allowed, the reason short and redacted. A tool passes its own
+// printer (stderr, "TOOL: " in front), so that a dead endpoint is never a
+// silent wait.
+func (p RetryPolicy) Logged(log func(line string)) RetryPolicy {
+	p.OnRetry = func(attempt int, err error, _ time.Duration) {
+		log(fmt.Sprintf("retrying (%d/%d) after %s", attempt, max(p.Attempts-1, 1), RetryReason(err)))
+	}
+	return p
+}
+
+// RetryReason says in a few words why a request failed: the network's
+// errno, a timeout, or OSS's code and status.
+func RetryReason(err error) string {
+	if se, ok := serviceError(err); ok {
+		if se.Code == "" {
+			return fmt.Sprintf("HTTP %d", se.StatusCode)
+		}
+		return fmt.Sprintf("%s (HTTP %d)", se.Code, se.StatusCode)
+	}
+	if code, ok := invalidBodyStatus(err); ok {
+		return fmt.Sprintf("HTTP %d", code)
+	}
+	var errno syscall.Errno
+	var ne net.Error
+	switch {
+	case errors.As(err, &errno):
+		return errno.Error()
+	case errors.As(err, &ne) && ne.Timeout():
+		return "a timeout"
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "a connection closed mid-answer"
+	}
+	msg := Message(err)
+	if len(msg) > 120 {
+		cut := 117
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "..."
+	}
+	return msg
 }
 
 // DefaultRetryPolicy allows retries extra attempts (negative: the default 5).

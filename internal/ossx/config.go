@@ -154,11 +154,29 @@ func normalizeEndpoint(e string) (string, error) {
 		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil
 	if bad {
 		return "", &UsageError{
-			Err:  fmt.Errorf("invalid endpoint %s", quote(raw)),
+			Err:  fmt.Errorf("invalid endpoint %s", quote(redactUserinfo(raw))),
 			Hint: "an endpoint is [https://]HOST[:PORT], e.g. https://oss-cn-hangzhou.aliyuncs.com",
 		}
 	}
 	return u.Scheme + "://" + u.Host, nil
+}
+
+// redactUserinfo hides the user:password of scheme://user:password@host:
+// everything between "://" and the last "@" before the path, which a
+// password holding a raw "/" or "@" would otherwise partly show.
+func redactUserinfo(e string) string {
+	scheme, rest, ok := strings.Cut(e, "://")
+	if !ok {
+		scheme, rest = "", e
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return e
+	}
+	if ok {
+		scheme += "://"
+	}
+	return scheme + "[REDACTED]" + rest[at:]
 }
 
 // internalEndpoint turns oss-REGION.aliyuncs.com into its VPC twin.

@@ -93,22 +93,6 @@ var ErrLocked = errors.New("state is locked by another gtail")
 // ErrCorrupt is returned by Open when the state file cannot be read as one.
 var ErrCorrupt = errors.New("state file is corrupt")
 
-// DefaultDir is $XDG_STATE_HOME/ossx/gtail, or ~/.local/state/ossx/gtail.
-func DefaultDir(getenv func(string) string) (string, error) {
-	if d := getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "ossx", "gtail"), nil
-	}
-	home := getenv("HOME")
-	if home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("no state directory: set --state-dir, XDG_STATE_HOME or HOME")
-		}
-		home = h
-	}
-	return filepath.Join(home, ".local", "state", "ossx", "gtail"), nil
-}
-
 // FileName is the state file name for a destination such as
 // "oss://bucket/prefix/": readable, and unique through a hash.
 func FileName(dest string) string {
@@ -181,6 +165,24 @@ func newOwner() string {
 	b := make([]byte, 8)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// Forget drops the entries whose path match selects and returns them, in
+// order; the caller saves.
+func (s *State) Forget(match func(path string) bool) []*Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var gone []*Entry
+	kept := s.Entries[:0]
+	for _, e := range s.Entries {
+		if match(e.Path) {
+			gone = append(gone, e)
+		} else {
+			kept = append(kept, e)
+		}
+	}
+	s.Entries = kept
+	return gone
 }
 
 // Path is the state file's path.

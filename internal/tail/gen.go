@@ -488,6 +488,11 @@ func (g *gen) ship(data []byte) error {
 	if err != nil {
 		return err
 	}
+	if obj.Pos == 0 {
+		// Said once the object exists, not when its key was chosen: the
+		// first append may fail.
+		t.log.Info("new object", "path", g.e.Path, "key", obj.Key)
+	}
 	t.st.Lock()
 	g.e.Offset += int64(len(data))
 	g.e.FileCRC = crc64ecma.Update(g.e.FileCRC, data)
@@ -547,7 +552,6 @@ func (g *gen) object(n int) (ship.Object, error) {
 	if err := t.save(t.shipCtx, "save the new object's key"); err != nil {
 		return obj, err
 	}
-	t.log.Info("new object", "path", e.Path, "key", obj.Key)
 	return obj, nil
 }
 
@@ -570,10 +574,32 @@ func (g *gen) fail(err error) {
 		return
 	}
 	t.failed.Add(1)
+	var ce *ship.ConflictError
+	if errors.As(err, &ce) {
+		err = &StoppedError{Err: err, Path: g.e.Path, State: t.st.Path(), Dest: t.o.Dest.String()}
+	}
 	err = fmt.Errorf("%s: %w", g.e.Path, err)
 	t.firstErr.CompareAndSwap(nil, &err)
 	t.log.Error("file stopped", "err", ossx.Message(err))
 	t.w.Wake() // the tailer checks whether any file is left
+}
+
+// StoppedError is a file stopped because its object is not what gtail left
+// there; its hint names the way out.
+type StoppedError struct {
+	Err               error
+	Path, State, Dest string
+}
+
+func (e *StoppedError) Error() string { return e.Err.Error() }
+func (e *StoppedError) Unwrap() error { return e.Err }
+
+// Hint says what happened and how to start the file over.
+func (e *StoppedError) Hint() string {
+	var ce *ship.ConflictError
+	errors.As(e.Err, &ce)
+	return ce.Hint() + "; to ship this file again from the start, to new objects: gtail --forget " + e.Path + " " + e.Dest +
+		" (drops its state in " + e.State + ")"
 }
 
 func isClosed(c <-chan struct{}) bool {

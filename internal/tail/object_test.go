@@ -18,19 +18,8 @@ import (
 // the date in its key changes, and the new key is in the state file before
 // anything is appended to it.
 func TestObjectRolls(t *testing.T) {
-	st, err := ship.Open(t.TempDir(), "oss://b/logs/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	tmpl, _ := keytmpl.Parse("{date}/{gen}")
 	clock := time.Date(2026, 11, 21, 23, 59, 0, 0, time.UTC)
-	tl := newTailer(Options{Key: tmpl, RollSize: 100, Dest: ossx.URL{Bucket: "b", Key: "logs/"}}, st, nil,
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	tl.now = func() time.Time { return clock }
-	e := &ship.Entry{Path: "/var/log/app.log", Gen: "G"}
-	st.Entries = append(st.Entries, e)
-	g := &gen{t: tl, e: e}
+	st, e, g := objectGen(t, &clock)
 
 	steps := []struct {
 		n       int
@@ -65,19 +54,8 @@ func TestObjectRolls(t *testing.T) {
 // across midnight does not put later bytes under an earlier {date}, which
 // would list them before the bytes written first.
 func TestKeyClockNeverGoesBack(t *testing.T) {
-	st, err := ship.Open(t.TempDir(), "oss://b/logs/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	tmpl, _ := keytmpl.Parse("{date}/{gen}")
 	clock := time.Date(2026, 11, 22, 0, 0, 30, 0, time.UTC)
-	tl := newTailer(Options{Key: tmpl, RollSize: 100, Dest: ossx.URL{Bucket: "b", Key: "logs/"}}, st, nil,
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	tl.now = func() time.Time { return clock }
-	e := &ship.Entry{Path: "/var/log/app.log", Gen: "G"}
-	st.Entries = append(st.Entries, e)
-	g := &gen{t: tl, e: e}
+	_, e, g := objectGen(t, &clock)
 	var keys []string
 	for _, step := range []time.Duration{0, -time.Minute, 2 * time.Minute, 24 * time.Hour} {
 		clock = clock.Add(step)
@@ -93,4 +71,21 @@ func TestKeyClockNeverGoesBack(t *testing.T) {
 	if !slices.Equal(keys, want) {
 		t.Fatalf("keys %q, want %q", keys, want)
 	}
+}
+
+// objectGen is a generation of /var/log/app.log shipping to oss://b/logs/
+// with the template {date}/{gen} and --roll-size 100, on the clock *clock.
+func objectGen(t *testing.T, clock *time.Time) (*ship.State, *ship.Entry, *gen) {
+	st, err := ship.Open(t.TempDir(), "oss://b/logs/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	tmpl, _ := keytmpl.Parse("{date}/{gen}")
+	tl := newTailer(Options{Key: tmpl, RollSize: 100, Dest: ossx.URL{Bucket: "b", Key: "logs/"}}, st, nil,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tl.now = func() time.Time { return *clock }
+	e := &ship.Entry{Path: "/var/log/app.log", Gen: "G"}
+	st.Entries = append(st.Entries, e)
+	return st, e, &gen{t: tl, e: e}
 }

@@ -122,7 +122,7 @@ func main() {
 Measures the tools in bin/ against osslocal and writes BENCHMARKS.md.
 Environment:
   BENCH_QUICK=1          small sizes everywhere (a check that it all works)
-  BENCH_SIZE=1GiB        the big upload
+  BENCH_SIZE=1GiB        the big upload and the big download
   BENCH_SMALL_N=50       sequential 4 KiB uploads
   BENCH_DIR_FILES=1000   files in the ossuploader -r directory
   BENCH_GTAIL_SECONDS=10 how long the gtail writer writes
@@ -130,8 +130,8 @@ Environment:
   BENCH_IDLE_SECONDS=30  gtail idle-CPU window
   BENCH_LAT_SAMPLES=200  gtail write→visible samples
   BENCH_OBJECTS=100000   keys listed by ossls
-  BENCH_REPEAT=3         runs of each big and directory upload (the median is kept)
-  BENCH_ONLY=gtail,ossls only these steps (binary, uploads, gtail, ossls); the
+  BENCH_REPEAT=3         runs of each big upload, download and directory upload (the median is kept)
+  BENCH_ONLY=gtail,ossls only these steps (binary, uploads, download, gtail, ossls); the
                          report then holds only them: pair it with BENCH_OUT
   BENCH_BIN=bin          where the tools are
   BENCH_OUT=BENCHMARKS.md
@@ -156,7 +156,7 @@ Environment:
 }
 
 func run(cfg config) error {
-	for _, t := range []string{"ossuploader", "gtail", "ossls"} {
+	for _, t := range []string{"ossuploader", "gtail", "ossls", "ossget"} {
 		if !fileExists(filepath.Join(cfg.bin, t)) {
 			return fmt.Errorf("%s/%s is missing; run make build (make bench does)", cfg.bin, t)
 		}
@@ -200,6 +200,7 @@ func run(cfg config) error {
 	}{
 		{"binary sizes", b.sizes},
 		{"uploads", b.uploads},
+		{"download", b.download},
 		{"gtail", b.gtail},
 		{"ossls", b.ossls},
 	}
@@ -261,7 +262,7 @@ func logf(format string, args ...any) {
 }
 
 func (b *bench) sizes() error {
-	for _, t := range []string{"ossuploader", "gtail", "ossls", "osslocal"} {
+	for _, t := range []string{"ossuploader", "gtail", "ossls", "ossget", "ossrm", "osslocal"} {
 		fi, err := os.Stat(b.tool(t))
 		if err != nil {
 			continue
