@@ -34,8 +34,27 @@ demo: build ## a guided tour against a local osslocal
 bench: build ## benchmarks into BENCHMARKS.md
 	./scripts/bench
 
+# The long runs (OSSX_SOAK=1, tests named *Soak*). The logrotate soak
+# (cmd/gtail/logrotate_soak_test.go, docs/gtail.md) runs the real logrotate:
+# installed here when missing if we are root with apt-get, else that soak
+# skips. It runs bin/gtail and writes its table to OSSX_SOAK_REPORT, shown
+# at the end; OSSX_SOAK_DURATION (default 3m) sets its length.
+OSSX_SOAK_REPORT ?= $(abspath $(BIN))/soak-logrotate.txt
+
 soak: build ## long soak tests (up to an hour)
-	OSSX_SOAK=1 $(GO) test -count=1 -timeout 60m -run Soak ./...
+	@PATH="$$PATH:/usr/sbin:/sbin"; command -v logrotate >/dev/null || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "soak: installing logrotate (apt-get)"; \
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -q logrotate || \
+		  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q logrotate; }; } >/dev/null || \
+		echo "soak: logrotate could not be installed: the logrotate soak will skip"; \
+	else \
+		echo "soak: logrotate is not installed (apt-get install logrotate, as root): the logrotate soak will skip"; \
+	fi
+	@rm -f $(OSSX_SOAK_REPORT)
+	OSSX_SOAK=1 OSSX_SOAK_REPORT=$(OSSX_SOAK_REPORT) OSSX_SOAK_GTAIL=$(abspath $(BIN))/gtail \
+		$(GO) test -count=1 -timeout 60m -run Soak ./...; \
+	status=$$?; if [ -f $(OSSX_SOAK_REPORT) ]; then cat $(OSSX_SOAK_REPORT); fi; exit $$status
 
 # Not part of make test: a few minutes; results and known failures in
 # docs/conformance.md.
