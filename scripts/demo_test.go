@@ -46,7 +46,7 @@ func TestDemo(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
 	}
-	out, err := runDemo(t, buildTools(t, "ossuploader", "gtail", "ossls", "osslocal"))
+	out, err := runDemo(t, buildTools(t, "ossuploader", "gtail", "ossls", "ossget", "ossrm", "osslocal"))
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
@@ -59,6 +59,11 @@ func TestDemo(t *testing.T) {
 		"== Ship a log file with gtail",
 		"== List what arrived with ossls",
 		"oss://demo/numbers.txt\n",
+		"== Read back with ossget",
+		"back/hello.txt\n",
+		"200000\n",
+		"byte-identical to what was written",
+		"== Clean up with ossrm",
 		"== What next",
 		"osslocal stopped.",
 	} {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# install.sh: installs the ossx tools (ossuploader, gtail, ossls, osslocal)
+# install.sh: installs the ossx tools (ossuploader, gtail, ossls, ossget, ossrm, osslocal)
 # from a release, verified against the release's checksums.txt. POSIX sh:
 # runs under dash, bash and busybox sh (Alpine), with curl or wget.
 #
@@ -10,7 +10,7 @@
 set -eu
 
 prog=install.sh
-all_tools="ossuploader gtail ossls osslocal"
+all_tools="ossuploader gtail ossls ossget ossrm osslocal"
 
 usage() {
 	cat <<EOF

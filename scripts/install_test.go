@@ -29,7 +29,7 @@ import (
 	"testing"
 )
 
-var tools = []string{"ossuploader", "gtail", "ossls", "osslocal"}
+var tools = []string{"ossuploader", "gtail", "ossls", "ossget", "ossrm", "osslocal"}
 
 // release is a release tree on disk and the server that serves it.
 type release struct {
@@ -408,7 +408,7 @@ func TestInstall(t *testing.T) {
 					if res.code != 0 {
 						t.Fatalf("exit %d\n%s", res.code, res.stderr)
 					}
-					want := []string{"osslocal.exe", "ossls.exe", "ossuploader.exe"}
+					want := []string{"ossget.exe", "osslocal.exe", "ossls.exe", "ossrm.exe", "ossuploader.exe"}
 					if got := listDir(t, dir); !slices.Equal(got, want) {
 						t.Errorf("%s holds %q, want %q", dir, got, want)
 					}
@@ -480,7 +480,7 @@ func TestInstallErrors(t *testing.T) {
 		{"unknown os", []string{"OSSX_OS=Plan9"}, []string{"--base-url", r.url}, 1, "unsupported operating system: Plan9"},
 		{"unknown arch", []string{"OSSX_ARCH=riscv64"}, []string{"--base-url", r.url}, 1, "unsupported architecture: riscv64"},
 		{"no build for the platform", []string{"OSSX_OS=Darwin", "OSSX_ARCH=arm64"}, []string{"--base-url", r.url}, 1, "no darwin/arm64 build in version " + r.version},
-		{"unknown tool", nil, []string{"--base-url", r.url, "--tools", "ossls,osscp"}, 2, "unknown tool: osscp (choose from: ossuploader gtail ossls osslocal)"},
+		{"unknown tool", nil, []string{"--base-url", r.url, "--tools", "ossls,osscp"}, 2, "unknown tool: osscp (choose from: ossuploader gtail ossls ossget ossrm osslocal)"},
 		{"invalid version", nil, []string{"--base-url", r.url, "--version", "1.0/../x"}, 2, "invalid version: 1.0/../x"},
 		{"unknown flag", nil, []string{"--prefix", "/opt"}, 2, "unknown argument: --prefix"},
 		{"flag without value", nil, []string{"--dir"}, 2, "--dir needs a value"},

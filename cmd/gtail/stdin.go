@@ -69,11 +69,15 @@ func pipeStdin(ctx context.Context, o options, dest ossx.URL, app *ship.Appender
 			(o.key.UsesTime() && dest.Key+o.key.Expand(keytmpl.Vars{Host: o.host, Path: "stdin", Time: now, Gen: gen, Seq: seq}) != obj.Key) {
 			seq++
 			obj = ship.Object{Key: dest.Key + o.key.Expand(keytmpl.Vars{Host: o.host, Path: "stdin", Time: now, Gen: gen, Seq: seq})}
-			log.Info("new object", "path", "-", "key", obj.Key)
 		}
+		fresh := obj.Pos == 0
 		var err error
 		if obj, err = app.Append(shipCtx, obj, body); err != nil {
 			return err
+		}
+		if fresh {
+			// Said once the object exists: the first append may fail.
+			log.Info("new object", "path", "-", "key", obj.Key)
 		}
 		if o.echo {
 			o.stdout.Write(data)

@@ -3,16 +3,21 @@ package main
 import "github.com/ossx/ossx/internal/osslocal"
 
 const usageText = `osslocal [--addr HOST:PORT] [--data DIR | --memory] [--bucket NAME]...
-         [--access-key-id ID] [--faults SPEC] [--env-file FILE] [--verbose]`
+         [--access-key-id ID] [--faults SPEC] [--no-crc64] [--env-file FILE]
+         [--verbose]`
 
 // helpText is osslocal's DESCRIPTION and further sections, laid out for
 // --help and the man page by internal/command.
 const helpText = `   osslocal serves the Alibaba Cloud OSS REST API on a local address, so
    that programs using OSS (the ossx tools, aliyun-oss-go-sdk, ossutil) can
    be developed and tested without a cloud account. It checks request
-   signatures (V1 and V4, presigned URLs, STS tokens), supports buckets,
-   objects, appendable objects, multipart uploads and listings, and can be
-   told to fail on purpose (--faults) to test how clients cope.
+   signatures (V1, V2 and V4, presigned URLs, STS tokens), supports buckets,
+   objects, appendable objects, multipart uploads, listings, tagging,
+   symlinks, bucket configurations, restores of cold objects and browser
+   form uploads, and can be told to fail on purpose (--faults) to test how
+   clients cope. A request for an OSS feature it does not implement is
+   answered 501 NotImplemented and changes nothing; docs/osslocal.md lists
+   what is implemented.
 
    On start it prints to stdout what a client needs, as shell lines:
 
@@ -41,6 +46,10 @@ const helpText = `   osslocal serves the Alibaba Cloud OSS REST API on a local a
    a connection idle for two minutes, or stops sending a request body for
    a minute is disconnected, so stuck clients cannot pile up; an upload
    of any size takes as long as it needs while bytes keep coming.
+
+   --no-crc64 drops the x-oss-hash-crc64ecma header from every answer, as
+   OSS-compatible servers without CRC64 (Aliyun's Ruby oss-emulator) answer,
+   to see what a client does then; ETags and the Content-MD5 check stay.
 
    Buckets are addressed path style (http://127.0.0.1:9000/BUCKET/KEY) or
    virtual-host style (Host: BUCKET.localhost:9000, or BUCKET. in front of

@@ -37,6 +37,7 @@ type options struct {
 	autoCreate  bool
 	faults      []osslocal.Rule
 	faultsSeed  int64
+	noCRC64     bool
 	envFile     string
 	verbose     bool
 	stdout      io.Writer
@@ -61,6 +62,7 @@ func newApp() *cli.App {
 		&cli.StringFlag{Name: "access-key-secret", Usage: "the `SECRET` of --access-key-id; prefer the environment variable", EnvVars: []string{"OSSLOCAL_ACCESS_KEY_SECRET"}},
 		&cli.StringFlag{Name: "faults", Usage: "inject the faults of `SPEC` (see FAULT RULES)"},
 		&cli.Int64Flag{Name: "faults-seed", Usage: "seed `N` for fault probabilities, to repeat a run", DefaultText: "random, logged"},
+		&cli.BoolFlag{Name: "no-crc64", Usage: "send no x-oss-hash-crc64ecma header, like OSS-compatible servers without CRC64", DisableDefaultText: true},
 		&cli.StringFlag{Name: "env-file", Usage: "also write the export lines to `FILE` (mode 0600), removed at exit"},
 		&cli.BoolFlag{Name: "verbose", Usage: "log every request and fired fault to stderr", DisableDefaultText: true},
 	}
@@ -85,6 +87,7 @@ func parseOptions(c *cli.Context) (options, error) {
 		buckets:     c.StringSlice("bucket"),
 		autoCreate:  c.Bool("auto-create-buckets"),
 		faultsSeed:  c.Int64("faults-seed"),
+		noCRC64:     c.Bool("no-crc64"),
 		envFile:     c.String("env-file"),
 		verbose:     c.Bool("verbose"),
 		stdout:      c.App.Writer,
@@ -187,6 +190,7 @@ func run(ctx context.Context, opts options) error {
 		Buckets:           opts.buckets,
 		AutoCreateBuckets: opts.autoCreate,
 		Faults:            faults,
+		NoCRC64:           opts.noCRC64,
 		Logger:            logger,
 	})
 	if err != nil {
@@ -212,6 +216,9 @@ func run(ctx context.Context, opts options) error {
 		store = "in " + opts.dataDir
 	}
 	fmt.Fprintf(opts.stderr, "osslocal: serving %s, objects %s; stop with Ctrl-C\n", l.Addr(), store)
+	if opts.noCRC64 {
+		fmt.Fprintln(opts.stderr, "osslocal: --no-crc64: answers carry no x-oss-hash-crc64ecma header")
+	}
 	if len(opts.faults) > 0 {
 		fmt.Fprintf(opts.stderr, "osslocal: %d fault rules, seed %d (--faults-seed repeats a run)\n", len(opts.faults), opts.faultsSeed)
 	}

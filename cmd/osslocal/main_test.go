@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -104,11 +106,13 @@ func cmdLoadEnv(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("ADDR", strings.TrimPrefix(env["OSS_ENDPOINT"], "http://"))
 }
 
-// oss put KEY TEXT | oss get KEY: an SDK request to $OSS_BUCKET with the
-// $OSS_* environment; get prints the object to stdout.
+// oss put KEY TEXT | oss get KEY | oss head KEY: an SDK request to
+// $OSS_BUCKET with the $OSS_* environment; get prints the object to stdout,
+// head its response headers, one "Name: value" line each.
 func cmdOSS(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "usage: oss put KEY TEXT | oss get KEY | oss head KEY"
 	if len(args) < 2 {
-		ts.Fatalf("usage: oss put KEY TEXT | oss get KEY")
+		ts.Fatalf(usage)
 	}
 	client, err := oss.New(ts.Getenv("OSS_ENDPOINT"), ts.Getenv("OSS_ACCESS_KEY_ID"), ts.Getenv("OSS_ACCESS_KEY_SECRET"))
 	ts.Check(err)
@@ -123,8 +127,15 @@ func cmdOSS(ts *testscript.TestScript, neg bool, args []string) {
 			_, err = io.Copy(ts.Stdout(), r)
 			r.Close()
 		}
+	case args[0] == "head" && len(args) == 2:
+		var h http.Header
+		if h, err = b.GetObjectDetailedMeta(args[1]); err == nil {
+			for _, k := range slices.Sorted(maps.Keys(h)) {
+				fmt.Fprintf(ts.Stdout(), "%s: %s\n", k, h.Get(k))
+			}
+		}
 	default:
-		ts.Fatalf("usage: oss put KEY TEXT | oss get KEY")
+		ts.Fatalf(usage)
 	}
 	if err != nil {
 		fmt.Fprintf(ts.Stderr(), "%v\n", err)

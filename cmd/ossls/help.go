@@ -75,6 +75,14 @@ OUTPUT
       {"summary":{"uploads":N}}
       {"summary":{"buckets":N}}
 
+   --sign DURATION prints, for each object, a presigned GET URL valid for
+   DURATION (at least 1s) in place of its oss:// URL: in -l's last column
+   and as "url" in --json. Any HTTP client can fetch it without
+   credentials until it expires. It is signed V4 when the region is known
+   (--region, OSS_REGION), else V1, and carries the STS token when there is
+   one. Directories keep their oss:// URL; buckets and uploads cannot be
+   signed.
+
 FILTERS
 
    --include and --exclude take glob patterns, in Go's path.Match syntax:
@@ -107,6 +115,7 @@ EXAMPLES
       ossls -r --summary oss://logs/ | tail -1   count and size of a bucket
       ossls -r --json oss://logs/ | jq -r 'select(.size > 1e9) | .key'
       ossls --uploads oss://logs/                leftover multipart uploads
+      ossls -r --sign 24h oss://share/q3/        links to share for a day
       OSS_BUCKET=logs ossls -r app/              bare prefix, default bucket
       ossls -r --start-after app/2024/06/ --limit 10 oss://logs/app/
 

@@ -5,12 +5,15 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ossx/ossx/internal/command"
@@ -35,7 +38,9 @@ type options struct {
 	include    []string
 	exclude    []string
 	startAfter string
+	sign       time.Duration // >0: presigned GET URLs for objects
 	stdout     io.Writer
+	stderr     io.Writer // retries are said here
 }
 
 func newApp() *cli.App {
@@ -54,6 +59,8 @@ func newApp() *cli.App {
 		&cli.BoolFlag{Name: "human-readable", Aliases: []string{"human", "H"}, Usage: "sizes in KiB, MiB, … in -l and --summary", DisableDefaultText: true, Category: out},
 		&cli.BoolFlag{Name: "json", Usage: "one JSON object per line", DisableDefaultText: true, Category: out},
 		&cli.BoolFlag{Name: "summary", Usage: "end with a line counting entries and bytes", DisableDefaultText: true, Category: out},
+		&cli.DurationFlag{Name: "sign", Usage: "print a presigned GET URL valid for `DURATION` (e.g. 1h) for each object, in place of oss://", DefaultText: "off", Category: out,
+			Action: func(_ *cli.Context, d time.Duration) error { return ossx.CheckSignDuration(d) }},
 	}, command.ConfigFlags()...)
 	app.Action = func(c *cli.Context) error {
 		if c.NArg() > 1 {
@@ -81,7 +88,9 @@ func newApp() *cli.App {
 			include:    c.StringSlice("include"),
 			exclude:    c.StringSlice("exclude"),
 			startAfter: c.String("start-after"),
+			sign:       c.Duration("sign"),
 			stdout:     c.App.Writer,
+			stderr:     c.App.ErrWriter,
 		})
 	}
 	return app
@@ -100,9 +109,18 @@ func run(ctx context.Context, opts options) error {
 	if err != nil {
 		return err
 	}
-	src, prefix, kind, err := source(cfg, opts)
+	// A dead or failing endpoint is never a silent wait.
+	cfg.Retry = cfg.Retry.Logged(func(line string) { fmt.Fprintf(opts.stderr, "ossls: %s\n", line) })
+	client, err := cfg.NewClient()
 	if err != nil {
 		return err
+	}
+	src, prefix, kind, err := source(client, cfg, opts)
+	if err != nil {
+		return err
+	}
+	if opts.sign > 0 && kind != listing.Object {
+		return &ossx.UsageError{Err: errors.New("--sign applies to objects"), Hint: "give oss://BUCKET[/PREFIX] to sign the objects listed"}
 	}
 	filter, err := listing.NewFilter(prefix, opts.include, opts.exclude)
 	if err != nil {
@@ -113,6 +131,11 @@ func run(ctx context.Context, opts options) error {
 	// with SIGPIPE ignored a write returns EPIPE instead of killing us.
 	signal.Ignore(syscall.SIGPIPE)
 	p := listing.NewPrinter(opts.stdout, format, opts.human)
+	if opts.sign > 0 {
+		p.Sign = func(e *listing.Entry) (string, error) {
+			return ossx.SignGetURL(client, ossx.URL{Bucket: e.Bucket, Key: e.Key}, opts.sign)
+		}
+	}
 	err = list(ctx, src, filter, opts.limit, p)
 	if err == nil && opts.summary {
 		err = output(p.Summary(kind))
@@ -187,15 +210,12 @@ func outputFormat(opts options) (listing.Format, error) {
 // the environment), except that --uploads, or --bucket on the command line,
 // asks for the default bucket's top level. It returns the source, the
 // prefix the filter is relative to and the kind of listing.
-func source(cfg *ossx.Config, opts options) (listing.Source, string, listing.Kind, error) {
-	client, err := cfg.NewClient()
-	if err != nil {
-		return nil, "", 0, err
-	}
+func source(client *oss.Client, cfg *ossx.Config, opts options) (listing.Source, string, listing.Kind, error) {
 	if opts.target == "" && !opts.uploads && !opts.bucketFlag {
 		return listing.Buckets(client, cfg.Retry, "", opts.startAfter, pageSize(opts)), "", listing.Bucket, nil
 	}
 	u := ossx.URL{Bucket: cfg.Bucket}
+	var err error
 	if opts.target != "" {
 		if u, err = ossx.ParseURL(opts.target, cfg.Bucket); err != nil {
 			return nil, "", 0, err

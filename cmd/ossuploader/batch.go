@@ -5,15 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"golang.org/x/term"
@@ -55,6 +56,11 @@ func planSources(opts options, dst ossx.URL) ([]source, error) {
 		}
 	case stdin == 1 && opts.deleteSource:
 		return nil, ossx.Usagef("--delete-source cannot delete stdin")
+	case slices.Contains(opts.sources, ""):
+		return nil, &ossx.UsageError{
+			Err:  errors.New("empty source name"),
+			Hint: "name a file, a directory with -r, or - for stdin",
+		}
 	case len(opts.sources) > 1 && !dst.IsPrefix():
 		return nil, &ossx.UsageError{
 			Err:  fmt.Errorf("%d sources need a destination prefix ending in /, not %s", len(opts.sources), dst),
@@ -104,6 +110,7 @@ type batch struct {
 
 	outMu sync.Mutex // stdout and stderr lines
 	multi bool       // several items: failures are reported one by one
+	md5   sync.Once  // the notice that the server sends no CRC64
 
 	mu       sync.Mutex
 	total    int
@@ -112,7 +119,7 @@ type batch struct {
 	cancel   context.CancelFunc
 }
 
-func newBatch(ctx context.Context, opts options, cfg *ossx.Config, client *oss.Client, stateDir string) *batch {
+func newBatch(ctx context.Context, opts options, cfg *ossx.Config, client *oss.Client, stateDir string, stateErr error) *batch {
 	uo := upload.Options{
 		Object:        opts.object,
 		NoClobber:     opts.noClobber,
@@ -121,6 +128,7 @@ func newBatch(ctx context.Context, opts options, cfg *ossx.Config, client *oss.C
 		PartSize:      opts.partSize,
 		Jobs:          opts.jobs,
 		StateDir:      stateDir,
+		StateErr:      stateErr,
 		Retry:         cfg.Retry,
 	}
 	if opts.bwlimit > 0 {
@@ -128,6 +136,8 @@ func newBatch(ctx context.Context, opts options, cfg *ossx.Config, client *oss.C
 		uo.Limiter = rate.NewLimiter(rate.Limit(opts.bwlimit), burst)
 	}
 	b := &batch{ctx: ctx, opts: opts, cfg: cfg, client: client}
+	// A dead or failing endpoint is never a silent wait.
+	uo.Retry = cfg.Retry.Logged(func(line string) { b.notice("%s", line) })
 	if b.showProgress() {
 		b.bar = progress.New(os.Stderr, "uploading", func() int {
 			w, _, _ := term.GetSize(int(os.Stderr.Fd()))
@@ -333,6 +343,17 @@ func (b *batch) upload(ctx context.Context, it item) error {
 	if err := ossx.ValidKey(it.dst.Key); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	// A control character in a key breaks every script that reads keys
+	// line by line, and shows up in a terminal as whatever it does.
+	if ossx.HasControl(it.dst.Key) {
+		return &ossx.UsageError{
+			Err:  fmt.Errorf("%s: object key %s holds a control character", ossx.EscapeControl(name), ossx.EscapeControl(it.dst.String())),
+			Hint: "rename the file, or name the object in full: ossuploader FILE oss://BUCKET/KEY",
+		}
+	}
+	if w := ossx.KeyWarning(it.dst.Key); w != "" && !b.opts.allowAnyKey {
+		b.warn("%s: %s (--allow-any-key silences this)", it.dst, w)
+	}
 	if it.path == "-" && !b.opts.dryRun && term.IsTerminal(int(os.Stdin.Fd())) {
 		b.notice("reading stdin from the terminal; end it with Ctrl-D")
 	}
@@ -346,7 +367,7 @@ func (b *batch) upload(ctx context.Context, it item) error {
 	var res upload.Result
 	var err error
 	if it.path == "-" {
-		res, err = b.uploader.Stream(ctx, os.Stdin, it.dst)
+		res, err = b.uploader.Stream(ctx, cancelable(ctx, os.Stdin), it.dst)
 	} else {
 		res, err = b.uploader.File(ctx, it.path, it.dst)
 	}
@@ -360,6 +381,14 @@ func (b *batch) upload(ctx context.Context, it item) error {
 	}
 	if err != nil {
 		return fmt.Errorf("upload %s to %s: %w", name, it.dst, err)
+	}
+	if res.Verified == upload.VerifiedMD5 {
+		b.md5.Do(func() {
+			b.notice("the server sends no x-oss-hash-crc64ecma header; verifying every upload by Content-MD5 and ETag instead")
+		})
+	}
+	if res.StaleAborted {
+		b.notice("%s: aborted the multipart upload to %s that an earlier, killed run left unfinished", name, it.dst)
 	}
 	switch {
 	case res.Skipped:
@@ -375,6 +404,24 @@ func (b *batch) upload(ctx context.Context, it item) error {
 	return b.print(it.path, res, false)
 }
 
+// cancelable returns a reader of r that fails with ctx's error as soon as
+// ctx ends, even while a read of r is blocked: stdin from a terminal, or
+// from a pipe whose writer is quiet, would otherwise hold the first Ctrl-C
+// until more input came. The blocked read is left behind; the process is
+// about to exit.
+func cancelable(ctx context.Context, r io.Reader) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err)
+	}()
+	go func() {
+		<-ctx.Done()
+		pr.CloseWithError(ctx.Err())
+	}()
+	return pr
+}
+
 // line is what --json prints for each object. The CRC64 is a string: as a
 // JSON number it would lose precision in JavaScript and jq.
 type line struct {
@@ -387,6 +434,10 @@ type line struct {
 	Source  string `json:"source"`
 	Skipped bool   `json:"skipped,omitempty"`
 	DryRun  bool   `json:"dry_run,omitempty"`
+	// Verified is what proved the object whole: "crc64" (OSS's CRC64 of
+	// the object), or "md5" (a server without CRC64: Content-MD5 on every
+	// request, and the ETags).
+	Verified string `json:"verified,omitempty"`
 }
 
 // print writes the line for one object to stdout.
@@ -401,7 +452,7 @@ func (b *batch) print(path string, res upload.Result, dryRun bool) error {
 	text := u
 	if b.opts.json {
 		l := line{Bucket: res.URL.Bucket, Key: res.URL.Key, Size: res.Size, ETag: res.ETag,
-			URL: u, Source: path, Skipped: res.Skipped, DryRun: dryRun}
+			URL: u, Source: path, Skipped: res.Skipped, DryRun: dryRun, Verified: res.Verified}
 		if !dryRun {
 			l.CRC64 = strconv.FormatUint(res.CRC64, 10)
 		}
@@ -417,18 +468,15 @@ func (b *batch) print(path string, res upload.Result, dryRun bool) error {
 	b.outMu.Lock()
 	defer b.outMu.Unlock()
 	b.clearBar()
-	_, err = fmt.Fprintln(os.Stdout, text)
+	// One URL per line, whatever the key holds (see ossx.EscapeControl).
+	_, err = fmt.Fprintln(os.Stdout, ossx.EscapeControl(text))
 	return err
 }
 
 // objectURL renders where an object is, as --print and --sign ask.
 func (b *batch) objectURL(u ossx.URL) (string, error) {
 	if b.opts.sign > 0 {
-		bk, err := b.client.Bucket(u.Bucket)
-		if err != nil {
-			return "", err
-		}
-		return bk.SignURL(u.Key, oss.HTTPGet, int64(b.opts.sign/time.Second))
+		return ossx.SignGetURL(b.client, u, b.opts.sign)
 	}
 	if b.opts.print == "https" {
 		return publicURL(b.cfg.Endpoint, u), nil
@@ -469,7 +517,7 @@ func (b *batch) warn(format string, args ...any) {
 	b.outMu.Lock()
 	defer b.outMu.Unlock()
 	b.clearBar()
-	fmt.Fprintf(os.Stderr, "%s: warning: %s\n", tool, ossx.Redact(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(os.Stderr, "%s: warning: %s\n", tool, ossx.EscapeControl(ossx.Redact(fmt.Sprintf(format, args...))))
 }
 
 // notice prints information that --quiet silences.
@@ -480,7 +528,7 @@ func (b *batch) notice(format string, args ...any) {
 	b.outMu.Lock()
 	defer b.outMu.Unlock()
 	b.clearBar()
-	fmt.Fprintf(os.Stderr, "%s: %s\n", tool, ossx.Redact(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(os.Stderr, "%s: %s\n", tool, ossx.EscapeControl(ossx.Redact(fmt.Sprintf(format, args...))))
 }
 
 func (b *batch) clearBar() { b.bar.Clear() }

@@ -33,15 +33,19 @@ in / to which each file's name is appended; with -r, the files of a directory
 keep their paths relative to it. Several SRCs need a prefix.
 
 Every object is verified: the CRC64 of the bytes read is compared with the one
-OSS computed (x-oss-hash-crc64ecma), and single PUTs carry Content-MD5. On a
-mismatch the object is deleted and ossuploader fails. A file that changes
+OSS computed (x-oss-hash-crc64ecma), and single PUTs carry Content-MD5. From an
+OSS-compatible server that sends no CRC64, every PUT and part carries
+Content-MD5 and the ETags must match it (said once on stderr; "verified": "md5"
+in --json). On a mismatch the object is deleted and ossuploader fails. A file that changes
 while it is read is an error, never a torn object.
 
 Files above --multipart-threshold go up in parts, --jobs at a time. Such an
 upload survives kill -9, a lost network or Ctrl-C: run the same command again
 and it continues from the parts already uploaded. Its checkpoint lives under
-$XDG_STATE_HOME/ossx (default ~/.local/state/ossx), never in the working
-directory, and is removed once the object is complete.
+--state-dir ($OSSX_STATE_DIR, $XDG_STATE_HOME/ossx, default
+~/.local/state/ossx), never in the working directory, and is removed once the
+object is complete. Files uploaded in one PUT and stdin need no state
+directory, so these work without a HOME.
 
 Inside directories, symlinks are skipped with a warning unless
 --follow-symlinks is given; FIFOs, devices and sockets are reported as
@@ -80,7 +84,9 @@ ENVIRONMENT
                              as a flag, never printed
       OSS_SESSION_TOKEN      STS token (also ALIBABA_CLOUD_SECURITY_TOKEN)
       OSS_PROFILE            profile in ~/.ossutilconfig
-      XDG_STATE_HOME         checkpoints go to $XDG_STATE_HOME/ossx
+      OSSX_STATE_DIR         checkpoints go to $OSSX_STATE_DIR/uploads
+                             (as --state-dir)
+      XDG_STATE_HOME         else to $XDG_STATE_HOME/ossx/uploads
                              (default ~/.local/state/ossx)
       HTTPS_PROXY, NO_PROXY  proxy settings
 
@@ -109,6 +115,8 @@ type options struct {
 	skipUnchanged bool
 	deleteSource  bool
 	dryRun        bool
+	allowAnyKey   bool
+	stateDir      string // --state-dir; "": the default
 
 	quiet    bool
 	progress string // auto, always, never
@@ -134,25 +142,28 @@ func newApp() *cli.App {
 		&cli.BoolFlag{Name: "follow-symlinks", Usage: "follow symlinks inside directories (default: skip them, with a warning)", Category: tr, DisableDefaultText: true},
 		&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 4, Usage: "`N` transfers (files or parts) in flight at once", Category: tr},
 		&cli.StringFlag{Name: "multipart-threshold", Value: "64M", Usage: "upload files larger than `SIZE` in parts", Category: tr},
-		&cli.StringFlag{Name: "part-size", Usage: "part `SIZE`, 100K to 5G (default: 8M, or larger to stay within 10,000 parts)", Category: tr},
+		&cli.StringFlag{Name: "part-size", Usage: "part `SIZE`, 100K to 5G (default: 16M for files, 8M for stdin, or larger to stay within 10,000 parts)", Category: tr},
 		&cli.StringFlag{Name: "bwlimit", Usage: "limit upload bandwidth to `RATE` bytes per second, e.g. 10M", Category: tr},
 		&cli.BoolFlag{Name: "no-clobber", Aliases: []string{"n"}, Usage: "never replace an existing object (fails instead)", Category: tr, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "skip-unchanged", Usage: "skip files whose object has the same size and CRC64", Category: tr, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "delete-source", Usage: "remove each local file after its upload is verified", Category: tr, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "dry-run", Usage: "show what would be uploaded; send nothing", Category: tr, DisableDefaultText: true},
+		&cli.StringFlag{Name: "state-dir", Usage: "keep checkpoints of multipart uploads in `DIR`/uploads (default $OSSX_STATE_DIR, $XDG_STATE_HOME/ossx or ~/.local/state/ossx)", Category: tr, TakesFile: true},
 
 		&cli.StringFlag{Name: "content-type", Usage: "`TYPE` of the object (default: from the file extension)", Category: obj},
 		&cli.StringFlag{Name: "cache-control", Usage: "Cache-Control header `VALUE`", Category: obj},
 		&cli.StringFlag{Name: "content-disposition", Usage: "Content-Disposition header `VALUE`", Category: obj},
+		&cli.BoolFlag{Name: "allow-any-key", Usage: `no warning for keys with "." or ".." segments or "//" (legal in OSS, but file-system tools resolve them)`, Category: obj, DisableDefaultText: true},
 		&cli.StringSliceFlag{Name: "meta", Usage: "user metadata `KEY=VALUE` (x-oss-meta-KEY); repeatable", Category: obj},
 		command.Choices(&cli.StringFlag{Name: "acl", Usage: "object `ACL`: private, public-read, public-read-write or default", Category: obj}, "private", "public-read", "public-read-write", "default"),
 		command.Choices(&cli.StringFlag{Name: "storage-class", Usage: "storage `CLASS`: Standard, IA, Archive, ColdArchive or DeepColdArchive", Category: obj}, "Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"),
 
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no URLs and no progress; errors and warnings still go to stderr", Category: out, DisableDefaultText: true},
 		command.Choices(&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress bar on stderr: `WHEN` is auto (stderr is a terminal), always or never", Category: out}, "auto", "always", "never"),
-		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per upload: bucket, key, size, crc64, etag, url", Category: out, DisableDefaultText: true},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per upload: bucket, key, size, crc64, etag, url, verified", Category: out, DisableDefaultText: true},
 		command.Choices(&cli.StringFlag{Name: "print", Value: "oss", Usage: "`KIND` of URL to print: oss (oss://bucket/key) or https (public URL)", Category: out}, "oss", "https"),
-		&cli.DurationFlag{Name: "sign", Usage: "print a presigned GET URL valid for `DURATION`, e.g. 1h", DefaultText: "off", Category: out},
+		&cli.DurationFlag{Name: "sign", Usage: "print a presigned GET URL valid for `DURATION`, e.g. 1h", DefaultText: "off", Category: out,
+			Action: func(_ *cli.Context, d time.Duration) error { return ossx.CheckSignDuration(d) }},
 	}, command.ConfigFlags()...)
 	app.Action = func(c *cli.Context) error {
 		opts, err := parseOptions(c)
@@ -187,6 +198,8 @@ func parseOptions(c *cli.Context) (options, error) {
 		skipUnchanged:  c.Bool("skip-unchanged"),
 		deleteSource:   c.Bool("delete-source"),
 		dryRun:         c.Bool("dry-run"),
+		allowAnyKey:    c.Bool("allow-any-key"),
+		stateDir:       c.String("state-dir"),
 		quiet:          c.Bool("quiet"),
 		progress:       c.String("progress"),
 		json:           c.Bool("json"),
@@ -257,11 +270,6 @@ func checkChoices(o options) error {
 	if o.jobs < 1 || o.jobs > 256 {
 		return ossx.Usagef("--jobs %d must be between 1 and 256", o.jobs)
 	}
-	if o.sign < 0 || o.sign > 0 && o.sign < time.Second {
-		// A presigned URL's expiry is in whole seconds: less than one
-		// would be a URL that has expired when it is printed.
-		return ossx.Usagef("--sign %s must be at least 1s", o.sign)
-	}
 	return nil
 }
 
@@ -284,10 +292,9 @@ func run(ctx context.Context, opts options) error {
 	if err != nil {
 		return fmt.Errorf("OSS client: %w", err)
 	}
-	stateDir, err := upload.StateDir(os.Getenv)
-	if err != nil {
-		return err
-	}
-	b := newBatch(ctx, opts, cfg, client, stateDir)
+	// Only a file uploaded in parts needs the state directory: a missing
+	// one fails that upload, not the run.
+	stateDir, stateErr := ossx.StateDir(opts.stateDir, "", os.Getenv)
+	b := newBatch(ctx, opts, cfg, client, stateDir, stateErr)
 	return b.run(plan)
 }

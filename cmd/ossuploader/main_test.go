@@ -37,7 +37,15 @@ func TestMain(m *testing.M) {
 // OSS_BUCKET in the environment, $BUCKET the empty bucket, $SECRET the
 // secret, which no output may contain), with checkpoints under
 // $WORK/.state/ossx. Retries wait little so fault tests stay fast.
-func TestScripts(t *testing.T) {
+func TestScripts(t *testing.T) { runScripts(t, false) }
+
+// TestScriptsNoCRC64 runs the same scripts against a server that sends no
+// x-oss-hash-crc64ecma (osslocal.Options.NoCRC64), as OSS-compatible servers
+// without CRC64 answer: every upload must still be verified, by MD5. The
+// condition [crc64] is false there.
+func TestScriptsNoCRC64(t *testing.T) { runScripts(t, true) }
+
+func runScripts(t *testing.T, noCRC64 bool) {
 	cmds := osslocaltest.ScriptCmds() // status, faults
 	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"fired":       cmdFired,
@@ -55,7 +63,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			srv, err := osslocaltest.ScriptSetup(env)
+			srv, err := osslocaltest.ScriptSetup(env, func(o *osslocal.Options) { o.NoCRC64 = noCRC64 })
 			if err != nil {
 				return err
 			}
@@ -68,8 +76,11 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
-			if cond == "root" {
+			switch cond {
+			case "root":
 				return os.Geteuid() == 0, nil
+			case "crc64":
+				return !noCRC64, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

@@ -87,3 +87,66 @@ func TestUnreadableSource(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreadableDefaultConfig (issue 12.2): HOME is another user's 0700
+// directory, as when a service runs as an unprivileged user with root's
+// environment. The default ~/.ossutilconfig cannot even be looked for, so it
+// is absent, and the environment's credentials are used; a config file
+// named with --config or OSS_CONFIG_FILE that cannot be read stays an error.
+func TestUnreadableDefaultConfig(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run as nobody through setpriv")
+	}
+	sp, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("running as root without setpriv")
+	}
+	srv := osslocaltest.Start(t)
+	dir, err := os.MkdirTemp("", "ossuploader-perm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "ossuploader") // testscript.Main dispatches on the name
+	osslocaltest.CopyTestBinary(t, bin)
+	src := filepath.Join(dir, "a.txt")
+	if err := os.WriteFile(src, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(dir, "root-home") // root's, 0700
+	if err := os.Mkdir(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		env  []string
+		code int
+		err  string
+	}{
+		{"default file", nil, 0, ""},
+		{"--config", []string{"--config", filepath.Join(home, ".ossutilconfig")}, 2, "read config file: open " + home + "/.ossutilconfig: permission denied"},
+		{"OSS_CONFIG_FILE", []string{"OSS_CONFIG_FILE=" + filepath.Join(home, "cfg")}, 2, "read config file: open " + home + "/cfg: permission denied"},
+	} {
+		args := []string{"--reuid=65534", "--regid=65534", "--clear-groups", bin}
+		env := append(srv.Env(), "HOME="+home, "PATH=/usr/bin:/bin")
+		for _, e := range tc.env {
+			if strings.HasPrefix(e, "--") {
+				args = append(args, tc.env...)
+				break
+			}
+			env = append(env, e)
+		}
+		c := exec.Command(sp, append(args, src, "oss://"+srv.Bucket+"/cfg/"+tc.name)...)
+		c.Env = env
+		var stdout, stderr strings.Builder
+		c.Stdout, c.Stderr = &stdout, &stderr
+		_ = c.Run()
+		code := c.ProcessState.ExitCode()
+		if code != tc.code || tc.err == "" && stderr.Len() > 0 || !strings.Contains(stderr.String(), tc.err) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit %d, %q", tc.name, code, stdout.String(), stderr.String(), tc.code, tc.err)
+		}
+	}
+}

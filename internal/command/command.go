@@ -41,8 +41,8 @@ func NewApp(name, usage, usageText, description string) *cli.App {
 		Writer:               os.Stdout,
 		ErrWriter:            os.Stderr,
 	}
-	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-		return &ossx.UsageError{Err: err, Hint: helpHint(app)}
+	app.OnUsageError = func(c *cli.Context, err error, _ bool) error {
+		return &ossx.UsageError{Err: flagError(c.App, err), Hint: helpHint(app)}
 	}
 	return app
 }

@@ -120,3 +120,37 @@ func TestConfigFlagBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagErrors: a flag parse error names the flag as it is typed
+// (--name, -n) and says what its value looks like (issue 12.4).
+func TestFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"--bogus"}, "flag provided but not defined: --bogus"},
+		{[]string{"-x"}, "flag provided but not defined: -x"},
+		{[]string{"--sign", "1"}, `invalid value "1" for --sign: expected a duration with a unit, e.g. 1h, 15m or 90s`},
+		{[]string{"--timeout", "5"}, `invalid value "5" for --timeout: expected a duration with a unit, e.g. 1h, 15m or 90s`},
+		{[]string{"--limit", "abc"}, `invalid value "abc" for --limit: expected a whole number, e.g. 10`},
+		{[]string{"-n", "1.5"}, `invalid value "1.5" for -n: expected a whole number, e.g. 10`},
+		{[]string{"--retries", "many"}, `invalid value "many" for --retries: expected a whole number, e.g. 10`},
+		{[]string{"--json=maybe"}, `invalid value "maybe" for --json: expected true or false`},
+		{[]string{"--sign"}, "--sign needs a value: a duration with a unit, e.g. 1h, 15m or 90s"},
+		{[]string{"--endpoint"}, "--endpoint needs a value: URL"},
+	} {
+		app := NewApp("tool", "test", "tool [options]", "")
+		app.Flags = append([]cli.Flag{
+			&cli.DurationFlag{Name: "sign"},
+			&cli.IntFlag{Name: "limit", Aliases: []string{"n"}},
+			&cli.BoolFlag{Name: "json"},
+		}, ConfigFlags()...)
+		app.Action = func(*cli.Context) error { t.Errorf("%q ran", tc.args); return nil }
+		var stderr bytes.Buffer
+		code := Main(app, append([]string{"tool"}, tc.args...), &stderr)
+		want := "tool: error: " + tc.err + "\ntool: hint: run 'tool --help' for usage\n"
+		if code != ossx.ExitUsage || stderr.String() != want {
+			t.Errorf("%q: exit %d, stderr\n%s want\n%s", tc.args, code, stderr.String(), want)
+		}
+	}
+}

@@ -287,7 +287,7 @@ func TestGenerateErrors(t *testing.T) {
 		{[]string{"--generate-man", "extra"}, "demo: error: --generate-man takes no arguments"},
 		// Only the first argument is a generator request; elsewhere it is an
 		// unknown flag like any other.
-		{[]string{"-r", "--generate-man"}, "demo: error: flag provided but not defined: -generate-man"},
+		{[]string{"-r", "--generate-man"}, "demo: error: flag provided but not defined: --generate-man"},
 	}
 	for _, tt := range tests {
 		stdout, stderr, code := run(t, bin, tt.args...)

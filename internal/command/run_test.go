@@ -36,7 +36,7 @@ func TestRun(t *testing.T) {
 		{[]string{"--check", "ok", "x"}, got{Jobs: 1, Checked: true, Args: []string{"x"}}, ""},
 		{[]string{"--check", "bad"}, got{}, "bad check"},
 		{[]string{"-j", "1", "--jobs", "2"}, got{}, "cannot use two forms of the same flag: --jobs -j"},
-		{[]string{"--nope"}, got{}, "flag provided but not defined: -nope"},
+		{[]string{"--nope"}, got{}, "flag provided but not defined: --nope"},
 	}
 	for _, tt := range tests {
 		var g got

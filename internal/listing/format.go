@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ossx/ossx/internal/ossx"
 )
 
 // Format is an output format of ossls; docs/ossls.md and ossls --help
@@ -17,7 +19,9 @@ type Format uint8
 const (
 	// Plain prints one URL per line: oss://BUCKET/KEY for an object,
 	// oss://BUCKET/PREFIX/ for a directory, oss://BUCKET for a bucket and
-	// "UPLOAD-ID oss://BUCKET/KEY" for an unfinished upload.
+	// "UPLOAD-ID oss://BUCKET/KEY" for an unfinished upload. Control
+	// characters in them are escaped as \xNN (ossx.EscapeControl); JSON
+	// gives keys exactly.
 	Plain Format = iota
 	// Long prints aligned columns ending with the Plain URL.
 	Long
@@ -52,6 +56,10 @@ type Printer struct {
 
 	objects, prefixes, uploads, buckets int64
 	bytes                               int64
+
+	// Sign, when set, gives an object's URL in place of oss://BUCKET/KEY
+	// (ossls --sign: a presigned GET URL); in JSON it is the "url" field.
+	Sign func(e *Entry) (string, error)
 }
 
 // NewPrinter returns a Printer writing to w. human selects IEC sizes
@@ -78,17 +86,33 @@ func (p *Printer) Print(e *Entry) error {
 	case Bucket:
 		p.buckets++
 	}
+	var signed string
+	if p.Sign != nil && e.Kind == Object {
+		var err error
+		if signed, err = p.Sign(e); err != nil {
+			return err
+		}
+	}
 	if p.format == JSON {
+		if signed != "" {
+			o := jsonEntry(e).(jsonObject)
+			o.URL = signed
+			return p.enc.Encode(o)
+		}
 		return p.enc.Encode(jsonEntry(e))
 	}
 	b := p.line[:0]
 	if p.format == Long {
 		b = p.appendLongColumns(b, e)
 	} else if e.Kind == Upload {
-		b = append(b, e.UploadID...)
+		b = ossx.AppendEscaped(b, e.UploadID)
 		b = append(b, ' ')
 	}
-	b = appendURL(b, e)
+	if signed != "" {
+		b = append(b, signed...)
+	} else {
+		b = appendURL(b, e)
+	}
 	b = append(b, '\n')
 	p.line = b
 	_, err := p.w.Write(b)
@@ -198,12 +222,15 @@ func appendPadded(b []byte, s string, width int) []byte {
 	return b
 }
 
+// appendURL appends the entry's oss:// URL, its control characters
+// escaped (ossx.AppendEscaped) so that a key holding a newline or an escape
+// sequence stays on its line and does not drive the terminal.
 func appendURL(b []byte, e *Entry) []byte {
 	b = append(b, "oss://"...)
-	b = append(b, e.Bucket...)
+	b = ossx.AppendEscaped(b, e.Bucket)
 	if e.Kind != Bucket {
 		b = append(b, '/')
-		b = append(b, e.Key...)
+		b = ossx.AppendEscaped(b, e.Key)
 	}
 	return b
 }
@@ -249,6 +276,7 @@ type (
 		LastModified string `json:"last_modified"`
 		StorageClass string `json:"storage_class"`
 		Type         string `json:"type"`
+		URL          string `json:"url,omitempty"` // --sign
 	}
 	jsonPrefix struct {
 		Prefix string `json:"prefix"`
@@ -274,7 +302,7 @@ func jsonEntry(e *Entry) any {
 	case Bucket:
 		return jsonBucket{e.Bucket, e.Region, jsonTime(e.Time)}
 	default:
-		return jsonObject{e.Key, e.Size, e.ETag, jsonTime(e.Time), e.StorageClass, e.Type}
+		return jsonObject{e.Key, e.Size, e.ETag, jsonTime(e.Time), e.StorageClass, e.Type, ""}
 	}
 }
 

@@ -112,10 +112,15 @@ func TestFormatSummaryKinds(t *testing.T) {
 	}
 }
 
-// Keys are printed verbatim in Plain and Long, escaped only in JSON.
+// Keys are printed as they are in Plain and Long but for control
+// characters, escaped \xNN (issue 13.9: a newline would print a second,
+// fake line; ESC[2J would clear the screen); JSON gives them exactly.
 func TestFormatKeysVerbatim(t *testing.T) {
-	keys := []string{"a\tb", `back\slash`, `quote"d`, "<html>&", "emoji 😀", "trailing/"}
-	for _, k := range keys {
+	keys := map[string]string{
+		`back\slash`: `back\slash`, `quote"d`: `quote"d`, "<html>&": "<html>&", "emoji 😀": "emoji 😀", "trailing/": "trailing/",
+		"a\tb": `a\x09b`, "x\noss://b/spoof": `x\x0aoss://b/spoof`, "\x1b[2Jcls": `\x1b[2Jcls`, "c1\u009b": `c1\x9b`,
+	}
+	for k, printed := range keys {
 		e := Entry{Kind: Object, Bucket: "b", Key: k}
 		var plain, js bytes.Buffer
 		pp, pj := NewPrinter(&plain, Plain, false), NewPrinter(&js, JSON, false)
@@ -123,7 +128,7 @@ func TestFormatKeysVerbatim(t *testing.T) {
 		pj.Print(&e)
 		pp.Flush()
 		pj.Flush()
-		if plain.String() != "oss://b/"+k+"\n" {
+		if plain.String() != "oss://b/"+printed+"\n" {
 			t.Errorf("plain %q: got %q", k, plain.String())
 		}
 		var o struct{ Key string }

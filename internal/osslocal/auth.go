@@ -67,14 +67,24 @@ func (s *Server) authorize(req *request) error {
 	switch {
 	case strings.HasPrefix(auth, "OSS "):
 		return s.authV1Header(req, strings.TrimPrefix(auth, "OSS "))
+	case strings.HasPrefix(auth, "OSS2 "):
+		return s.authV2Header(req, strings.TrimPrefix(auth, "OSS2 "))
 	case strings.HasPrefix(auth, algorithmV4+" "):
 		return s.authV4Header(req, strings.TrimPrefix(auth, algorithmV4+" "))
 	case auth != "":
-		return NewError(http.StatusBadRequest, "InvalidArgument", "Authorization header is invalid (osslocal supports OSS and OSS4-HMAC-SHA256).")
+		return NewError(http.StatusBadRequest, "InvalidArgument", "Authorization header is invalid (osslocal supports OSS, OSS2 and OSS4-HMAC-SHA256).")
 	case req.has("OSSAccessKeyId") || req.has("Signature"):
 		return s.authV1Query(req)
+	case req.param("x-oss-signature-version") == "OSS2":
+		return s.authV2Query(req)
 	case req.has("x-oss-signature-version") || req.has("x-oss-signature"):
 		return s.authV4Query(req)
+	case req.r.Method == http.MethodOptions:
+		// A CORS preflight is never signed (cors.go).
+		return nil
+	case isPostObject(req):
+		// Signed by the policy in the form: postObject checks it.
+		return nil
 	}
 	return s.authorizeAnonymous(req)
 }
@@ -152,15 +162,166 @@ func (s *Server) authV1Header(req *request, cred string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkSkew(r.Header.Get("Date"), http.TimeFormat); err != nil {
+	date, err := s.headerDate(r)
+	if err != nil {
 		return err
 	}
-	sts := stringToSignV1(req, r.Header.Get("Date"))
-	if !hmac.Equal([]byte(sig), []byte(signV1(c.Secret, sts))) {
+	if sts, ok := checkV1(req, date, c.Secret, sig); !ok {
 		return signatureMismatch(c, sts)
 	}
 	req.principal = id
 	return nil
+}
+
+// headerDate is the date a V1 or V2 header signature signs: the Date
+// header, or x-oss-date when there is none, as ali-oss sends it (a browser
+// may not set Date; ali-oss lib/common/signUtils.js buildCanonicalString
+// signs headers['x-oss-date']). Either is checked against the clock.
+func (s *Server) headerDate(r *http.Request) (string, error) {
+	date := r.Header.Get("Date")
+	if date == "" {
+		date = r.Header.Get("x-oss-date")
+		if _, err := time.Parse(timeFormatV4, date); err == nil {
+			return date, s.checkSkew(date, timeFormatV4)
+		}
+	}
+	return date, s.checkSkew(date, http.TimeFormat)
+}
+
+// authV2Header checks "Authorization: OSS2 AccessKeyId:id,
+// AdditionalHeaders:a;b,Signature:sig" (SDK auth.go signHeader and
+// getSignedStr with AuthV2): HMAC-SHA256 over the V1 fields, the additional
+// headers' values among the canonical headers, their names, and a resource
+// of escaped path and every query parameter.
+func (s *Server) authV2Header(req *request, rest string) error {
+	var id, additional, sig string
+	for _, part := range strings.Split(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), ":")
+		switch k {
+		case "AccessKeyId":
+			id = v
+		case "AdditionalHeaders":
+			additional = v
+		case "Signature":
+			sig = v
+		}
+	}
+	if id == "" || sig == "" {
+		return NewError(http.StatusBadRequest, "InvalidArgument", "Authorization header is invalid.")
+	}
+	r := req.r
+	c, err := s.lookup(id, r.Header.Get("x-oss-security-token"))
+	if err != nil {
+		return err
+	}
+	if err := missingAdditional(r, additional, "0002-00000112"); err != nil {
+		return err
+	}
+	date, err := s.headerDate(r)
+	if err != nil {
+		return err
+	}
+	sts := stringToSignV2(req, date, additional, canonicalQueryV4(req.query, ""))
+	if !hmac.Equal([]byte(sig), []byte(signV2(c.Secret, sts))) {
+		return signatureMismatch(c, sts)
+	}
+	req.principal = id
+	return nil
+}
+
+// authV2Query checks a V2 presigned URL: x-oss-signature-version=OSS2,
+// x-oss-access-key-id, x-oss-expires, x-oss-additional-headers and
+// x-oss-signature, with the expiry standing in for Date (SDK conn.go
+// signURL with AuthV2).
+func (s *Server) authV2Query(req *request) error {
+	id, expires := req.param("x-oss-access-key-id"), req.param("x-oss-expires")
+	c, err := s.lookup(id, req.param("security-token"))
+	if err != nil {
+		return err
+	}
+	if err := s.checkExpires(expires); err != nil {
+		return err
+	}
+	additional := req.param("x-oss-additional-headers")
+	if err := missingAdditional(req.r, additional, "0002-00000078"); err != nil {
+		return err
+	}
+	sts := stringToSignV2(req, expires, additional, canonicalQueryV4(req.query, "x-oss-signature"))
+	if !hmac.Equal([]byte(req.param("x-oss-signature")), []byte(signV2(c.Secret, sts))) {
+		return signatureMismatch(c, sts)
+	}
+	req.principal = id
+	return nil
+}
+
+// missingAdditional refuses a request that does not carry a header its
+// signature names as additional: OSS answers 400 before it compares
+// signatures (https://www.alibabacloud.com/help/en/oss/support/0002-00000078,
+// 0002-00000112, 0002-00000211), with ec the error's code.
+func missingAdditional(r *http.Request, additional, ec string) error {
+	if additional == "" {
+		return nil
+	}
+	for _, h := range strings.Split(additional, ";") {
+		if strings.EqualFold(h, "host") {
+			continue
+		}
+		if _, ok := r.Header[http.CanonicalHeaderKey(h)]; !ok || strings.Contains(h, "_") {
+			e := invalidArgument("Invalid additional header: %s is not in the request headers.", h)
+			e.EC = ec
+			return e
+		}
+	}
+	return nil
+}
+
+func signV2(secret, sts string) string {
+	h := hmac.New(sha256.New, []byte(secret))
+	h.Write([]byte(sts))
+	return base64.StdEncoding.EncodeToString(h.Sum(nil))
+}
+
+// stringToSignV2 is SDK auth.go getSignedStr for AuthV2: the V1 string with
+// the additional headers among the canonical ones, their list, and the
+// resource of conn.go getResource (escaped "/bucket/" and key) with every
+// query parameter but the signature.
+func stringToSignV2(req *request, date, additional, query string) string {
+	r := req.r
+	want := map[string]bool{}
+	if additional != "" {
+		for _, h := range strings.Split(additional, ";") {
+			want[strings.ToLower(h)] = true
+		}
+	}
+	headers := map[string]string{}
+	for k, v := range r.Header {
+		if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-oss-") || want[lk] {
+			headers[lk] = v[0]
+		}
+	}
+	if want["host"] {
+		headers["host"] = r.Host
+	}
+	names := make([]string, 0, len(headers))
+	for k := range headers {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString(r.Method + "\n" + r.Header.Get("Content-MD5") + "\n" + r.Header.Get("Content-Type") + "\n" + date + "\n")
+	for _, k := range names {
+		b.WriteString(k + ":" + headers[k] + "\n")
+	}
+	b.WriteString(additional + "\n")
+	if req.bucket == "" {
+		b.WriteString(url.QueryEscape("/"))
+	} else {
+		b.WriteString(url.QueryEscape("/"+req.bucket+"/") + escapeV4(req.key))
+	}
+	if query != "" {
+		b.WriteString("?" + query)
+	}
+	return b.String()
 }
 
 // authV1Query checks a V1 presigned URL: OSSAccessKeyId, Expires and
@@ -172,8 +333,21 @@ func (s *Server) authV1Query(req *request) error {
 	if err != nil {
 		return err
 	}
-	exp, perr := strconv.ParseInt(expires, 10, 64)
-	if perr != nil {
+	if err := s.checkExpires(expires); err != nil {
+		return err
+	}
+	if sts, ok := checkV1(req, expires, c.Secret, sig); !ok {
+		return signatureMismatch(c, sts)
+	}
+	req.principal = id
+	return nil
+}
+
+// checkExpires refuses a V1 or V2 presigned URL whose expiry, in Unix
+// seconds, has passed.
+func (s *Server) checkExpires(expires string) error {
+	exp, err := strconv.ParseInt(expires, 10, 64)
+	if err != nil {
 		return accessDenied("Invalid Expires parameter.")
 	}
 	if s.opts.Now().Unix() > exp {
@@ -181,11 +355,6 @@ func (s *Server) authV1Query(req *request) error {
 		e.Extra = []ErrorField{field("Expires", time.Unix(exp, 0).UTC().Format(isoTime)), field("ServerTime", s.opts.Now().UTC().Format(isoTime))}
 		return e
 	}
-	sts := stringToSignV1(req, expires)
-	if !hmac.Equal([]byte(sig), []byte(signV1(c.Secret, sts))) {
-		return signatureMismatch(c, sts)
-	}
-	req.principal = id
 	return nil
 }
 
@@ -195,7 +364,25 @@ func signV1(secret, sts string) string {
 	return base64.StdEncoding.EncodeToString(h.Sum(nil))
 }
 
-func stringToSignV1(req *request, date string) string {
+// checkV1 compares sig with the V1 signature of req, returning the string
+// signed. SDKs differ on the query parameters they sign: aliyun-oss-go-sdk
+// signs those of its signKeyList, the v2 SDK also every other x-oss-*
+// parameter (oss/signer/v1.go calcStringToSign); either is accepted.
+func checkV1(req *request, date, secret, sig string) (string, bool) {
+	sts := stringToSignV1(req, date, false)
+	if hmac.Equal([]byte(sig), []byte(signV1(secret, sts))) {
+		return sts, true
+	}
+	for k := range req.query {
+		if strings.HasPrefix(k, "x-oss-") && !signV1Params[k] {
+			alt := stringToSignV1(req, date, true)
+			return sts, hmac.Equal([]byte(sig), []byte(signV1(secret, alt)))
+		}
+	}
+	return sts, false
+}
+
+func stringToSignV1(req *request, date string, ossParams bool) string {
 	r := req.r
 	var b strings.Builder
 	b.WriteString(r.Method + "\n" + r.Header.Get("Content-MD5") + "\n" + r.Header.Get("Content-Type") + "\n" + date + "\n")
@@ -217,7 +404,7 @@ func stringToSignV1(req *request, date string) string {
 	}
 	var keys []string
 	for k := range req.query {
-		if signV1Params[k] {
+		if signV1Params[k] || ossParams && strings.HasPrefix(k, "x-oss-") {
 			keys = append(keys, k)
 		}
 	}
@@ -274,6 +461,9 @@ func (s *Server) authV4Header(req *request, rest string) error {
 	if err != nil {
 		return err
 	}
+	if err := missingAdditional(r, additional, "0002-00000211"); err != nil {
+		return err
+	}
 	date := r.Header.Get("x-oss-date")
 	if date != "" {
 		err = s.checkSkew(date, timeFormatV4)
@@ -316,6 +506,9 @@ func (s *Server) authV4Query(req *request) error {
 		e := accessDenied("Request has expired.")
 		e.Extra = []ErrorField{field("Expires", exp.UTC().Format(isoTime)), field("ServerTime", s.opts.Now().UTC().Format(isoTime))}
 		return e
+	}
+	if err := missingAdditional(req.r, req.param("x-oss-additional-headers"), "0002-00000078"); err != nil {
+		return err
 	}
 	sts := stringToSignV4(req, scope, date, req.param("x-oss-additional-headers"), canonicalQueryV4(req.query, "x-oss-signature"))
 	if !hmac.Equal([]byte(req.param("x-oss-signature")), []byte(signV4(c.Secret, scope, sts))) {
@@ -429,7 +622,7 @@ func (s *Server) authorizeAnonymous(req *request) error {
 	acl := b.ACL
 	read := req.r.Method == http.MethodGet || req.r.Method == http.MethodHead
 	if req.key == "" {
-		if read && onlyListQuery(req.query) {
+		if read && listRequest(req) {
 			if acl == ACLPublicRead || acl == ACLPublicReadWrite {
 				return nil
 			}
@@ -448,12 +641,11 @@ func (s *Server) authorizeAnonymous(req *request) error {
 	return denied
 }
 
-func onlyListQuery(q map[string][]string) bool {
-	for k := range q {
-		switch k {
-		case "prefix", "delimiter", "marker", "max-keys", "encoding-type",
-			"list-type", "continuation-token", "start-after", "fetch-owner":
-		default:
+// listRequest says whether req (a bucket request) is ListObjects: a GET
+// or HEAD without a sub-resource.
+func listRequest(req *request) bool {
+	for k := range req.query {
+		if subResources[k] {
 			return false
 		}
 	}

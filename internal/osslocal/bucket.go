@@ -1,32 +1,38 @@
 package osslocal
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // dispatch runs the operation req names: the method, whether there is a
 // bucket and key, and the sub-resource in the query (SDK client.go,
 // bucket.go and multipart.go show which request each SDK call sends).
 func (s *Server) dispatch(w http.ResponseWriter, req *request) error {
-	if req.bucket == "" {
-		if req.r.Method == http.MethodGet {
-			return s.listBuckets(w, req)
-		}
-		return notImplemented()
-	}
-	if err := s.checkRegion(req); err != nil {
+	h, err := route(req)
+	if err != nil {
 		return err
 	}
-	if req.key == "" {
-		return s.bucketOp(w, req)
+	if req.bucket != "" {
+		if err := s.checkRegion(req); err != nil {
+			return err
+		}
 	}
-	return s.objectOp(w, req)
+	if v, ok := req.query["versionId"]; ok && v[0] != "null" {
+		// Buckets here are never versioned: their objects' one version
+		// is "null" (ListObjectVersions), any other id does not exist.
+		return NewError(http.StatusNotFound, "NoSuchVersion", "The specified version does not exist.")
+	}
+	return h(s, w, req)
 }
 
 // checkRegion refuses a request for a bucket of another region, as OSS
@@ -56,88 +62,64 @@ func (s *Server) regionOf(b bucketInfo) string {
 	return s.opts.Region
 }
 
-func notImplemented() *Error {
-	return NewError(http.StatusNotImplemented, "NotImplemented", "osslocal does not implement this operation.")
-}
-
 func invalidArgument(format string, args ...any) *Error {
 	return NewError(http.StatusBadRequest, "InvalidArgument", format, args...)
 }
 
-func (s *Server) bucketOp(w http.ResponseWriter, req *request) error {
-	r := req.r
-	switch r.Method {
-	case http.MethodPut:
-		if req.has("acl") {
-			acl := r.Header.Get("x-oss-acl")
-			if !validACL(acl, false) {
-				return invalidArgument("no such bucket access control exists")
-			}
-			if err := s.store.setBucketACL(req.bucket, acl); err != nil {
-				return err
-			}
-			w.WriteHeader(http.StatusOK)
-			return nil
-		}
-		return s.putBucket(w, req)
-	case http.MethodDelete:
-		if err := s.store.deleteBucket(req.bucket); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	case http.MethodHead:
-		if _, err := s.store.bucket(req.bucket); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusOK)
-		return nil
-	case http.MethodPost:
-		if req.has("delete") {
-			return s.deleteMultiple(w, req)
-		}
-	case http.MethodGet:
-		switch {
-		case req.has("acl"):
-			b, err := s.store.bucket(req.bucket)
-			if err != nil {
-				return err
-			}
-			return writeXML(w, xmlACL{Owner: owner, ACL: b.ACL})
-		case req.has("location"):
-			b, err := s.store.bucket(req.bucket)
-			if err != nil {
-				return err
-			}
-			return writeXML(w, xmlLocation{Value: "oss-" + s.regionOf(b)})
-		case req.has("bucketInfo"):
-			return s.bucketInfo(w, req)
-		case req.has("uploads"):
-			return s.listUploads(w, req)
-		case onlyListQuery(withoutAuthParams(req.query)):
-			if req.param("list-type") == "2" {
-				return s.listObjectsV2(w, req)
-			}
-			return s.listObjects(w, req)
-		}
+func (s *Server) putBucketACL(w http.ResponseWriter, req *request) error {
+	acl := req.r.Header.Get("x-oss-acl")
+	if !validACL(acl, false) {
+		return invalidArgument("no such bucket access control exists")
 	}
-	return notImplemented()
+	if err := s.store.setBucketACL(req.bucket, acl); err != nil {
+		return err
+	}
+	// As PutBucket does (https://www.alibabacloud.com/help/en/oss/developer-reference/putbucketacl).
+	w.Header().Set("Location", "/"+req.bucket)
+	w.WriteHeader(http.StatusOK)
+	return nil
 }
 
-// withoutAuthParams drops the parameters of presigned URLs.
-func withoutAuthParams(q map[string][]string) map[string][]string {
-	out := make(map[string][]string, len(q))
-	for k, v := range q {
-		switch k {
-		case "OSSAccessKeyId", "Expires", "Signature", "security-token":
-			continue
-		}
-		if strings.HasPrefix(k, "x-oss-") {
-			continue
-		}
-		out[k] = v
+func (s *Server) deleteBucket(w http.ResponseWriter, req *request) error {
+	if err := s.store.deleteBucket(req.bucket); err != nil {
+		return err
 	}
-	return out
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) headBucket(w http.ResponseWriter, req *request) error {
+	if _, err := s.store.bucket(req.bucket); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *Server) getBucketACL(w http.ResponseWriter, req *request) error {
+	b, err := s.store.bucket(req.bucket)
+	if err != nil {
+		return err
+	}
+	return writeXML(w, xmlACL{Owner: owner, ACL: b.ACL})
+}
+
+func (s *Server) getBucketLocation(w http.ResponseWriter, req *request) error {
+	b, err := s.store.bucket(req.bucket)
+	if err != nil {
+		return err
+	}
+	return writeXML(w, xmlLocation{Value: "oss-" + s.regionOf(b)})
+}
+
+// listObjectsAny is ListObjects, or ListObjectsV2 with list-type=2. Query
+// parameters that are not sub-resources and not ListObjects' own are
+// ignored, as OSS ignores them.
+func (s *Server) listObjectsAny(w http.ResponseWriter, req *request) error {
+	if req.param("list-type") == "2" {
+		return s.listObjectsV2(w, req)
+	}
+	return s.listObjects(w, req)
 }
 
 func validACL(acl string, object bool) bool {
@@ -167,8 +149,8 @@ func (s *Server) putBucket(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
+	var cfg xmlCreateBucket
 	if len(strings.TrimSpace(string(body))) > 0 {
-		var cfg xmlCreateBucket
 		if err := xml.Unmarshal(body, &cfg); err != nil {
 			return malformedXML()
 		}
@@ -179,15 +161,115 @@ func (s *Server) putBucket(w http.ResponseWriter, req *request) error {
 	if !storageClasses[class] {
 		return invalidArgument("Invalid storage class %q.", class)
 	}
+	switch cfg.DataRedundancyType {
+	case "", "LRS", "ZRS":
+	default:
+		return invalidArgument("Invalid DataRedundancyType %q.", cfg.DataRedundancyType)
+	}
+	// x-oss-server-side-encryption (and -data-encryption,
+	// -encryption-key-id) at creation set the bucket's encryption rule
+	// (https://www.alibabacloud.com/help/en/oss/developer-reference/putbucket).
+	var sse string
+	switch alg := r.Header.Get("x-oss-server-side-encryption"); alg {
+	case "":
+	case "AES256", "KMS", "SM4":
+		rule, _ := xml.Marshal(struct {
+			XMLName xml.Name   `xml:"ServerSideEncryptionRule"`
+			Default xmlSSERule `xml:"ApplyServerSideEncryptionByDefault"`
+		}{Default: xmlSSERule{SSEAlgorithm: alg, KMSMasterKeyID: r.Header.Get("x-oss-server-side-encryption-key-id"), KMSDataEncryption: r.Header.Get("x-oss-server-side-data-encryption")}})
+		sse = string(rule)
+	default:
+		return NewError(http.StatusBadRequest, "InvalidEncryptionAlgorithmError", "The Encryption request you specified is not valid. Supported value: AES256/KMS/SM4.")
+	}
 	// Creating a bucket the requester already owns succeeds and changes
 	// nothing (https://help.aliyun.com/document_detail/31959.html); every
 	// credential of this server belongs to one owner.
-	if _, err := s.store.createBucket(req.bucket, acl, class, s.opts.Now()); err != nil && !isCode(err, "BucketAlreadyExists") {
+	with := func(b *bucketInfo) {
+		b.Redundancy = cfg.DataRedundancyType
+		if sse != "" {
+			b.Config = map[string]string{"encryption": sse}
+		}
+	}
+	if _, err := s.store.createBucket(req.bucket, acl, class, s.opts.Now(), with); err != nil && !isCode(err, "BucketAlreadyExists") {
 		return err
 	}
 	w.Header().Set("Location", "/"+req.bucket)
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// versioningStatus is the bucket's versioning as GetBucketInfo reports it:
+// "" when never set.
+func versioningStatus(b bucketInfo) string {
+	var v struct {
+		Status string `xml:"Status"`
+	}
+	_ = xml.Unmarshal([]byte(b.Config["versioning"]), &v)
+	return v.Status
+}
+
+// controlRefs carries control characters through encoding/xml, which
+// refuses them: the SDK writes a key's control characters as character
+// references such as &#x01; (SDK utils.go EscapeXml), and OSS accepts
+// them. protect turns each into a private-use rune (U+10FF00 plus the
+// code), restore turns them back.
+var controlRefs = controlRefMapper{re: regexp.MustCompile(`&#(x[0-9A-Fa-f]+|[0-9]+);`)}
+
+type controlRefMapper struct{ re *regexp.Regexp }
+
+const controlBase = 0x10FF00
+
+func (c controlRefMapper) protect(body []byte) []byte {
+	return c.re.ReplaceAllFunc(body, func(ref []byte) []byte {
+		num := string(ref[2 : len(ref)-1])
+		base := 10
+		if num[0] == 'x' {
+			num, base = num[1:], 16
+		}
+		n, err := strconv.ParseUint(num, base, 32)
+		if err != nil || n >= 0x20 || n == '\t' || n == '\n' || n == '\r' {
+			return ref
+		}
+		return []byte(string(rune(controlBase + n)))
+	})
+}
+
+// hide turns the control characters of a key into private-use runes
+// before encoding/xml sees them (it would write U+FFFD); reveal writes them
+// into the encoded document as character references, as OSS does (ali-oss
+// test/node/object.test.js "should encode variant object keys" reads them
+// back).
+func (controlRefMapper) hide(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
+			return controlBase + r
+		}
+		return r
+	}, s)
+}
+
+func (controlRefMapper) reveal(body []byte) []byte {
+	if !bytes.ContainsFunc(body, func(r rune) bool { return r >= controlBase && r < controlBase+0x20 }) {
+		return body
+	}
+	var out bytes.Buffer
+	for _, r := range string(body) {
+		if r >= controlBase && r < controlBase+0x20 {
+			fmt.Fprintf(&out, "&#x%02X;", r-controlBase)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.Bytes()
+}
+
+func (controlRefMapper) restore(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= controlBase && r < controlBase+0x20 {
+			return r - controlBase
+		}
+		return r
+	}, s)
 }
 
 func malformedXML() *Error {
@@ -204,12 +286,26 @@ func (s *Server) bucketInfo(w http.ResponseWriter, req *request) error {
 	out.Bucket.AccessMonitor = "Disabled"
 	out.Bucket.Location = "oss-" + s.regionOf(b)
 	out.Bucket.CreationDate = xmlTime(b.Created)
-	out.Bucket.ExtranetEndpoint = req.r.Host
-	out.Bucket.IntranetEndpoint = req.r.Host
+	out.Bucket.ExtranetEndpoint = extranetEndpoint(s.regionOf(b))
+	out.Bucket.IntranetEndpoint = intranetEndpoint(s.regionOf(b))
 	out.Bucket.ACL = b.ACL
 	out.Bucket.RedundancyType = "LRS"
+	if b.Redundancy != "" {
+		out.Bucket.RedundancyType = b.Redundancy
+	}
 	out.Bucket.Owner = owner
 	out.Bucket.StorageClass = b.StorageClass
+	out.Bucket.TransferAcceleration = "Disabled"
+	out.Bucket.CrossRegionReplication = "Disabled"
+	out.Bucket.Versioning = versioningStatus(b)
+	var sse struct {
+		Default xmlSSERule `xml:"ApplyServerSideEncryptionByDefault"`
+	}
+	if doc, ok := b.Config["encryption"]; ok && xml.Unmarshal([]byte(doc), &sse) == nil {
+		out.Bucket.SSE = sse.Default
+	} else {
+		out.Bucket.SSE.SSEAlgorithm = "None"
+	}
 	return writeXML(w, out)
 }
 
@@ -232,7 +328,7 @@ func maxKeys(req *request, name string, def int) (int, error) {
 func encoder(req *request) (func(string) string, string, error) {
 	switch t := req.param("encoding-type"); t {
 	case "":
-		return func(s string) string { return s }, "", nil
+		return controlRefs.hide, "", nil
 	case "url":
 		return url.QueryEscape, "url", nil
 	default:
@@ -247,8 +343,17 @@ func (s *Server) listBuckets(w http.ResponseWriter, req *request) error {
 	}
 	prefix, marker := req.param("prefix"), req.param("marker")
 	out := xmlListBuckets{Prefix: prefix, Marker: marker, Owner: owner}
+	tagKey, tagValue := req.param("tag-key"), req.param("tag-value")
+	if tagValue != "" && tagKey == "" {
+		return invalidArgument("tag-value must be given with tag-key.")
+	}
 	for _, b := range s.store.listBuckets() {
 		if !strings.HasPrefix(b.Name, prefix) || b.Name <= marker {
+			continue
+		}
+		if tagKey != "" && !hasTag(bucketTags(b), tagKey, tagValue) {
+			// ListBuckets filtered by tag-key and tag-value
+			// (https://www.alibabacloud.com/help/en/oss/developer-reference/listbuckets).
 			continue
 		}
 		if len(out.Buckets) == max {
@@ -263,17 +368,34 @@ func (s *Server) listBuckets(w http.ResponseWriter, req *request) error {
 }
 
 func (s *Server) xmlBucket(req *request, b bucketInfo) xmlBucket {
+	region := s.regionOf(b)
 	return xmlBucket{
-		Name: b.Name, Location: "oss-" + s.regionOf(b), CreationDate: xmlTime(b.Created),
-		StorageClass: b.StorageClass, Region: s.regionOf(b),
-		ExtranetEndpoint: req.r.Host, IntranetEndpoint: req.r.Host,
+		Name: b.Name, Location: "oss-" + region, CreationDate: xmlTime(b.Created),
+		StorageClass: b.StorageClass, Region: region,
+		ExtranetEndpoint: extranetEndpoint(region), IntranetEndpoint: intranetEndpoint(region),
 	}
 }
 
-func contents(m *objectMeta, enc func(string) string, withOwner bool) xmlContents {
+// extranetEndpoint and intranetEndpoint are the region's public and
+// internal endpoints as OSS reports them in ListBuckets and GetBucketInfo
+// (https://www.alibabacloud.com/help/en/oss/user-guide/regions-and-endpoints).
+func extranetEndpoint(region string) string { return "oss-" + region + ".aliyuncs.com" }
+
+func intranetEndpoint(region string) string { return "oss-" + region + "-internal.aliyuncs.com" }
+
+func hasTag(tags []objectTag, key, value string) bool {
+	for _, t := range tags {
+		if t.Key == key && (value == "" || t.Value == value) {
+			return true
+		}
+	}
+	return false
+}
+
+func contents(m *objectMeta, enc func(string) string, withOwner bool, now time.Time) xmlContents {
 	c := xmlContents{
 		Key: enc(m.Key), LastModified: xmlTime(m.Modified), ETag: `"` + m.ETag + `"`,
-		Type: m.Type, Size: m.Size, StorageClass: m.StorageClass,
+		Type: m.Type, Size: m.Size, StorageClass: m.StorageClass, RestoreInfo: restoreInfo(m, now),
 	}
 	if withOwner {
 		o := owner
@@ -312,7 +434,7 @@ func (s *Server) listObjects(w http.ResponseWriter, req *request) error {
 		CommonPrefixes: prefixes(l.prefixes, enc),
 	}
 	for _, m := range l.objects {
-		out.Contents = append(out.Contents, contents(m, enc, true))
+		out.Contents = append(out.Contents, contents(m, enc, true, s.opts.Now()))
 	}
 	return writeXML(w, out)
 }
@@ -352,7 +474,7 @@ func (s *Server) listObjectsV2(w http.ResponseWriter, req *request) error {
 	}
 	fetchOwner := req.param("fetch-owner") == "true"
 	for _, m := range l.objects {
-		out.Contents = append(out.Contents, contents(m, enc, fetchOwner))
+		out.Contents = append(out.Contents, contents(m, enc, fetchOwner, s.opts.Now()))
 	}
 	return writeXML(w, out)
 }
@@ -374,8 +496,11 @@ func (s *Server) deleteMultiple(w http.ResponseWriter, req *request) error {
 		return invalidDigest()
 	}
 	var in xmlDelete
-	if err := xml.Unmarshal(body, &in); err != nil || len(in.Objects) == 0 || len(in.Objects) > 1000 {
+	if err := xml.Unmarshal(controlRefs.protect(body), &in); err != nil || len(in.Objects) == 0 || len(in.Objects) > 1000 {
 		return malformedXML()
+	}
+	for i := range in.Objects {
+		in.Objects[i].Key = controlRefs.restore(in.Objects[i].Key)
 	}
 	enc, encType, err := encoder(req)
 	if err != nil {
@@ -389,13 +514,16 @@ func (s *Server) deleteMultiple(w http.ResponseWriter, req *request) error {
 		if !validObjectName(o.Key) {
 			return NewError(http.StatusBadRequest, "InvalidObjectName", "The specified object is not valid.")
 		}
-		if err := s.store.deleteObject(req.bucket, o.Key); err != nil {
-			return err
+		// Objects here have one version, "null"; deleting another
+		// version deletes nothing and is reported done, as deleting a
+		// missing key is.
+		if o.VersionID == "" || o.VersionID == "null" {
+			if err := s.store.deleteObject(req.bucket, o.Key); err != nil {
+				return err
+			}
 		}
 		if !in.Quiet {
-			out.Deleted = append(out.Deleted, struct {
-				Key string `xml:"Key"`
-			}{enc(o.Key)})
+			out.Deleted = append(out.Deleted, xmlDeleted{Key: enc(o.Key), VersionID: o.VersionID})
 		}
 	}
 	return writeXML(w, out)

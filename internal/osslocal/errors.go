@@ -59,6 +59,20 @@ func requestID(w http.ResponseWriter) string {
 	return id
 }
 
+// errorCodes are the EC values OSS sends (x-oss-ec header, <EC> element)
+// for errors that have one code whatever the cause; each is documented at
+// https://www.alibabacloud.com/help/en/oss/support/EC (e.g. .../0015-00000101
+// for NoSuchBucket; 0002-00000040 for a V1 SignatureDoesNotMatch, shown in
+// https://help.aliyun.com/knowledge_detail/108790.html).
+var errorCodes = map[string]string{
+	"NoSuchBucket":          "0015-00000101",
+	"NoSuchKey":             "0026-00000001",
+	"NoSuchUpload":          "0042-00000002",
+	"SignatureDoesNotMatch": "0002-00000040",
+	"SecurityTokenExpired":  "0002-00000007",
+	"InvalidSecurityToken":  "0002-00000006",
+}
+
 // WriteError writes e as OSS does: application/xml body, x-oss-request-id
 // header, and x-oss-ec when set.
 func WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
@@ -69,8 +83,16 @@ func WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
 	for k, v := range e.Headers {
 		w.Header().Set(k, v)
 	}
+	if e.EC == "" {
+		e.EC = errorCodes[e.Code]
+	}
 	if e.EC != "" {
 		w.Header().Set("x-oss-ec", e.EC)
+	}
+	if e.Status == http.StatusNotModified {
+		// A 304 has no body (CopyObject's failed copy-source conditions).
+		w.WriteHeader(e.Status)
+		return
 	}
 	body, _ := xml.Marshal(e)
 	body = append([]byte(xml.Header), body...)

@@ -604,7 +604,7 @@ func (f *Faults) Wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(&discardWriter{header: make(http.Header)}, r)
 			resetConn(w)
 		case FaultCorruptCRC:
-			c := &crcCorrupter{ResponseWriter: w}
+			c := &headerEditor{ResponseWriter: w, edit: corruptCRC64}
 			next.ServeHTTP(c, r)
 			if !c.done {
 				// The handler set headers but wrote nothing; the header
@@ -663,38 +663,45 @@ func (d *discardWriter) Header() http.Header         { return d.header }
 func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discardWriter) WriteHeader(int)             {}
 
-// crcCorrupter flips the bits of the x-oss-hash-crc64ecma header of a
-// response as it is sent, so a client that verifies CRC64 must notice.
-type crcCorrupter struct {
+// headerEditor applies edit to a response's headers once, as they are
+// sent: the corrupt-crc fault flips the CRC64 (corruptCRC64),
+// Options.NoCRC64 drops it (withoutCRC64).
+type headerEditor struct {
 	http.ResponseWriter
+	edit func(http.Header)
 	done bool
 }
 
+func (e *headerEditor) WriteHeader(status int) {
+	if !e.done {
+		e.done = true
+		e.edit(e.Header())
+	}
+	e.ResponseWriter.WriteHeader(status)
+}
+
+func (e *headerEditor) Write(p []byte) (int, error) {
+	if !e.done {
+		e.WriteHeader(http.StatusOK)
+	}
+	return e.ResponseWriter.Write(p)
+}
+
+func (e *headerEditor) Unwrap() http.ResponseWriter { return e.ResponseWriter }
+
 const headerCRC64 = "x-oss-hash-crc64ecma"
 
-func (c *crcCorrupter) WriteHeader(status int) {
-	if !c.done {
-		c.done = true
-		h := c.Header()
-		if v := h.Get(headerCRC64); v != "" {
-			crc, err := strconv.ParseUint(v, 10, 64)
-			if err != nil {
-				crc = 0
-			}
-			h.Set(headerCRC64, strconv.FormatUint(^crc, 10))
+// corruptCRC64 flips the bits of the x-oss-hash-crc64ecma header, so a
+// client that verifies CRC64 must notice.
+func corruptCRC64(h http.Header) {
+	if v := h.Get(headerCRC64); v != "" {
+		crc, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			crc = 0
 		}
+		h.Set(headerCRC64, strconv.FormatUint(^crc, 10))
 	}
-	c.ResponseWriter.WriteHeader(status)
 }
-
-func (c *crcCorrupter) Write(p []byte) (int, error) {
-	if !c.done {
-		c.WriteHeader(http.StatusOK)
-	}
-	return c.ResponseWriter.Write(p)
-}
-
-func (c *crcCorrupter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // adminBucket is the bucket name of the admin endpoint. "-" is not a valid
 // OSS bucket name, so it cannot collide with a real bucket.

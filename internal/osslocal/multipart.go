@@ -1,6 +1,8 @@
 package osslocal
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -25,10 +27,11 @@ func (s *Server) initiate(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.store.initiate(req.bucket, tmpl, s.now())
+	u, err := s.store.initiate(req.bucket, tmpl, req.has("sequential"), s.now())
 	if err != nil {
 		return err
 	}
+	writeEncryptionHeaders(w, tmpl)
 	return writeXML(w, xmlInitiate{Bucket: req.bucket, Key: enc(req.key), UploadID: u.ID, EncodingType: encType})
 }
 
@@ -50,12 +53,21 @@ func (s *Server) uploadPart(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.store.uploadPart(req.bucket, req.key, req.param("uploadId"), n, r.Body, want, s.now())
+	limit, err := trafficLimit(req)
 	if err != nil {
 		return err
 	}
+	th := newThrottle(r.Context(), limit)
+	p, err := s.store.uploadPart(req.bucket, req.key, req.param("uploadId"), n, th.reader(r.Body), want, s.now())
+	if err != nil {
+		return err
+	}
+	th.report(w)
 	w.Header().Set("ETag", `"`+p.ETag+`"`)
 	w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(p.CRC64, 10))
+	if raw, err := hex.DecodeString(p.ETag); err == nil {
+		w.Header().Set("Content-MD5", base64.StdEncoding.EncodeToString(raw))
+	}
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -94,7 +106,11 @@ func (s *Server) complete(w http.ResponseWriter, req *request) error {
 	}
 	w.Header().Set("ETag", `"`+m.ETag+`"`)
 	w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(m.CRC64, 10))
+	writeEncryptionHeaders(w, m)
 	location := "http://" + r.Host + "/" + req.bucket + "/" + req.key
+	if err := callbackFailed(r); err != nil {
+		return err
+	}
 	return writeXML(w, xmlCompleteResult{EncodingType: encType, Location: location, Bucket: req.bucket, Key: enc(req.key), ETag: `"` + m.ETag + `"`})
 }
 
@@ -126,7 +142,7 @@ func (s *Server) listParts(w http.ResponseWriter, req *request) error {
 		}
 	}
 	sort.Ints(nums)
-	out := xmlListParts{EncodingType: encType, Bucket: req.bucket, Key: enc(req.key), UploadID: u.ID, PartNumberMarker: marker, MaxParts: max}
+	out := xmlListParts{EncodingType: encType, Bucket: req.bucket, Key: enc(req.key), UploadID: u.ID, PartNumberMarker: marker, MaxParts: max, StorageClass: u.Template.StorageClass}
 	if len(nums) > max {
 		nums = nums[:max]
 		out.IsTruncated = true
@@ -230,5 +246,7 @@ func (s *Server) uploadPartCopy(w http.ResponseWriter, req *request, n int) erro
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", `"`+p.ETag+`"`)
+	w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(p.CRC64, 10))
 	return writeXML(w, xmlCopyPartResult{LastModified: xmlTime(p.Modified), ETag: `"` + p.ETag + `"`})
 }

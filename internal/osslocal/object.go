@@ -13,70 +13,78 @@ import (
 	"time"
 )
 
-func (s *Server) objectOp(w http.ResponseWriter, req *request) error {
-	r := req.r
-	switch r.Method {
-	case http.MethodPut:
-		switch {
-		case req.has("acl"):
-			return s.putObjectACL(w, req)
-		case req.has("uploadId"):
-			return s.uploadPart(w, req)
-		case r.Header.Get("x-oss-copy-source") != "":
-			return s.copyObject(w, req)
-		}
-		return s.putObject(w, req)
-	case http.MethodGet:
-		switch {
-		case req.has("acl"):
-			m, err := s.store.head(req.bucket, req.key)
-			if err != nil {
-				return err
-			}
-			return writeXML(w, xmlACL{Owner: owner, ACL: m.ACL})
-		case req.has("uploadId"):
-			return s.listParts(w, req)
-		}
-		return s.getObject(w, req)
-	case http.MethodHead:
-		// HeadObject and GetObjectMeta (?objectMeta) answer alike.
-		m, err := s.store.head(req.bucket, req.key)
-		if err != nil {
-			return err
-		}
-		if err := checkConditions(r, m); err != nil {
-			return conditionFailed(w, m, err)
-		}
-		writeObjectHeaders(w, m)
-		w.Header().Set("Content-Length", strconv.FormatInt(m.Size, 10))
-		w.WriteHeader(http.StatusOK)
-		return nil
-	case http.MethodPost:
-		switch {
-		case req.has("append"):
-			return s.appendObject(w, req)
-		case req.has("uploads"):
-			return s.initiate(w, req)
-		case req.has("uploadId"):
-			return s.complete(w, req)
-		}
-	case http.MethodDelete:
-		if req.has("uploadId") {
-			if err := s.store.abort(req.bucket, req.key, req.param("uploadId")); err != nil {
-				return err
-			}
-		} else if err := s.store.deleteObject(req.bucket, req.key); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
+func (s *Server) putOrCopyObject(w http.ResponseWriter, req *request) error {
+	if req.r.Header.Get("x-oss-copy-source") != "" {
+		return s.copyObject(w, req)
 	}
-	return notImplemented()
+	return s.putObject(w, req)
+}
+
+func (s *Server) getObjectACL(w http.ResponseWriter, req *request) error {
+	m, err := s.store.head(req.bucket, req.key)
+	if err != nil {
+		return err
+	}
+	return writeXML(w, xmlACL{Owner: owner, ACL: m.ACL})
+}
+
+func (s *Server) headObject(w http.ResponseWriter, req *request) error {
+	m, rd, err := s.openObject(req.bucket, req.key)
+	if err != nil {
+		return err
+	}
+	rd.Close()
+	if err := checkConditions(req.r, m); err != nil {
+		return conditionFailed(w, m, err)
+	}
+	writeObjectHeaders(w, m)
+	if v := restoreInfo(m, s.opts.Now()); v != "" {
+		w.Header().Set("x-oss-restore", v)
+	}
+	w.Header().Set("Content-Length", strconv.FormatInt(m.Size, 10))
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// getObjectMeta is GetObjectMeta (HEAD ?objectMeta): only ETag, size,
+// Last-Modified, not the object's headers
+// (https://www.alibabacloud.com/help/en/oss/developer-reference/getobjectmeta).
+func (s *Server) getObjectMeta(w http.ResponseWriter, req *request) error {
+	m, err := s.store.head(req.bucket, req.key)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("ETag", `"`+m.ETag+`"`)
+	h.Set("Last-Modified", m.Modified.UTC().Format(http.TimeFormat))
+	h.Set("Content-Length", strconv.FormatInt(m.Size, 10))
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *Server) deleteObject(w http.ResponseWriter, req *request) error {
+	if err := s.store.deleteObject(req.bucket, req.key); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) abort(w http.ResponseWriter, req *request) error {
+	if err := s.store.abort(req.bucket, req.key, req.param("uploadId")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // storedHeaders are the request headers an object keeps and returns, besides
 // x-oss-meta-*.
-var storedHeaders = []string{"Content-Type", "Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"}
+// The server-side encryption headers are kept and echoed as OSS echoes
+// them (https://www.alibabacloud.com/help/en/oss/developer-reference/putobject);
+// the data is not encrypted at rest here.
+var storedHeaders = []string{"Content-Type", "Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires",
+	"X-Oss-Server-Side-Encryption", "X-Oss-Server-Side-Data-Encryption", "X-Oss-Server-Side-Encryption-Key-Id"}
 
 // template builds the metadata of a new object from the request headers:
 // stored headers, x-oss-meta-*, x-oss-object-acl, x-oss-storage-class
@@ -104,6 +112,16 @@ func setMetadata(m *objectMeta, h http.Header, b bucketInfo) error {
 		if ck := textproto.CanonicalMIMEHeaderKey(k); strings.HasPrefix(ck, "X-Oss-Meta-") {
 			m.Header[ck] = v[0]
 		}
+	}
+	tags, err := parseTaggingHeader(h.Get("x-oss-tagging"))
+	if err != nil {
+		return err
+	}
+	m.Tags = tags
+	switch v := h.Get("x-oss-server-side-encryption"); v {
+	case "", "AES256", "KMS", "SM4":
+	default:
+		return NewError(http.StatusBadRequest, "InvalidEncryptionAlgorithmError", "The Encryption request you specified is not valid. Supported value: AES256/KMS/SM4.")
 	}
 	m.ACL = h.Get("x-oss-object-acl")
 	if m.ACL == "" {
@@ -158,6 +176,17 @@ func writeWriteHeaders(w http.ResponseWriter, m *objectMeta) {
 			h.Set("Content-MD5", base64.StdEncoding.EncodeToString(raw))
 		}
 	}
+	writeEncryptionHeaders(w, m)
+}
+
+// writeEncryptionHeaders echoes the server-side encryption headers an
+// object was written with.
+func writeEncryptionHeaders(w http.ResponseWriter, m *objectMeta) {
+	for _, k := range []string{"X-Oss-Server-Side-Encryption", "X-Oss-Server-Side-Data-Encryption", "X-Oss-Server-Side-Encryption-Key-Id"} {
+		if v := m.Header[k]; v != "" {
+			w.Header().Set(k, v)
+		}
+	}
 }
 
 // maxObjectSize is the largest PutObject body and part OSS accepts (5 GiB).
@@ -182,13 +211,42 @@ func (s *Server) putObject(w http.ResponseWriter, req *request) error {
 			return forbidOverwrite(&objectMeta{})
 		}
 	}
-	m, err := s.store.put(req.bucket, tmpl, r.Body, putOptions{contentMD5: want, forbidOverwrite: forbidOverwriteHeader(r), max: maxObjectSize})
+	cond := writeConditions(r)
+	if cond != nil {
+		// Refuse before reading the body; put checks again at commit.
+		old, _ := s.store.head(req.bucket, req.key)
+		if err := cond(old); err != nil {
+			return err
+		}
+	}
+	limit, err := trafficLimit(req)
 	if err != nil {
 		return err
 	}
+	th := newThrottle(r.Context(), limit)
+	m, err := s.store.put(req.bucket, tmpl, th.reader(r.Body), putOptions{contentMD5: want, forbidOverwrite: forbidOverwriteHeader(r), max: maxObjectSize, precondition: cond})
+	if err != nil {
+		return err
+	}
+	th.report(w)
 	writeWriteHeaders(w, m)
+	if err := callbackFailed(r); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// callbackFailed answers an upload that asked for a callback
+// (x-oss-callback) as OSS answers when it cannot reach the callback
+// server: the object is stored, the status is 203 CallbackFailed
+// (https://www.alibabacloud.com/help/en/oss/developer-reference/callback).
+// osslocal makes no request beyond loopback, so every callback fails.
+func callbackFailed(r *http.Request) error {
+	if r.Header.Get("x-oss-callback") == "" {
+		return nil
+	}
+	return NewError(http.StatusNonAuthoritativeInfo, "CallbackFailed", "Error status : -1.OSS can not connect to your callbackUrl, please check it.")
 }
 
 // appendObject is AppendObject (POST ?append&position=P).
@@ -206,10 +264,16 @@ func (s *Server) appendObject(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.store.append(req.bucket, tmpl, r.Body, appendOptions{position: pos, length: r.ContentLength, max: s.opts.MaxAppendSize, contentMD5: want})
+	limit, err := trafficLimit(req)
 	if err != nil {
 		return err
 	}
+	th := newThrottle(r.Context(), limit)
+	m, err := s.store.append(req.bucket, tmpl, th.reader(r.Body), appendOptions{position: pos, length: r.ContentLength, max: s.opts.MaxAppendSize, contentMD5: want, aclGiven: r.Header.Get("x-oss-object-acl") != ""})
+	if err != nil {
+		return err
+	}
+	th.report(w)
 	writeWriteHeaders(w, m)
 	w.Header().Set("x-oss-next-append-position", strconv.FormatInt(m.Size, 10))
 	w.WriteHeader(http.StatusOK)
@@ -233,6 +297,15 @@ func writeObjectHeaders(w http.ResponseWriter, m *objectMeta) {
 	if m.Type == TypeAppendable {
 		h.Set("x-oss-next-append-position", strconv.FormatInt(m.Size, 10))
 	}
+	if m.Type == TypeNormal {
+		if raw, err := hex.DecodeString(m.ETag); err == nil {
+			h.Set("Content-MD5", base64.StdEncoding.EncodeToString(raw))
+		}
+	}
+	if m.MD5 != nil {
+		h.Set("Content-MD5", base64.StdEncoding.EncodeToString(m.MD5))
+	}
+	writeTaggingCount(w, m)
 }
 
 func etagMatches(header string, m *objectMeta) bool {
@@ -245,8 +318,13 @@ func etagMatches(header string, m *objectMeta) bool {
 	return false
 }
 
-func preconditionFailed() *Error {
-	return NewError(http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.")
+// preconditionFailed names the failed condition in <Condition>, which
+// ali-oss appends to the message as "(condition: If-Match)" (ali-oss
+// lib/client.js requestError).
+func preconditionFailed(condition string) *Error {
+	e := NewError(http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.")
+	e.Extra = []ErrorField{field("Condition", condition)}
+	return e
 }
 
 // notModified is answered as a bare 304 with the object's headers.
@@ -259,11 +337,11 @@ func notModified() *Error {
 func checkConditions(r *http.Request, m *objectMeta) error {
 	mod := m.Modified.Truncate(time.Second)
 	if v := r.Header.Get("If-Match"); v != "" && !etagMatches(v, m) {
-		return preconditionFailed()
+		return preconditionFailed("If-Match")
 	}
 	if v := r.Header.Get("If-Unmodified-Since"); v != "" {
 		if t, err := http.ParseTime(v); err == nil && mod.After(t) {
-			return preconditionFailed()
+			return preconditionFailed("If-Unmodified-Since")
 		}
 	}
 	if v := r.Header.Get("If-None-Match"); v != "" && etagMatches(v, m) {
@@ -275,6 +353,41 @@ func checkConditions(r *http.Request, m *objectMeta) error {
 		}
 	}
 	return nil
+}
+
+// writeConditions returns the check of a PutObject's If-Match,
+// If-None-Match, If-Modified-Since and If-Unmodified-Since against the
+// object it would replace, nil when there are none. OSS refuses such a PUT
+// when the condition does not hold, and when there is no object to
+// compare with (the SDK's TestPutObjectNegative: If-Modified-Since on a
+// missing object is an error); every failure is 412.
+func writeConditions(r *http.Request) func(old *objectMeta) error {
+	var names []string
+	for _, h := range []string{"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"} {
+		if r.Header.Get(h) != "" {
+			names = append(names, h)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return func(old *objectMeta) error {
+		if old == nil {
+			if len(names) == 1 && names[0] == "If-None-Match" {
+				return nil
+			}
+			return preconditionFailed(names[0])
+		}
+		err := checkConditions(r, old)
+		if isCode(err, "NotModified") {
+			name := "If-None-Match"
+			if r.Header.Get(name) == "" {
+				name = "If-Modified-Since"
+			}
+			return preconditionFailed(name)
+		}
+		return err
+	}
 }
 
 // conditionFailed answers a failed condition: 304 with the object's
@@ -352,13 +465,21 @@ var responseOverrides = map[string]string{
 
 func (s *Server) getObject(w http.ResponseWriter, req *request) error {
 	r := req.r
-	m, rd, err := s.store.open(req.bucket, req.key)
+	limit, err := trafficLimit(req)
+	if err != nil {
+		return err
+	}
+	th := newThrottle(r.Context(), limit)
+	m, rd, err := s.openObject(req.bucket, req.key)
 	if err != nil {
 		return err
 	}
 	defer rd.Close()
 	if err := checkConditions(r, m); err != nil {
 		return conditionFailed(w, m, err)
+	}
+	if err := s.checkReadable(m); err != nil {
+		return err
 	}
 	writeObjectHeaders(w, m)
 	for p, h := range responseOverrides {
@@ -376,12 +497,19 @@ func (s *Server) getObject(w http.ResponseWriter, req *request) error {
 			return e
 		case ok:
 			start, length, status = a, b-a+1, http.StatusPartialContent
+			// The MD5 is of the whole object, not of this range.
+			w.Header().Del("Content-MD5")
 			w.Header().Set("Content-Range", "bytes "+strconv.FormatInt(a, 10)+"-"+strconv.FormatInt(b, 10)+"/"+strconv.FormatInt(m.Size, 10))
 		}
 	}
+	if th != nil {
+		// The delay is known only once sent: announce what the limit
+		// will cost.
+		w.Header().Set("x-oss-qos-delay-time", strconv.FormatInt(length*1000/int64(limit), 10))
+	}
 	w.Header().Set("Content-Length", strconv.FormatInt(length, 10))
 	w.WriteHeader(status)
-	_, err = io.Copy(w, io.NewSectionReader(rd, start, length))
+	_, err = io.Copy(th.writer(w), io.NewSectionReader(rd, start, length))
 	if err != nil {
 		s.log.Debug("get body", "err", err)
 	}
@@ -437,6 +565,18 @@ func (s *Server) copyObject(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
+	// x-oss-tagging-directive: Copy (default) keeps the source's tags,
+	// Replace takes x-oss-tagging (SDK option.go TaggingDirective).
+	switch d := r.Header.Get("x-oss-tagging-directive"); strings.ToUpper(d) {
+	case "", "COPY":
+		tmpl.Tags = m.Tags
+	case "REPLACE":
+		if tmpl.Tags, err = parseTaggingHeader(r.Header.Get("x-oss-tagging")); err != nil {
+			return err
+		}
+	default:
+		return invalidArgument("Invalid x-oss-tagging-directive %q.", d)
+	}
 	out, err := s.store.put(req.bucket, tmpl, io.NewSectionReader(rd, 0, m.Size), putOptions{forbidOverwrite: forbidOverwriteHeader(r)})
 	if err != nil {
 		return err
@@ -457,8 +597,12 @@ func (s *Server) openCopySource(r *http.Request) (*objectMeta, blobReader, error
 	if !ok || !validBucketName(srcBucket) || !validObjectName(srcKey) {
 		return nil, nil, invalidArgument("Invalid x-oss-copy-source.")
 	}
-	m, rd, err := s.store.open(srcBucket, srcKey)
+	m, rd, err := s.openObject(srcBucket, srcKey)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.checkReadable(m); err != nil {
+		rd.Close()
 		return nil, nil, err
 	}
 	cond := &http.Request{Header: http.Header{}}
@@ -470,9 +614,14 @@ func (s *Server) openCopySource(r *http.Request) (*objectMeta, blobReader, error
 			cond.Header.Set(to, v)
 		}
 	}
+	// A failed x-oss-copy-source-if-match or -if-unmodified-since is 412,
+	// a failed -if-none-match or -if-modified-since 304
+	// (https://www.alibabacloud.com/help/en/oss/developer-reference/copyobject).
 	if err := checkConditions(cond, m); err != nil {
 		rd.Close()
-		return nil, nil, preconditionFailed()
+		// The <Condition> names the plain header (If-Match…), as OSS
+		// does (ali-oss test/node/object.test.js copy() If-Match).
+		return nil, nil, err
 	}
 	return m, rd, nil
 }

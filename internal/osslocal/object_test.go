@@ -211,7 +211,7 @@ func TestCopyObject(t *testing.T) {
 func TestDeleteMultipleObjects(t *testing.T) {
 	ts := osslocaltest.Start(t)
 	b := bucket(t, ts)
-	keys := []string{"d/1", "d/2 two", "d/3+&<>"}
+	keys := []string{"d/1", "d/2 two\x01ctl", "d/3+&<>"}
 	for _, k := range keys {
 		put(t, b, k, []byte(k))
 	}
@@ -219,7 +219,7 @@ func TestDeleteMultipleObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(res.DeletedObjects, "|") != "d/1|d/2 two|d/missing" {
+	if strings.Join(res.DeletedObjects, "|") != "d/1|d/2 two\x01ctl|d/missing" {
 		t.Fatalf("verbose result %q", res.DeletedObjects)
 	}
 	res, err = b.DeleteObjects([]string{keys[2]}, oss.DeleteObjectsQuiet(true))
@@ -439,5 +439,29 @@ func TestWrongRegion(t *testing.T) {
 	}
 	if err := ts.Server.SetBucketRegion("no-such-bucket", "cn-beijing"); err == nil {
 		t.Error("SetBucketRegion of a missing bucket succeeded")
+	}
+}
+
+// TestControlCharacterKeysListed: OSS writes a key's control characters
+// as XML character references (ali-oss's "should encode variant object
+// keys"), not as U+FFFD.
+func TestControlCharacterKeysListed(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	c := client(t, ts)
+	b := bucket(t, ts)
+	key := "ctl\x01\x0a\x0c\x07key"
+	put(t, b, key, []byte("x"))
+	resp, err := c.Conn.Do(http.MethodGet, ts.Bucket, "", map[string]any{"prefix": "ctl"}, nil, nil, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "<Key>ctl&#x01;&#xA;&#x0C;&#x07;key</Key>") {
+		t.Fatalf("listing: %s", body)
+	}
+	l, err := b.ListObjects(oss.Prefix("ctl"), oss.EncodingType("url"))
+	if err != nil || len(l.Objects) != 1 || l.Objects[0].Key != key {
+		t.Fatalf("url-encoded listing: %+v %v", l.Objects, err)
 	}
 }

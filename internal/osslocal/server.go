@@ -4,16 +4,19 @@
 // directory. It is the test bed of every ossx tool and the server that
 // `make demo` runs against.
 //
-// It serves buckets (List/Put/Delete, ACL, Info, Location), objects (Put,
-// Get with Range and conditions, Head, GetObjectMeta, Delete,
-// DeleteMultipleObjects, Copy, ACL, Append), multipart uploads (Initiate,
-// UploadPart, UploadPartCopy, Complete, Abort, ListParts,
-// ListMultipartUploads) and ListObjects V1/V2, authenticated by V1 or V4
-// header signatures, V1 or V4 presigned URLs and STS tokens, with path-style
-// or virtual-host addressing. Other operations (versioning, tagging,
-// symlinks, CORS, lifecycle…) and V2 ("OSS2") signatures answer 501
-// NotImplemented or 400; a V4 x-oss-content-sha256 other than
-// UNSIGNED-PAYLOAD is signed over but not checked against the body.
+// It serves buckets (List/Put/Delete, ACL, Info, Location, Stat, stored
+// configuration sub-resources, CORS preflight), objects (Put, Get with
+// Range and conditions, Head, GetObjectMeta, Delete, DeleteMultipleObjects,
+// Copy, ACL, Append, tagging, symlinks, RestoreObject, PostObject forms),
+// multipart uploads (Initiate, UploadPart, UploadPartCopy, Complete, Abort,
+// ListParts, ListMultipartUploads) and ListObjects V1/V2 and
+// ListObjectVersions, authenticated by V1, V2 or V4 header signatures, V1,
+// V2 or V4 presigned URLs and STS tokens, with path-style or virtual-host
+// addressing. Requests are routed by method and sub-resource (route.go); a
+// sub-resource it does not implement answers 501 NotImplemented and
+// changes nothing. A V4 x-oss-content-sha256 other than UNSIGNED-PAYLOAD is
+// signed over but not checked against the body. docs/osslocal.md lists
+// what is implemented and what cannot be emulated.
 //
 // Where this file or its siblings cite "SDK file.go", the reference is
 // $(go env GOMODCACHE)/github.com/aliyun/aliyun-oss-go-sdk@v3.0.2+incompatible/oss/file.go.
@@ -66,10 +69,16 @@ type Options struct {
 	MaxAppendSize int64
 	// Faults, when not nil, injects failures in front of the server.
 	Faults *Faults
+	// NoCRC64 drops the x-oss-hash-crc64ecma header from every response,
+	// as OSS-compatible servers without CRC64 answer (see withoutCRC64).
+	NoCRC64 bool
 	// Logger receives one debug line per request; nil discards.
 	Logger *slog.Logger
 	// Region is reported by GetBucketLocation/GetBucketInfo; default "cn-hangzhou".
 	Region string
+	// RestoreDelay is how long RestoreObject takes; 0 means
+	// DefaultRestoreDelay.
+	RestoreDelay time.Duration
 	// Now returns the current time; nil means time.Now. Tests use it to
 	// expire presigned URLs and STS tokens without waiting.
 	Now func() time.Time
@@ -129,6 +138,9 @@ func New(opts Options) (*Server, error) {
 	var h http.Handler = http.HandlerFunc(s.serve)
 	if opts.Faults != nil {
 		h = opts.Faults.Wrap(h)
+	}
+	if opts.NoCRC64 {
+		h = withoutCRC64(h)
 	}
 	s.handler = h
 	return s, nil

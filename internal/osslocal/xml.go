@@ -55,8 +55,19 @@ type xmlBucketInfo struct {
 		RedundancyType   string   `xml:"DataRedundancyType"`
 		Owner            xmlOwner `xml:"Owner"`
 		StorageClass     string   `xml:"StorageClass"`
-		Versioning       string   `xml:"Versioning,omitempty"`
+		// Fields of https://www.alibabacloud.com/help/en/oss/developer-reference/getbucketinfo
+		// that the SDK reads (type.go BucketInfo).
+		SSE                    xmlSSERule `xml:"ServerSideEncryptionRule"`
+		Versioning             string     `xml:"Versioning,omitempty"`
+		TransferAcceleration   string     `xml:"TransferAcceleration"`
+		CrossRegionReplication string     `xml:"CrossRegionReplication"`
 	} `xml:"Bucket"`
+}
+
+type xmlSSERule struct {
+	SSEAlgorithm      string `xml:"SSEAlgorithm"`
+	KMSMasterKeyID    string `xml:"KMSMasterKeyID,omitempty"`
+	KMSDataEncryption string `xml:"KMSDataEncryption,omitempty"`
 }
 
 type xmlACL struct {
@@ -73,6 +84,7 @@ type xmlContents struct {
 	Size         int64     `xml:"Size"`
 	StorageClass string    `xml:"StorageClass"`
 	Owner        *xmlOwner `xml:"Owner,omitempty"`
+	RestoreInfo  string    `xml:"RestoreInfo,omitempty"`
 }
 
 type xmlListObjects struct {
@@ -125,16 +137,20 @@ type xmlDelete struct {
 	XMLName xml.Name `xml:"Delete"`
 	Quiet   bool     `xml:"Quiet"`
 	Objects []struct {
-		Key string `xml:"Key"`
+		Key       string `xml:"Key"`
+		VersionID string `xml:"VersionId"`
 	} `xml:"Object"`
 }
 
 type xmlDeleteResult struct {
-	XMLName      xml.Name `xml:"DeleteResult"`
-	EncodingType string   `xml:"EncodingType,omitempty"`
-	Deleted      []struct {
-		Key string `xml:"Key"`
-	} `xml:"Deleted"`
+	XMLName      xml.Name     `xml:"DeleteResult"`
+	EncodingType string       `xml:"EncodingType,omitempty"`
+	Deleted      []xmlDeleted `xml:"Deleted"`
+}
+
+type xmlDeleted struct {
+	Key       string `xml:"Key"`
+	VersionID string `xml:"VersionId,omitempty"`
 }
 
 type xmlInitiate struct {
@@ -180,6 +196,7 @@ type xmlListParts struct {
 	NextPartNumberMarker int       `xml:"NextPartNumberMarker"`
 	MaxParts             int       `xml:"MaxParts"`
 	IsTruncated          bool      `xml:"IsTruncated"`
+	StorageClass         string    `xml:"StorageClass"`
 	Parts                []xmlPart `xml:"Part"`
 }
 
@@ -206,8 +223,9 @@ type xmlListUploads struct {
 }
 
 type xmlCreateBucket struct {
-	XMLName      xml.Name `xml:"CreateBucketConfiguration"`
-	StorageClass string   `xml:"StorageClass"`
+	XMLName            xml.Name `xml:"CreateBucketConfiguration"`
+	StorageClass       string   `xml:"StorageClass"`
+	DataRedundancyType string   `xml:"DataRedundancyType"`
 }
 
 type xmlLocation struct {
@@ -218,15 +236,18 @@ type xmlLocation struct {
 func xmlTime(t time.Time) string { return t.UTC().Format(isoTime) }
 
 // writeXML writes v as an OSS XML response body with status 200.
-func writeXML(w http.ResponseWriter, v any) error {
+func writeXML(w http.ResponseWriter, v any) error { return writeXMLStatus(w, http.StatusOK, v) }
+
+// writeXMLStatus writes v as an OSS XML response body with status.
+func writeXMLStatus(w http.ResponseWriter, status int, v any) error {
 	body, err := xml.Marshal(v)
 	if err != nil {
 		return err
 	}
-	body = append([]byte(xml.Header), body...)
+	body = append([]byte(xml.Header), controlRefs.reveal(body)...)
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status)
 	_, err = w.Write(body)
 	return err
 }

@@ -31,6 +31,8 @@ func TestToolsCLIConsistency(t *testing.T) {
 		"gtail":       {},
 		"ossls":       {"oss://a-bucket/", "two", "three"},
 		"osslocal":    {"unexpected-argument"},
+		"ossget":      {"only-one-argument"},
+		"ossrm":       {},
 	}
 	for tool, bad := range usage {
 		run := func(t *testing.T, args ...string) (string, string, int) {

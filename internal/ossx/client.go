@@ -1,6 +1,7 @@
 package ossx
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -14,8 +15,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
@@ -106,6 +109,37 @@ func (c *deadlineConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
+// writeBufSize is the most a request body is written to the socket at a
+// time. net/http copies a body into the connection with io.Copy, which
+// (deadlineConn not being a *net.TCPConn) reads and writes 32 KiB at a
+// time through a fresh buffer per request; writes of 1 MiB from a pooled
+// buffer take about a sixth of the upload CPU of that (BENCHMARKS.md).
+const writeBufSize = 1 << 20
+
+var writeBufs = sync.Pool{New: func() any { b := make([]byte, writeBufSize); return &b }}
+
+// ReadFrom writes a request body (net/http hands it over as an
+// *io.LimitedReader of the content length) in writes of up to writeBufSize.
+func (c *deadlineConn) ReadFrom(r io.Reader) (int64, error) {
+	w := struct{ io.Writer }{c} // io.CopyBuffer must not call ReadFrom again
+	if lr, ok := r.(*io.LimitedReader); ok {
+		if m, ok := lr.R.(*bytes.Reader); ok && int64(m.Len()) <= lr.N {
+			// A body already in memory (gtail's appends, stdin's parts)
+			// goes out as it is, in one write and no copy.
+			n, err := m.WriteTo(w)
+			lr.N -= n
+			return n, err
+		}
+	}
+	if lr, ok := r.(*io.LimitedReader); ok && lr.N < writeBufSize/4 {
+		// A small body: no pooled megabyte for a 4 KiB PUT.
+		return io.CopyBuffer(w, r, make([]byte, max(lr.N, 1)))
+	}
+	bp := writeBufs.Get().(*[]byte)
+	defer writeBufs.Put(bp)
+	return io.CopyBuffer(w, r, *bp)
+}
+
 // OpenBucket returns a handle on one bucket.
 func (cfg *Config) OpenBucket(name string) (*oss.Bucket, error) {
 	c, err := cfg.NewClient()
@@ -142,6 +176,51 @@ type RetryPolicy struct {
 	// OnRetry, if set, is called before each wait with the attempt that
 	// failed (from 1), its error and the wait; tools log it with --verbose.
 	OnRetry func(attempt int, err error, wait time.Duration)
+}
+
+// Logged returns p with OnRetry set to say each retry, one line for log:
+// "retrying (2/5) after connection refused", counting retries out of the
+// retries allowed, the reason short and redacted. A tool passes its own
+// printer (stderr, "TOOL: " in front), so that a dead endpoint is never a
+// silent wait.
+func (p RetryPolicy) Logged(log func(line string)) RetryPolicy {
+	p.OnRetry = func(attempt int, err error, _ time.Duration) {
+		log(fmt.Sprintf("retrying (%d/%d) after %s", attempt, max(p.Attempts-1, 1), RetryReason(err)))
+	}
+	return p
+}
+
+// RetryReason says in a few words why a request failed: the network's
+// errno, a timeout, or OSS's code and status.
+func RetryReason(err error) string {
+	if se, ok := serviceError(err); ok {
+		if se.Code == "" {
+			return fmt.Sprintf("HTTP %d", se.StatusCode)
+		}
+		return fmt.Sprintf("%s (HTTP %d)", se.Code, se.StatusCode)
+	}
+	if code, ok := invalidBodyStatus(err); ok {
+		return fmt.Sprintf("HTTP %d", code)
+	}
+	var errno syscall.Errno
+	var ne net.Error
+	switch {
+	case errors.As(err, &errno):
+		return errno.Error()
+	case errors.As(err, &ne) && ne.Timeout():
+		return "a timeout"
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "a connection closed mid-answer"
+	}
+	msg := Message(err)
+	if len(msg) > 120 {
+		cut := 117
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "..."
+	}
+	return msg
 }
 
 // DefaultRetryPolicy allows retries extra attempts (negative: the default 5).

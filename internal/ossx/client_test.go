@@ -331,3 +331,34 @@ func proxyChild(t *testing.T) {
 		t.Fatalf("GetObjectMeta through the proxy: %v", err)
 	}
 }
+
+// TestRetryLogged: each retry is one short, redacted line (issue 12.7).
+func TestRetryLogged(t *testing.T) {
+	RegisterSecret("RetrySecret0123456789")
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, "connection refused"},
+		{&url.Error{Op: "Put", URL: "http://h/k", Err: syscall.ECONNRESET}, "connection reset by peer"},
+		{oss.ServiceError{StatusCode: 503, Code: "ServiceUnavailable"}, "ServiceUnavailable (HTTP 503)"},
+		{fmt.Errorf("oss: service returned invalid response body, status = 502 Bad Gateway, RequestId = "), "HTTP 502"},
+		{fmt.Errorf("read: %w", io.ErrUnexpectedEOF), "a connection closed mid-answer"},
+		{&net.OpError{Op: "read", Net: "tcp", Err: errors.New("odd failure with RetrySecret0123456789\nsecond line")}, "read tcp: odd failure with [REDACTED] second line"},
+	} {
+		var lines []string
+		p := fastPolicy(3).Logged(func(l string) { lines = append(lines, l) })
+		calls := 0
+		p.Do(context.Background(), func(context.Context) error {
+			calls++
+			if calls == 1 {
+				return tc.err
+			}
+			return nil
+		})
+		want := "retrying (1/2) after " + tc.want
+		if len(lines) != 1 || lines[0] != want {
+			t.Errorf("%v: logged %q, want %q", tc.err, lines, want)
+		}
+	}
+}

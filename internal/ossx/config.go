@@ -54,6 +54,11 @@ func Load(opts Options, getenv func(string) string) (*Config, error) {
 	}
 	path, explicit := configFilePath(opts, getenv)
 	profileName := first(opts.Profile, getenv("OSS_PROFILE"))
+	if !explicit && profileName == "" && envComplete(opts, getenv) {
+		// The default file could only add what the flags and environment
+		// already give: not read on the start-up path of every call.
+		path = ""
+	}
 	prof, err := loadProfile(path, explicit, profileName)
 	if err != nil {
 		return nil, err
@@ -154,11 +159,29 @@ func normalizeEndpoint(e string) (string, error) {
 		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil
 	if bad {
 		return "", &UsageError{
-			Err:  fmt.Errorf("invalid endpoint %s", quote(raw)),
+			Err:  fmt.Errorf("invalid endpoint %s", quote(redactUserinfo(raw))),
 			Hint: "an endpoint is [https://]HOST[:PORT], e.g. https://oss-cn-hangzhou.aliyuncs.com",
 		}
 	}
 	return u.Scheme + "://" + u.Host, nil
+}
+
+// redactUserinfo hides the user:password of scheme://user:password@host:
+// everything between "://" and the last "@" before the path, which a
+// password holding a raw "/" or "@" would otherwise partly show.
+func redactUserinfo(e string) string {
+	scheme, rest, ok := strings.Cut(e, "://")
+	if !ok {
+		scheme, rest = "", e
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return e
+	}
+	if ok {
+		scheme += "://"
+	}
+	return scheme + "[REDACTED]" + rest[at:]
 }
 
 // internalEndpoint turns oss-REGION.aliyuncs.com into its VPC twin.
@@ -287,6 +310,17 @@ func profileCredentials(p *fileProfile, getenv func(string) string) (Credentials
 		}
 	}
 	return nil, nil
+}
+
+// envComplete reports whether flags and environment give the endpoint, the
+// region and a key pair, each of which outranks the default config file's
+// profile: reading that file would change nothing.
+func envComplete(opts Options, getenv func(string) string) bool {
+	if first(opts.Endpoint, getenv("OSS_ENDPOINT")) == "" || first(opts.Region, getenv("OSS_REGION")) == "" {
+		return false
+	}
+	return getenv("OSS_ACCESS_KEY_ID") != "" && getenv("OSS_ACCESS_KEY_SECRET") != "" ||
+		getenv("ALIBABA_CLOUD_ACCESS_KEY_ID") != "" && getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET") != ""
 }
 
 func errNoCredentials() error {

@@ -126,14 +126,17 @@ func expandHome(p string, getenv func(string) string) string {
 }
 
 // loadProfile reads profile name (empty: the default one) from the ossutil
-// config file at path. It returns nil, nil when the file does not exist and
-// was not asked for by name. Every secret found is registered.
+// config file at path. It returns nil, nil when the file does not exist, or
+// may not be read, and was not asked for by name. Every secret found is registered.
 func loadProfile(path string, explicit bool, name string) (*fileProfile, error) {
 	if path == "" {
 		return nil, nil
 	}
 	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) && !explicit && name == "" {
+	// The default file is optional. One this user may not read is absent
+	// too: a service run as another user with HOME still pointing at
+	// root's 0700 home cannot even look for it.
+	if (errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission)) && !explicit && name == "" {
 		return nil, nil
 	}
 	if err != nil {

@@ -35,9 +35,10 @@ const (
 	leakToken       = "LeakToken+/=CAISab01cd23ef45" // its security token
 	leakWrongSecret = "LeakWrongSecret+/=qwerty123"  // a wrong secret
 	leakWrongToken  = "LeakWrongToken+/=CAISzz9876"  // a wrong token
+	leakUserinfo    = "LeakUserinfo=pw42"            // a password in an endpoint URL
 )
 
-var leakValues = []string{leakSecret, leakSTSSecret, leakToken, leakWrongSecret, leakWrongToken}
+var leakValues = []string{leakSecret, leakSTSSecret, leakToken, leakWrongSecret, leakWrongToken, leakUserinfo}
 
 // leaks lists the secrets (or their URL-escaped forms) found in b.
 func leaks(b []byte) []string {
@@ -66,7 +67,8 @@ func buildTools(t *testing.T) string {
 		// go test puts its own GOROOT/bin first in $PATH.
 		cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator),
 			"github.com/ossx/ossx/cmd/ossuploader", "github.com/ossx/ossx/cmd/gtail",
-			"github.com/ossx/ossx/cmd/ossls", "github.com/ossx/ossx/cmd/osslocal")
+			"github.com/ossx/ossx/cmd/ossls", "github.com/ossx/ossx/cmd/osslocal",
+			"github.com/ossx/ossx/cmd/ossget", "github.com/ossx/ossx/cmd/ossrm")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			tools.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -187,7 +189,16 @@ func TestNoToolPrintsSecrets(t *testing.T) {
 			!strings.Contains(name, "bad ") && !strings.Contains(name, "no-clobber")
 		runs = append(runs, leakRun{name: name, env: env, args: args, signed: signed, succeeds: ok})
 	}
+	// An endpoint with user:password@ (issue 13.8), from the environment
+	// and from the flag, with a raw "/" in the password too.
+	u, _ := url.Parse(ts.Endpoint)
+	userinfoEndpoints := []string{"http://id:" + leakUserinfo + "@" + u.Host, "http://id:" + leakUserinfo + "/x@" + u.Host}
 	for _, tool := range []string{"ossuploader", "gtail", "ossls"} {
+		args := map[string][]string{"ossuploader": {small, "k"}, "gtail": {"--once", small, "logs/"}, "ossls": nil}[tool]
+		for i, ep := range userinfoEndpoints {
+			add(fmt.Sprintf("%s bad userinfo endpoint env %d", tool, i), append([]string{"OSS_ENDPOINT=" + ep}, creds["static"]...), false, append([]string{tool}, args...)...)
+			add(fmt.Sprintf("%s bad userinfo endpoint flag %d", tool, i), creds["static"], false, append([]string{tool, "--endpoint", ep}, args...)...)
+		}
 		add(tool+" --help", creds["sts"], false, tool, "--help")
 		add(tool+" --version", creds["sts"], false, tool, "--version")
 		add(tool+" bad flag", creds["sts"], false, tool, "--no-such-flag")

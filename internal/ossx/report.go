@@ -10,12 +10,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"unicode"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 )
@@ -44,10 +44,17 @@ func RegisterSecret(s string) {
 	secrets.list = append(secrets.list, s)
 }
 
+// userinfoRE finds the user:password@ of an http(s) URL (an endpoint like
+// http://id:SECRET@host), whose password was never registered as a secret.
+var userinfoRE = regexp.MustCompile(`(?i)(https?://)[^\s"'/@]*@`)
+
 // Redact replaces every registered secret in s with "[REDACTED]", also in
 // its URL-escaped forms (an STS token travels as security-token=… in
-// presigned URLs, with + / = escaped).
+// presigned URLs, with + / = escaped), and the userinfo of any http(s) URL.
 func Redact(s string) string {
+	if strings.Contains(s, "@") {
+		s = userinfoRE.ReplaceAllString(s, "${1}[REDACTED]@")
+	}
 	secrets.Lock()
 	defer secrets.Unlock()
 	for _, sec := range secrets.list {
@@ -186,19 +193,7 @@ func Message(err error) string {
 // and escapes other control characters, so a hostile object key cannot
 // break the line or send terminal escape sequences.
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return EscapeControl(strings.Join(strings.Fields(s), " "))
 }
 
 func describeServiceError(se oss.ServiceError) string {

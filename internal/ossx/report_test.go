@@ -220,3 +220,23 @@ func TestRedactEscapedForms(t *testing.T) {
 		t.Errorf("short value redacted: %q", got)
 	}
 }
+
+// TestRedactUserinfo: a password in an endpoint URL was never registered as
+// a secret, yet must never be printed.
+func TestRedactUserinfo(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`invalid endpoint "http://id:pw@127.0.0.1:9"`, `invalid endpoint "http://[REDACTED]@127.0.0.1:9"`},
+		{"dial https://ID:Pw@host/x and HTTP://a@b", "dial https://[REDACTED]@host/x and HTTP://[REDACTED]@b"},
+		{"oss://bucket/user@example.com/a.jpg", "oss://bucket/user@example.com/a.jpg"},
+		{"https://host/key@x", "https://host/key@x"},
+	} {
+		if got := Redact(tc.in); got != tc.want {
+			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	for _, raw := range []string{"http://id:SE/CR@ET@127.0.0.1:9", "id:pw@host"} {
+		if got := redactUserinfo(raw); strings.Contains(got, "pw") || strings.Contains(got, "SE") || strings.Contains(got, "CR") {
+			t.Errorf("redactUserinfo(%q) = %q", raw, got)
+		}
+	}
+}

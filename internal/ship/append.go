@@ -95,6 +95,10 @@ func (a *Appender) Append(ctx context.Context, obj Object, body []byte) (Object,
 		switch crc := h.Get(oss.HTTPHeaderOssCRC64); {
 		case err == nil && next == want.Pos && crc == strconv.FormatUint(want.CRC, 10):
 			return want, nil
+		case err == nil && crc == "":
+			// It landed, unverified; without CRC64s nothing later can tell
+			// whether a retried append landed either.
+			return obj, &NoCRC64Error{Key: obj.Key}
 		case err == nil && next == want.Pos:
 			err = fmt.Errorf("OSS answered CRC64 %q, expected %d", crc, want.CRC)
 		case err == nil:
@@ -136,6 +140,51 @@ func (a *Appender) Append(ctx context.Context, obj Object, body []byte) (Object,
 	}
 }
 
+// NoCRC64Error means the server answered for an object without
+// x-oss-hash-crc64ecma (OSS-compatible servers such as Aliyun's Ruby
+// oss-emulator do). Without it an append that got no clear answer cannot be
+// settled, so gtail refuses the server rather than ship at least once.
+type NoCRC64Error struct{ Key string }
+
+func (e *NoCRC64Error) Error() string {
+	return fmt.Sprintf("the server sent no x-oss-hash-crc64ecma header (for %s): gtail needs CRC64 to ship every byte exactly once", e.Key)
+}
+
+// Hint says what to use instead.
+func (e *NoCRC64Error) Hint() string {
+	return "use a server that computes CRC64 (OSS does); ossuploader can upload whole files to this one"
+}
+
+// CheckCRC64 refuses, at start, a server that sends no CRC64: it HEADs the
+// first of keys that exists (gtail's own objects, from its state), or else
+// the first object under prefix, and returns a NoCRC64Error when the answer
+// has no x-oss-hash-crc64ecma. It asks once and proves nothing when there is
+// nothing to look at, or OSS cannot be reached: then the first append's
+// answer is checked (Append) instead.
+func (a *Appender) CheckCRC64(ctx context.Context, keys []string, prefix string) error {
+	head := func(key string) (found bool, err error) {
+		h, herr := a.Bucket.GetObjectDetailedMeta(key, oss.WithContext(ctx))
+		if herr != nil {
+			return false, nil
+		}
+		if h.Get(oss.HTTPHeaderOssCRC64) == "" {
+			return true, &NoCRC64Error{Key: key}
+		}
+		return true, nil
+	}
+	for _, key := range keys {
+		if found, err := head(key); found {
+			return err
+		}
+	}
+	res, err := a.Bucket.ListObjects(oss.Prefix(prefix), oss.MaxKeys(1), oss.WithContext(ctx))
+	if err != nil || len(res.Objects) == 0 {
+		return nil
+	}
+	_, err = head(res.Objects[0].Key)
+	return err
+}
+
 // Head returns the object's length and CRC64 (zero for a missing object),
 // retrying through outages for as long as ctx allows.
 func (a *Appender) Head(ctx context.Context, key string) (Object, error) {
@@ -144,6 +193,9 @@ func (a *Appender) Head(ctx context.Context, key string) (Object, error) {
 		if err == nil {
 			size, err1 := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
 			crc, err2 := strconv.ParseUint(h.Get(oss.HTTPHeaderOssCRC64), 10, 64)
+			if err1 == nil && h.Get(oss.HTTPHeaderOssCRC64) == "" {
+				return Object{}, &NoCRC64Error{Key: key}
+			}
 			if err1 != nil || err2 != nil {
 				return Object{}, fmt.Errorf("head %s: OSS sent no length or CRC64 (%q, %q)", key, h.Get("Content-Length"), h.Get(oss.HTTPHeaderOssCRC64))
 			}

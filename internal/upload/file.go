@@ -2,6 +2,7 @@ package upload
 
 import (
 	"context"
+	"crypto/md5"
 	"fmt"
 	"io"
 	"io/fs"
@@ -108,27 +109,34 @@ func (u *Uploader) File(ctx context.Context, path string, dst ossx.URL) (Result,
 }
 
 // skipIfUnchanged reports ok when dst already holds the file's bytes, going
-// by size first and CRC64 only when the sizes agree.
+// by size first and CRC64 only when the sizes agree. From a server that
+// sends no CRC64, an ETag that is an MD5 (a single PUT's) tells instead.
 func (u *Uploader) skipIfUnchanged(ctx context.Context, f *os.File, id identity, dst ossx.URL) (Result, bool, error) {
 	b, err := u.bucket(dst.Bucket)
 	if err != nil {
 		return Result{}, false, err
 	}
 	r, err := u.head(ctx, b, dst.Key)
-	if err != nil || !r.ok || !r.hasCR || r.size != id.Size {
+	byMD5 := !r.hasCR
+	if err != nil || !r.ok || r.size != id.Size || (byMD5 && len(r.etag) != 2*md5.Size) {
 		return Result{}, false, err
 	}
-	d, err := hashSection(ctx, f, 0, id.Size, false)
+	d, err := hashSection(ctx, f, 0, id.Size, byMD5)
 	if err != nil {
 		return Result{}, false, err
 	}
 	if err := unchanged(f, id); err != nil {
 		return Result{}, false, err
 	}
-	if d.crc.Sum64() != r.crc {
+	res := Result{URL: dst, Size: id.Size, CRC64: d.crc.Sum64(), ETag: r.etag, Verified: VerifiedCRC64, Skipped: true}
+	switch {
+	case byMD5 && etagIsMD5(r.etag, d.md5Base64()):
+		res.Verified = VerifiedMD5
+		return res, true, nil
+	case byMD5 || d.crc.Sum64() != r.crc:
 		return Result{}, false, nil
 	}
-	return Result{URL: dst, Size: id.Size, CRC64: r.crc, ETag: r.etag, Skipped: true}, true, nil
+	return res, true, nil
 }
 
 // singleFile sends f in one PUT. The file is read twice: once for the

@@ -2,7 +2,9 @@ package upload
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -84,14 +86,14 @@ func (u *Uploader) multipartFile(ctx context.Context, f *os.File, path string, i
 	headers := u.headerOptions(dst.Key, path)
 	hdrDigest := u.headerDigest(dst.Key, path)
 
-	store := newCheckpoints(u.opts.StateDir)
+	store := newCheckpoints(u.opts)
 	var name string
 	var cp *checkpoint
 	if store != nil {
 		name = store.name(abs, u.endpoint, dst.Bucket, dst.Key)
 		var lockf *os.File
 		if lockf, err = store.lock(name); err != nil {
-			return Result{}, fmt.Errorf("checkpoint: %w", err)
+			return Result{}, err
 		}
 		done := false
 		defer func() { store.unlock(lockf, done) }()
@@ -230,8 +232,8 @@ func (u *Uploader) verifyCheckpoint(ctx context.Context, b *oss.Bucket, f *os.Fi
 			if err != nil {
 				return Result{}, false, err
 			}
-			if r.matches(cp.File.Size, crc) {
-				return Result{URL: ossx.URL{Bucket: cp.Bucket, Key: cp.Key}, Size: cp.File.Size, CRC64: crc, ETag: r.etag, Resumed: len(cp.Parts)}, true, nil
+			if verified := r.matchesParts(cp.File.Size, cp.Parts); verified != "" {
+				return Result{URL: ossx.URL{Bucket: cp.Bucket, Key: cp.Key}, Size: cp.File.Size, CRC64: crc, ETag: r.etag, Verified: verified, Resumed: len(cp.Parts)}, true, nil
 			}
 		}
 		cp.UploadID, cp.Parts = "", nil
@@ -289,6 +291,37 @@ func (u *Uploader) listParts(ctx context.Context, b *oss.Bucket, imur oss.Initia
 
 func nparts(size, partSize int64) int {
 	return int(max((size+partSize-1)/partSize, 1))
+}
+
+// matchesParts reports how the remote object is known to be parts, size
+// bytes in all: by its CRC64 (VerifiedCRC64) or, from a server that sends
+// none, by its ETag, which for a multipart object is the MD5 of its parts'
+// ETags (their MD5s in upper-case hex, one after another) followed by "-"
+// and their number (VerifiedMD5; OSS's formula, see osslocal's store.go);
+// "" when it is not.
+func (r remote) matchesParts(size int64, parts []part) string {
+	switch {
+	case !r.ok || r.size != size:
+		return ""
+	case r.hasCR:
+		if r.crc == combinedCRC(parts) {
+			return VerifiedCRC64
+		}
+		return ""
+	}
+	sorted := slices.Clone(parts)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Number < sorted[j].Number })
+	h := md5.New()
+	for _, p := range sorted {
+		if raw, err := hex.DecodeString(p.ETag); err != nil || len(raw) != md5.Size {
+			return ""
+		}
+		h.Write([]byte(strings.ToUpper(p.ETag)))
+	}
+	if strings.EqualFold(r.etag, fmt.Sprintf("%x-%d", h.Sum(nil), len(parts))) {
+		return VerifiedMD5
+	}
+	return ""
 }
 
 // combinedCRC is the CRC64 of the whole object from its parts' CRCs
@@ -357,20 +390,32 @@ func (u *Uploader) filePart(ctx context.Context, b *oss.Bucket, imur oss.Initiat
 
 // sendPart sends part num, size bytes from open() (called afresh for each
 // attempt), hashing the CRC64 of the bytes as they are sent, and checks it
-// against the CRC64 OSS reports for the part. Parts carry no Content-MD5:
-// a part damaged on the way is caught by that per-part CRC64 and, should
-// OSS not send one, by the whole object's CRC64 at Complete, which is
-// compared with the combination of these CRCs (issue 3 asks for Content-MD5
-// on single PUTs only; MD5 was most of an upload's CPU, BENCHMARKS.md).
+// against the CRC64 OSS reports for the part. Parts carry no Content-MD5
+// while the server sends CRC64s: a part damaged on the way is caught by its
+// CRC64 (issue 3 asks for Content-MD5 on single PUTs only; MD5 was most of
+// an upload's CPU, BENCHMARKS.md). From a server that sends none, parts
+// carry Content-MD5 and their ETag must be that MD5; the first parts, sent
+// before that was known, are read again to compare their MD5 with the ETag.
 func (u *Uploader) sendPart(ctx context.Context, b *oss.Bucket, imur oss.InitiateMultipartUploadResult,
 	num int, size int64, open func() io.Reader, final func() error) (part, error) {
+	var md5b64 string
+	if u.noCRC64.Load() {
+		var err error
+		if md5b64, err = md5Of(ctx, open()); err != nil {
+			return part{}, err
+		}
+	}
 	var etag string
 	var crc uint64
 	err := u.retry(ctx, func(ctx context.Context) error {
 		bd := u.newBody(ctx, open(), size, final)
 		bd.crc = crc64ecma.New()
 		var h http.Header
-		up, err := b.UploadPart(imur, bd, size, num, oss.GetResponseHeader(&h), oss.WithContext(ctx))
+		opts := []oss.Option{oss.GetResponseHeader(&h), oss.WithContext(ctx)}
+		if md5b64 != "" {
+			opts = append(opts, oss.ContentMD5(md5b64))
+		}
+		up, err := b.UploadPart(imur, bd, size, num, opts...)
 		switch {
 		case errors.Is(err, ErrSourceChanged):
 			return permanent(err)
@@ -389,8 +434,14 @@ func (u *Uploader) sendPart(ctx context.Context, b *oss.Bucket, imur oss.Initiat
 		// UploadPart); a wrong one means the part was damaged on the way.
 		// Like ossx.IsRetryable, do not resend blindly: fail, and let the
 		// upload be aborted.
-		if srv, ok := serverCRC(h); ok && srv != crc {
-			return permanent(&CRCMismatchError{Local: crc, Server: srv})
+		if _, ok := serverCRC(h); !ok && md5b64 == "" {
+			u.noCRC64.Store(true)
+			if md5b64, err = md5Of(ctx, open()); err != nil {
+				return permanent(err)
+			}
+		}
+		if _, err := u.verify(h, crc, md5b64); err != nil {
+			return permanent(err)
 		}
 		etag = trimETag(up.ETag)
 		return nil
@@ -399,6 +450,15 @@ func (u *Uploader) sendPart(ctx context.Context, b *oss.Bucket, imur oss.Initiat
 		return part{}, err
 	}
 	return part{Number: num, Size: size, ETag: etag, CRC64: crc}, nil
+}
+
+// md5Of returns the MD5 of what r yields, in base64 as Content-MD5 takes it.
+func md5Of(ctx context.Context, r io.Reader) (string, error) {
+	h := md5.New()
+	if _, err := io.Copy(h, ctxReader{ctx, r}); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
 }
 
 // complete finishes an upload whose parts are all in cp and checks the
@@ -427,8 +487,8 @@ func (u *Uploader) complete(ctx context.Context, b *oss.Bucket, dst ossx.URL, cp
 			if herr != nil {
 				return herr
 			}
-			if r.matches(size, crc) && (uncertain || isCode(err, "NoSuchUpload")) {
-				res.ETag = r.etag
+			if verified := r.matchesParts(size, cp.Parts); verified != "" && (uncertain || isCode(err, "NoSuchUpload")) {
+				res.ETag, res.Verified = r.etag, verified
 				return nil
 			}
 			if isCode(err, "FileAlreadyExists") {
@@ -440,8 +500,11 @@ func (u *Uploader) complete(ctx context.Context, b *oss.Bucket, dst ossx.URL, cp
 			uncertain = uncertain || !errors.As(err, &se) || se.StatusCode >= 500
 			return err
 		}
-		if err := checkCRC(h, crc); err != nil {
-			return permanent(u.discard(b, dst, err))
+		if srv, ok := serverCRC(h); ok {
+			if srv != crc {
+				return permanent(u.discard(b, dst, &CRCMismatchError{Local: crc, Server: srv}))
+			}
+			res.Verified = VerifiedCRC64
 		}
 		res.ETag = trimETag(out.ETag)
 		if res.ETag == "" {
@@ -451,6 +514,33 @@ func (u *Uploader) complete(ctx context.Context, b *oss.Bucket, dst ossx.URL, cp
 	})
 	if err != nil {
 		return Result{}, err
+	}
+	if res.Verified == "" {
+		return u.checkCompleted(ctx, b, dst, res)
+	}
+	return res, nil
+}
+
+// checkCompleted verifies a multipart object the server sent no CRC64 for.
+// Every part was verified as it was sent (by its CRC64 or by Content-MD5
+// and ETag), and Complete names the parts by ETag, so the object is those
+// parts in order; HEAD confirms its size (and CRC64, should it send one).
+func (u *Uploader) checkCompleted(ctx context.Context, b *oss.Bucket, dst ossx.URL, res Result) (Result, error) {
+	u.noCRC64.Store(true)
+	r, err := u.head(ctx, b, dst.Key)
+	switch {
+	case err != nil:
+		return Result{}, err
+	case !r.ok:
+		return Result{}, fmt.Errorf("the object is not there after CompleteMultipartUpload succeeded")
+	case r.hasCR && r.crc != res.CRC64:
+		return Result{}, u.discard(b, dst, &CRCMismatchError{Local: res.CRC64, Server: r.crc})
+	case r.size != res.Size:
+		return Result{}, u.discard(b, dst, fmt.Errorf("the completed object is %d bytes, not the %d sent", r.size, res.Size))
+	case r.hasCR:
+		res.Verified = VerifiedCRC64
+	default:
+		res.Verified = VerifiedMD5
 	}
 	return res, nil
 }

@@ -29,7 +29,7 @@ func streamPartSize(base int64, num int) int64 {
 func (u *Uploader) Stream(ctx context.Context, r io.Reader, dst ossx.URL) (Result, error) {
 	base := u.opts.PartSize
 	if base <= 0 {
-		base = DefaultPartSize
+		base = StreamPartSize
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	buf, eof, err := readPart(br, make([]byte, base))
@@ -51,12 +51,27 @@ func (u *Uploader) Stream(ctx context.Context, r io.Reader, dst ossx.URL) (Resul
 			if err != nil {
 				return Result{}, err
 			}
-			if r.matches(int64(len(buf)), d.crc.Sum64()) {
-				return Result{URL: dst, Size: r.size, CRC64: r.crc, ETag: r.etag, Skipped: true}, nil
+			res := Result{URL: dst, Size: r.size, CRC64: d.crc.Sum64(), ETag: r.etag, Skipped: true}
+			switch {
+			case r.matches(int64(len(buf)), d.crc.Sum64()):
+				res.Verified = VerifiedCRC64
+				return res, nil
+			case r.ok && !r.hasCR && r.size == int64(len(buf)) && etagIsMD5(r.etag, d.md5Base64()):
+				// A server without CRC64: the ETag of a single PUT is its MD5.
+				res.Verified = VerifiedMD5
+				return res, nil
 			}
 		}
+		var aborted bool
+		if b, err := u.bucket(dst.Bucket); err == nil {
+			var rec *streamRecord
+			rec, aborted = u.takeStream(b, dst, false)
+			defer rec.done()
+		}
 		open := func() (io.Reader, error) { return bytes.NewReader(buf), nil }
-		return u.putObject(ctx, dst, "", int64(len(buf)), d.md5Base64(), d.crc.Sum64(), open, nil)
+		res, err := u.putObject(ctx, dst, "", int64(len(buf)), d.md5Base64(), d.crc.Sum64(), open, nil)
+		res.StaleAborted = aborted
+		return res, err
 	}
 	return u.multipartStream(ctx, br, buf, eof, base, dst)
 }
@@ -91,6 +106,9 @@ func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []
 			return Result{}, &ExistsError{URL: dst}
 		}
 	}
+	rec, aborted := u.takeStream(b, dst, true)
+	defer rec.done()
+	defer func() { res.StaleAborted = aborted }()
 	var imur oss.InitiateMultipartUploadResult
 	err = u.retry(ctx, func(ctx context.Context) error {
 		var err error
@@ -100,6 +118,7 @@ func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []
 	if err != nil {
 		return Result{}, err
 	}
+	rec.save(&checkpoint{Version: checkpointVersion, Source: "-", Endpoint: u.endpoint, Bucket: dst.Bucket, Key: dst.Key, UploadID: imur.UploadID})
 	defer func() {
 		if err != nil {
 			u.abort(b, dst.Key, imur.UploadID)

@@ -1,0 +1,591 @@
+package main
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"os/signal"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+	"golang.org/x/time/rate"
+
+	"github.com/ossx/ossx/internal/download"
+	"github.com/ossx/ossx/internal/listing"
+	"github.com/ossx/ossx/internal/ossx"
+)
+
+// getter runs the downloads of one command and reports on each.
+type getter struct {
+	ctx    context.Context
+	opts   options
+	cfg    *ossx.Config
+	client *oss.Client
+	dl     *download.Downloader
+	bar    *progressbar.ProgressBar
+
+	outMu sync.Mutex // stdout and stderr lines
+
+	mu       sync.Mutex
+	total    int
+	failed   int
+	fatalErr error
+}
+
+func newGetter(ctx context.Context, opts options, cfg *ossx.Config, client *oss.Client, stateDir string) *getter {
+	do := download.Options{
+		Jobs:      opts.jobs,
+		PartSize:  opts.partSize,
+		Threshold: opts.threshold,
+		StateDir:  stateDir,
+		Retry:     cfg.Retry,
+	}
+	if opts.bwlimit > 0 {
+		do.Limiter = rate.NewLimiter(rate.Limit(opts.bwlimit), int(min(opts.bwlimit, 64<<10)))
+	}
+	g := &getter{ctx: ctx, opts: opts, cfg: cfg, client: client}
+	if g.showProgress() {
+		g.bar = progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(os.Stderr),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionShowTotalBytes(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetDescription("downloading"),
+		)
+		do.Progress = func(n int64) { g.bar.Add64(n) }
+	}
+	g.dl = download.New(client, do)
+	return g
+}
+
+func (g *getter) showProgress() bool {
+	switch {
+	case g.opts.quiet || g.opts.progress == "never" || g.opts.dryRun:
+		return false
+	case g.opts.progress == "always":
+		return true
+	}
+	return term.IsTerminal(int(os.Stderr.Fd()))
+}
+
+// grow tells the progress bar about n more bytes to come.
+func (g *getter) grow(n int64) {
+	if g.bar == nil || n <= 0 {
+		return
+	}
+	g.outMu.Lock()
+	defer g.outMu.Unlock()
+	if g.bar.GetMax64() < 0 {
+		g.bar.ChangeMax64(0)
+	}
+	g.bar.ChangeMax64(g.bar.GetMax64() + n)
+}
+
+// single downloads one object to a file, a directory or stdout.
+func (g *getter) single(src ossx.URL) error {
+	m, err := g.dl.Head(g.ctx, src)
+	if err != nil {
+		return notFound(src, err)
+	}
+	if err := g.checkVerifiable(src, m); err != nil {
+		return err
+	}
+	if g.opts.dest == "-" {
+		return g.toStdout(src, m)
+	}
+	dest, err := g.fileDest(src)
+	if err != nil {
+		return err
+	}
+	defer dest.Root.Close()
+	return g.toFile(src, m, dest)
+}
+
+// fileDest resolves DEST for one object: a directory (ending in /, or an
+// existing one) gets the key's base name inside it.
+func (g *getter) fileDest(src ossx.URL) (download.Dest, error) {
+	dir, name := filepath.Split(g.opts.dest)
+	if fi, err := os.Stat(g.opts.dest); name == "" || err == nil && fi.IsDir() {
+		dir, name = g.opts.dest, path.Base(src.Key)
+		if _, err := download.LocalName(name); err != nil {
+			return download.Dest{}, fmt.Errorf("%s: cannot be a file name (%v); name the file in DEST", src, err)
+		}
+	}
+	if dir == "" {
+		dir = "."
+	}
+	if !g.opts.dryRun {
+		// Like ossutil, and unlike cp: a container's entrypoint fetching
+		// /etc/app/conf.json should not need a mkdir first.
+		if err := os.MkdirAll(dir, 0o777); err != nil {
+			return download.Dest{}, fmt.Errorf("destination directory: %w", err)
+		}
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return download.Dest{}, fmt.Errorf("destination directory: %w", err)
+	}
+	return download.Dest{Root: root, Name: name, NoClobber: g.opts.noClobber, SkipUnchanged: g.opts.skipUnchanged}, nil
+}
+
+// toFile downloads one object into dest and prints its line.
+func (g *getter) toFile(src ossx.URL, m download.Meta, dest download.Dest) error {
+	p := filepath.Join(dest.Root.Name(), filepath.FromSlash(dest.Name))
+	if g.opts.dryRun {
+		g.notice("dry run: would download %s (%d bytes) to %s", src, m.Size, p)
+		return g.print(download.Result{URL: src, Meta: m, Verified: "dry-run"}, p)
+	}
+	g.grow(m.Size)
+	res, err := g.dl.ToFile(g.ctx, src, m, dest)
+	if err != nil {
+		return fmt.Errorf("download %s to %s: %w", src, p, err)
+	}
+	switch {
+	case res.Skipped:
+		g.notice("%s: unchanged, skipped", p)
+		if g.bar != nil {
+			g.bar.Add64(m.Size)
+		}
+	case res.Resumed > 0:
+		g.notice("%s: resumed, %d part(s) were already downloaded", p, res.Resumed)
+	}
+	g.warnUnverified(res)
+	return g.print(res, p)
+}
+
+// toStdout writes one object to stdout, decoded with --gunzip.
+func (g *getter) toStdout(src ossx.URL, m download.Meta) error {
+	if g.opts.dryRun {
+		g.notice("dry run: would write %s (%d bytes) to stdout", src, m.Size)
+		return nil
+	}
+	// A closed stdout (ossget … - | head) ends the download quietly.
+	signal.Ignore(syscall.SIGPIPE)
+	g.grow(m.Size)
+	res, err := g.stream(src, m, os.Stdout)
+	var oe *download.OutputError
+	if errors.As(err, &oe) && errors.Is(oe.Err, syscall.EPIPE) {
+		return nil
+	}
+	var ce *download.CRCMismatchError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("%s: %w (the bytes are already on stdout: discard them)", src, err)
+	}
+	if err != nil {
+		return fmt.Errorf("download %s: %w", src, err)
+	}
+	g.warnUnverified(res)
+	return nil
+}
+
+var errBrokenPipe = errors.New("stdout closed")
+
+// stream writes src to w, through a gzip decoder with --gunzip.
+func (g *getter) stream(src ossx.URL, m download.Meta, w io.Writer) (download.Result, error) {
+	if !g.opts.gunzip {
+		return g.dl.ToWriter(g.ctx, src, m, w)
+	}
+	if m.Size == 0 {
+		return download.Result{URL: src, Meta: m, Verified: "crc64"}, nil
+	}
+	pr, pw := io.Pipe()
+	var res download.Result
+	var derr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res, derr = g.dl.ToWriter(g.ctx, src, m, pw)
+		pw.CloseWithError(derr)
+	}()
+	zr, err := gzip.NewReader(pr)
+	if err == nil {
+		_, err = io.Copy(w, zr)
+		if err == nil {
+			err = zr.Close()
+		}
+	}
+	if err != nil {
+		pr.CloseWithError(err)
+	}
+	<-done
+	if derr != nil {
+		var oe *download.OutputError
+		if !errors.As(derr, &oe) || err == nil {
+			return res, derr
+		}
+	}
+	if err != nil {
+		if errors.Is(err, syscall.EPIPE) {
+			return res, &download.OutputError{Err: err}
+		}
+		return res, fmt.Errorf("gunzip: %w", err)
+	}
+	return res, nil
+}
+
+// checkVerifiable applies --require-verified before anything is written.
+func (g *getter) checkVerifiable(src ossx.URL, m download.Meta) error {
+	if g.opts.requireVerified && !m.HasCRC && m.MD5 == nil {
+		return &download.UnverifiedError{URL: src}
+	}
+	return nil
+}
+
+func (g *getter) warnUnverified(res download.Result) {
+	if res.Verified == download.VerifiedNone {
+		g.warn("%s: OSS gave neither a CRC64 nor an MD5: downloaded unverified", res.URL)
+	}
+}
+
+// mirror downloads every object below src into the directory DEST, jobs
+// files at a time. Each key that fails, or that cannot be a path inside
+// DEST, is reported and the others go on: exit 3.
+func (g *getter) mirror(src ossx.URL) error {
+	if !g.opts.dryRun {
+		if err := os.MkdirAll(g.opts.dest, 0o777); err != nil {
+			return err
+		}
+	}
+	root, err := os.OpenRoot(g.opts.dest)
+	if err != nil {
+		if g.opts.dryRun && errors.Is(err, fs.ErrNotExist) {
+			root = nil
+		} else {
+			return fmt.Errorf("destination directory: %w", err)
+		}
+	}
+	if root != nil {
+		defer root.Close()
+	}
+	ctx, cancel := context.WithCancel(g.ctx)
+	defer cancel()
+	items := make(chan listing.Entry)
+	var wg sync.WaitGroup
+	for range g.opts.jobs {
+		wg.Go(func() {
+			for e := range items {
+				if ctx.Err() != nil {
+					continue
+				}
+				if err := g.mirrorOne(ctx, root, src, e); err != nil {
+					g.fail(err, cancel)
+				}
+			}
+		})
+	}
+	lerr := g.list(ctx, src, func(e listing.Entry) bool {
+		g.mu.Lock()
+		g.total++
+		g.mu.Unlock()
+		select {
+		case items <- e:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	})
+	close(items)
+	wg.Wait()
+	return g.outcome(lerr)
+}
+
+// mirrorOne downloads one listed object under root.
+func (g *getter) mirrorOne(ctx context.Context, root *os.Root, prefix ossx.URL, e listing.Entry) error {
+	u := ossx.URL{Bucket: e.Bucket, Key: e.Key}
+	rel := strings.TrimPrefix(e.Key, dirOf(prefix.Key))
+	name, err := download.LocalName(rel)
+	if err != nil {
+		return &refusedError{URL: u, dir: g.opts.dest, why: err}
+	}
+	p := filepath.Join(g.opts.dest, filepath.FromSlash(name))
+	if strings.HasSuffix(e.Key, "/") {
+		if g.opts.dryRun {
+			g.notice("dry run: would make directory %s", p)
+			return nil
+		}
+		if err := root.MkdirAll(name, 0o777); err != nil {
+			return fmt.Errorf("%s: %w", u, err)
+		}
+		return nil
+	}
+	if g.opts.dryRun {
+		g.notice("dry run: would download %s (%d bytes) to %s", u, e.Size, p)
+		return g.print(download.Result{URL: u, Meta: download.Meta{Size: e.Size, ETag: e.ETag}, Verified: "dry-run"}, p)
+	}
+	if dir := path.Dir(name); dir != "." {
+		if err := root.MkdirAll(dir, 0o777); err != nil {
+			return fmt.Errorf("%s: %w", u, err)
+		}
+	}
+	m, err := g.dl.Head(ctx, u)
+	if err != nil {
+		return notFound(u, err)
+	}
+	if err := g.checkVerifiable(u, m); err != nil {
+		return err
+	}
+	return g.toFile(u, m, download.Dest{Root: root, Name: name, NoClobber: g.opts.noClobber, SkipUnchanged: g.opts.skipUnchanged})
+}
+
+// refusedError is a key that cannot be a file inside DIR.
+type refusedError struct {
+	URL ossx.URL
+	dir string
+	why error
+}
+
+func (e *refusedError) Error() string {
+	return fmt.Sprintf("%q refused: not a path inside %s: %v", e.URL.String(), e.dir, e.why)
+}
+
+// dirOf is the "directory" of a prefix: up to its last "/", as ossls's
+// filters see it; oss://b/logs mirrors logs/… and logs.txt alike.
+func dirOf(prefix string) string { return prefix[:strings.LastIndex(prefix, "/")+1] }
+
+// cat writes every object below src to stdout in key order.
+func (g *getter) cat(src ossx.URL) error {
+	signal.Ignore(syscall.SIGPIPE)
+	var werr error
+	lerr := g.list(g.ctx, src, func(e listing.Entry) bool {
+		if strings.HasSuffix(e.Key, "/") && e.Size == 0 {
+			return true
+		}
+		u := ossx.URL{Bucket: e.Bucket, Key: e.Key}
+		m, err := g.dl.Head(g.ctx, u)
+		if err == nil {
+			err = g.checkVerifiable(u, m)
+		}
+		if err == nil && !g.opts.dryRun {
+			g.grow(m.Size)
+			var res download.Result
+			res, err = g.stream(u, m, os.Stdout)
+			if err == nil {
+				g.warnUnverified(res)
+			}
+		} else if err == nil {
+			g.notice("dry run: would write %s (%d bytes) to stdout", u, m.Size)
+		}
+		var oe *download.OutputError
+		if errors.As(err, &oe) && errors.Is(oe.Err, syscall.EPIPE) {
+			werr = errBrokenPipe
+			return false
+		}
+		if err != nil {
+			// The output is one stream: a hole in it is a failure of
+			// the whole, not of one item.
+			werr = fmt.Errorf("%s: %w", u, notFound(u, err))
+			return false
+		}
+		return true
+	})
+	if errors.Is(werr, errBrokenPipe) {
+		return nil
+	}
+	if werr != nil {
+		return werr
+	}
+	return lerr
+}
+
+// list calls fn for each object below src that passes the filters, in key
+// order, until fn returns false.
+func (g *getter) list(ctx context.Context, src ossx.URL, fn func(listing.Entry) bool) error {
+	filter, err := listing.NewFilter(src.Key, g.opts.include, g.opts.exclude)
+	if err != nil {
+		return &ossx.UsageError{Err: err, Hint: "patterns use * ? [a-z] and \\ to quote; see ossls --help"}
+	}
+	b, err := g.client.Bucket(src.Bucket)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for page, err := range listing.Pages(ctx, listing.Objects(b, g.cfg.Retry, listing.Query{Prefix: src.Key})) {
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			if !filter.Match(&page[i]) {
+				continue
+			}
+			n++
+			if !fn(page[i]) {
+				return nil
+			}
+		}
+	}
+	if n == 0 && ctx.Err() == nil {
+		g.warn("nothing below %s", src)
+	}
+	return nil
+}
+
+// fail records one failed item; an error that would fail every other item
+// too (bad credentials, a missing bucket, a full disk) stops the batch.
+func (g *getter) fail(err error, cancel context.CancelFunc) {
+	if g.ctx.Err() != nil {
+		return
+	}
+	g.mu.Lock()
+	if fatal(err) {
+		if g.fatalErr == nil {
+			g.fatalErr = err
+		}
+		g.mu.Unlock()
+		cancel()
+		return
+	}
+	g.failed++
+	g.mu.Unlock()
+	g.report(err)
+}
+
+// outcome is the batch's error: a fatal one, a listing failure, the count
+// of failed items, or an interruption.
+func (g *getter) outcome(lerr error) error {
+	switch {
+	case g.fatalErr != nil:
+		return g.fatalErr
+	case g.ctx.Err() != nil:
+		return interrupted()
+	case lerr != nil:
+		if g.failed > 0 {
+			g.report(lerr)
+			return &ossx.PartialError{Failed: g.failed, Total: g.total}
+		}
+		return lerr
+	case g.failed > 0:
+		return &ossx.PartialError{Failed: g.failed, Total: g.total}
+	}
+	return nil
+}
+
+// fatal reports whether err would fail the other items as well.
+func fatal(err error) bool {
+	var se oss.ServiceError
+	if errors.As(err, &se) {
+		switch se.Code {
+		case "SignatureDoesNotMatch", "InvalidAccessKeyId", "NoSuchBucket",
+			"SecurityTokenExpired", "InvalidSecurityToken", "RequestTimeTooSkewed":
+			return true
+		}
+		return false
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial" || errors.Is(err, syscall.ENOSPC)
+}
+
+// notFound turns OSS's bare 404 to a HEAD (no body, so no code) into an
+// error that names the object.
+func notFound(u ossx.URL, err error) error {
+	var se oss.ServiceError
+	if errors.As(err, &se) && se.StatusCode == 404 && se.Code != "NoSuchBucket" {
+		return &missingError{u}
+	}
+	return err
+}
+
+type missingError struct{ URL ossx.URL }
+
+func (e *missingError) Error() string { return e.URL.String() + ": no such object" }
+func (e *missingError) Hint() string {
+	return "check the key; list what is there with ossls " + ossx.URL{Bucket: e.URL.Bucket, Key: dirOf(e.URL.Key)}.String()
+}
+
+// line is what --json prints for each file. The CRC64 is a string: as a
+// JSON number it would lose precision in JavaScript and jq.
+type line struct {
+	Bucket   string `json:"bucket"`
+	Key      string `json:"key"`
+	Path     string `json:"path"`
+	Size     int64  `json:"size"`
+	CRC64    string `json:"crc64,omitempty"`
+	ETag     string `json:"etag,omitempty"`
+	Verified string `json:"verified,omitempty"` // crc64, md5, none; absent in a dry run
+	Skipped  bool   `json:"skipped,omitempty"`
+	Resumed  int    `json:"resumed_parts,omitempty"`
+	DryRun   bool   `json:"dry_run,omitempty"`
+}
+
+// print writes the line for one file to stdout: its path, or --json.
+func (g *getter) print(res download.Result, p string) error {
+	if g.opts.quiet {
+		return nil
+	}
+	text := p
+	if g.opts.json {
+		l := line{Bucket: res.URL.Bucket, Key: res.URL.Key, Path: p, Size: res.Meta.Size, ETag: res.Meta.ETag,
+			Verified: string(res.Verified), Skipped: res.Skipped, Resumed: res.Resumed}
+		if res.Verified == "dry-run" {
+			l.Verified, l.DryRun, l.ETag = "", true, ""
+		} else {
+			l.CRC64 = strconv.FormatUint(res.CRC64, 10)
+		}
+		var buf strings.Builder
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(l); err != nil {
+			return err
+		}
+		text = strings.TrimSuffix(buf.String(), "\n")
+	}
+	g.outMu.Lock()
+	defer g.outMu.Unlock()
+	g.clearBar()
+	_, err := fmt.Fprintln(os.Stdout, text)
+	return err
+}
+
+func (g *getter) report(err error) {
+	g.outMu.Lock()
+	defer g.outMu.Unlock()
+	g.clearBar()
+	ossx.Report(os.Stderr, tool, err)
+}
+
+// warn prints something the user must know; shown even with --quiet.
+func (g *getter) warn(format string, args ...any) {
+	g.outMu.Lock()
+	defer g.outMu.Unlock()
+	g.clearBar()
+	fmt.Fprintf(os.Stderr, "%s: warning: %s\n", tool, ossx.Redact(fmt.Sprintf(format, args...)))
+}
+
+// notice prints information that --quiet silences.
+func (g *getter) notice(format string, args ...any) {
+	if g.opts.quiet {
+		return
+	}
+	g.outMu.Lock()
+	defer g.outMu.Unlock()
+	g.clearBar()
+	fmt.Fprintf(os.Stderr, "%s: %s\n", tool, ossx.Redact(fmt.Sprintf(format, args...)))
+}
+
+func (g *getter) clearBar() {
+	if g.bar != nil {
+		g.bar.Clear()
+	}
+}
+
+func (g *getter) finishBar() {
+	if g.bar != nil {
+		g.outMu.Lock()
+		g.bar.Exit()
+		g.outMu.Unlock()
+	}
+}

@@ -1,0 +1,344 @@
+package download
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
+	"github.com/ossx/ossx/internal/ossx"
+)
+
+// env is an osslocal server, an object on it, and a Downloader reaching
+// the server through endpoint (the server itself, or a proxy in front).
+type env struct {
+	t    *testing.T
+	srv  *osslocaltest.TS
+	data []byte
+	u    ossx.URL
+}
+
+func newEnv(t *testing.T, size int) *env {
+	t.Helper()
+	srv := osslocaltest.Start(t)
+	data := make([]byte, size)
+	rand.Read(data)
+	c, err := oss.New(srv.Endpoint, srv.AccessKeyID, srv.AccessKeySecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Bucket(srv.Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.PutObject("obj", bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, srv: srv, data: data, u: ossx.URL{Bucket: srv.Bucket, Key: "obj"}}
+}
+
+// downloader talks to endpoint with small parts and fast retries.
+func (e *env) downloader(endpoint string, mod func(*Options)) *Downloader {
+	e.t.Helper()
+	vars := map[string]string{}
+	for _, kv := range e.srv.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	vars["OSS_ENDPOINT"] = endpoint
+	cfg, err := ossx.Load(ossx.Options{Retries: -1}, func(k string) string { return vars[k] })
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cfg.Retry.Base, cfg.Retry.Max = time.Millisecond, 5*time.Millisecond
+	c, err := cfg.NewClient()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	o := Options{Jobs: 3, PartSize: MinPartSize, Threshold: 200 << 10, StateDir: e.t.TempDir(), Retry: cfg.Retry}
+	if mod != nil {
+		mod(&o)
+	}
+	return New(c, o)
+}
+
+func (e *env) dest() Dest {
+	root, err := os.OpenRoot(e.t.TempDir())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { root.Close() })
+	return Dest{Root: root, Name: "out"}
+}
+
+func (e *env) checkFile(d Dest) {
+	e.t.Helper()
+	got, err := os.ReadFile(filepath.Join(d.Root.Name(), d.Name))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !bytes.Equal(got, e.data) {
+		e.t.Fatalf("file holds %d bytes that differ from the object's %d", len(got), len(e.data))
+	}
+}
+
+// cutProxy forwards TCP connections to target and cuts the first cuts
+// connections whose answers exceed limit bytes right there, with a reset:
+// a network that drops a download in the middle of a body, which no fault
+// of osslocal's (they act before the answer) can do.
+type cutProxy struct {
+	ln     net.Listener
+	target string
+	limit  int64
+	cuts   atomic.Int64 // left to make
+	made   atomic.Int64
+	wg     sync.WaitGroup
+
+	mu    sync.Mutex
+	conns []net.Conn // closed at cleanup: idle keep-alive connections would hold it up
+}
+
+func newCutProxy(t *testing.T, target string, limit int64, cuts int) *cutProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(target)
+	p := &cutProxy{ln: ln, target: u.Host, limit: limit}
+	p.cuts.Store(int64(cuts))
+	p.wg.Go(p.serve)
+	t.Cleanup(func() {
+		ln.Close()
+		p.mu.Lock()
+		for _, c := range p.conns {
+			c.Close()
+		}
+		p.mu.Unlock()
+		p.wg.Wait()
+	})
+	return p
+}
+
+func (p *cutProxy) endpoint() string { return "http://" + p.ln.Addr().String() }
+
+func (p *cutProxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.wg.Go(func() { p.handle(c) })
+	}
+}
+
+func (p *cutProxy) handle(c net.Conn) {
+	defer c.Close()
+	s, err := net.Dial("tcp", p.target)
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	p.mu.Lock()
+	p.conns = append(p.conns, c, s)
+	p.mu.Unlock()
+	go func() { io.Copy(s, c); s.(*net.TCPConn).CloseWrite() }()
+	if p.cuts.Add(-1) >= 0 {
+		io.CopyN(c, s, p.limit)
+		p.made.Add(1)
+		c.(*net.TCPConn).SetLinger(0)
+		return
+	}
+	io.Copy(c, s)
+}
+
+// A download cut in the middle of bodies continues from the byte each
+// request reached and ends byte-exact and verified: to a file in one GET,
+// in ranges, and to a writer in order.
+func TestResetMidBody(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		threshold int64
+		toWriter  bool
+	}{
+		{"file, one GET", 10 << 20, false},
+		{"file, ranges", 100 << 10, false},
+		{"writer, one GET", 10 << 20, true},
+		{"writer, ranges", 100 << 10, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, 700<<10)
+			p := newCutProxy(t, e.srv.Endpoint, 150<<10, 3)
+			d := e.downloader(p.endpoint(), func(o *Options) { o.Threshold = tc.threshold })
+			ctx := context.Background()
+			m, err := d.Head(ctx, e.u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res Result
+			if tc.toWriter {
+				var buf bytes.Buffer
+				res, err = d.ToWriter(ctx, e.u, m, &buf)
+				if err == nil && !bytes.Equal(buf.Bytes(), e.data) {
+					t.Fatalf("writer got %d bytes that differ from the object's %d", buf.Len(), len(e.data))
+				}
+			} else {
+				dest := e.dest()
+				res, err = d.ToFile(ctx, e.u, m, dest)
+				if err == nil {
+					e.checkFile(dest)
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Verified != VerifiedCRC64 || res.CRC64 != m.CRC64 {
+				t.Errorf("verified %s, CRC64 %d; want crc64, %d", res.Verified, res.CRC64, m.CRC64)
+			}
+			if p.made.Load() == 0 {
+				t.Fatal("no connection was cut: the test proves nothing")
+			}
+		})
+	}
+}
+
+// strippingProxy forwards HTTP to target, dropping the CRC64 header from
+// every answer: a server that does not give it. With md5, a normal
+// object's answer carries Content-MD5 as OSS gives it for objects put in
+// one request (osslocal's ETag of such an object is that MD5 in hex);
+// without, no Content-MD5 either.
+func strippingProxy(t *testing.T, target string, md5 bool) string {
+	u, _ := url.Parse(target)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(r *http.Response) error {
+		r.Header.Del("x-oss-hash-crc64ecma")
+		r.Header.Del("Content-MD5")
+		if raw, err := hex.DecodeString(strings.Trim(r.Header.Get("ETag"), `"`)); md5 && err == nil && r.Header.Get("x-oss-object-type") == "Normal" {
+			r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(raw))
+		}
+		return nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: rp}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// Without a CRC64, a download is checked against Content-MD5; without
+// either it is "none", and the bytes are still right.
+func TestWithoutCRC64(t *testing.T) {
+	e := newEnv(t, 300<<10)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		md5  bool
+		want Verification
+	}{{true, VerifiedMD5}, {false, VerifiedNone}} {
+		d := e.downloader(strippingProxy(t, e.srv.Endpoint, tc.md5), func(o *Options) { o.Threshold = 100 << 10 })
+		m, err := d.Head(ctx, e.u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dest := e.dest()
+		res, err := d.ToFile(ctx, e.u, m, dest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.checkFile(dest)
+		if res.Verified != tc.want {
+			t.Errorf("verified %q, want %q", res.Verified, tc.want)
+		}
+		var buf bytes.Buffer
+		if res, err = d.ToWriter(ctx, e.u, m, &buf); err != nil || res.Verified != tc.want || !bytes.Equal(buf.Bytes(), e.data) {
+			t.Errorf("to a writer: verified %q, %v, bytes equal %v", res.Verified, err, bytes.Equal(buf.Bytes(), e.data))
+		}
+	}
+}
+
+// A wrong MD5 is a mismatch like a wrong CRC64: nothing is kept.
+func TestMD5Mismatch(t *testing.T) {
+	e := newEnv(t, 1000)
+	m := Meta{Size: int64(len(e.data)), ETag: "x", MD5: make([]byte, 16)}
+	d := e.downloader(strippingProxy(t, e.srv.Endpoint, true), nil)
+	mm, err := d.Head(context.Background(), e.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ETag, m.Type = mm.ETag, mm.Type
+	dest := e.dest()
+	_, err = d.ToFile(context.Background(), e.u, m, dest)
+	var ce *CRCMismatchError
+	if !errors.As(err, &ce) || ce.Kind != "MD5" {
+		t.Fatalf("err = %v, want an MD5 mismatch", err)
+	}
+	if names, _ := os.ReadDir(dest.Root.Name()); len(names) != 0 {
+		t.Fatalf("left behind: %v", names)
+	}
+}
+
+// Without a state directory a ranged download keeps no checkpoint, and its
+// parts, finishing in any order, still combine in file order.
+func TestRangedWithoutState(t *testing.T) {
+	e := newEnv(t, 900<<10)
+	d := e.downloader(e.srv.Endpoint, func(o *Options) { o.StateDir, o.Jobs = "", 4 })
+	m, err := d.Head(context.Background(), e.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest := e.dest()
+	if _, err := d.ToFile(context.Background(), e.u, m, dest); err != nil {
+		t.Fatal(err)
+	}
+	e.checkFile(dest)
+}
+
+func TestLocalName(t *testing.T) {
+	for _, tc := range []struct {
+		rel, want string
+		ok        bool
+	}{
+		{"a", "a", true},
+		{"a/b/c.txt", "a/b/c.txt", true},
+		{"dir/", "dir", true},
+		{"sp ace/é/日本", "sp ace/é/日本", true},
+		{"..", "", false},
+		{"../x", "", false},
+		{"a/../../x", "", false},
+		{"a/..", "", false},
+		{"./a", "", false},
+		{"a//b", "", false},
+		{"/etc/passwd", "", false},
+		{"a\nb", "", false},
+		{"a\x00b", "", false},
+		{"a\x7fb", "", false},
+		{"", "", false},
+		{"/", "", false},
+		{strings.Repeat("x", 256), "", false},
+		{strings.Repeat("x", 255), strings.Repeat("x", 255), true},
+		{"\xff", "", false},
+	} {
+		got, err := LocalName(tc.rel)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("LocalName(%q) = %q, %v; want %q, ok %v", tc.rel, got, err, tc.want, tc.ok)
+		}
+	}
+}

@@ -1,0 +1,426 @@
+package download
+
+import (
+	"cmp"
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/crc64ecma"
+	"github.com/ossx/ossx/internal/ossx"
+)
+
+// Dest is where a file download lands: Name, a slash-separated path inside
+// Root. Every file operation goes through Root, so nothing is created,
+// renamed or removed outside it, whatever symlinks lie in the way.
+type Dest struct {
+	Root *os.Root
+	Name string
+
+	NoClobber     bool // fail rather than replace an existing file
+	SkipUnchanged bool // keep an existing file with the object's size and CRC64
+}
+
+// path is Dest's full path, for messages and checkpoints.
+func (t Dest) path() string { return filepath.Join(t.Root.Name(), filepath.FromSlash(t.Name)) }
+
+// ExistsError means --no-clobber found DEST taken.
+type ExistsError struct{ Path string }
+
+func (e *ExistsError) Error() string { return e.Path + " already exists" }
+
+// Hint implements ossx.Hinted.
+func (e *ExistsError) Hint() string {
+	return "--no-clobber keeps existing files; choose another destination or drop --no-clobber"
+}
+
+// ToFile downloads u (whose HEAD said m) to dest: into a temporary file in
+// the same directory, verified, synced, then renamed over dest, so dest is
+// either the old file or the whole new one. Objects above the threshold come
+// in parallel ranged GETs and, with a state directory, resume from a
+// checkpoint; their temporary file stays for that after an interruption or a
+// network failure, and goes in every other case.
+func (d *Downloader) ToFile(ctx context.Context, u ossx.URL, m Meta, dest Dest) (Result, error) {
+	res := Result{URL: u, Meta: m, Verified: m.verification()}
+	if fi, err := dest.Root.Stat(dest.Name); err == nil {
+		switch {
+		case fi.IsDir():
+			return res, fmt.Errorf("%s is a directory", dest.path())
+		case dest.NoClobber:
+			return res, &ExistsError{Path: dest.path()}
+		case dest.SkipUnchanged && m.HasCRC && fi.Size() == m.Size:
+			same, err := sameCRC(dest, m.CRC64)
+			if err != nil {
+				return res, err
+			}
+			if same {
+				res.CRC64, res.Skipped = m.CRC64, true
+				return res, nil
+			}
+		}
+	}
+	b, err := d.client.Bucket(u.Bucket)
+	if err != nil {
+		return res, err
+	}
+	if m.HasCRC && m.Size > d.opts.Threshold {
+		return d.ranged(ctx, b, u, m, dest, res)
+	}
+
+	f, tmp, err := createTemp(dest)
+	if err != nil {
+		return res, err
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			f.Close()
+			dest.Root.Remove(tmp)
+		}
+	}()
+	var sum hash.Hash
+	var w io.Writer = f
+	if m.verification() == VerifiedMD5 {
+		sum = md5.New()
+		w = io.MultiWriter(f, sum)
+	}
+	crc, err := d.fetch(ctx, b, u.Key, &m, 0, m.Size, w)
+	if err != nil {
+		return res, writeErr(dest, err)
+	}
+	if err := m.check(crc, sum); err != nil {
+		return res, err
+	}
+	res.CRC64 = crc
+	if err := commit(f, tmp, dest, m); err != nil {
+		return res, err
+	}
+	keep = true
+	return res, nil
+}
+
+// ranged downloads in parts, --jobs at a time, resuming from a checkpoint.
+func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Meta, dest Dest, res Result) (Result, error) {
+	cps := newCheckpoints(d.opts.StateDir)
+	if cps == nil && d.noResume != nil {
+		d.noResumeOnce.Do(d.noResume)
+	}
+	var cpName string
+	var lock *os.File
+	var cp *checkpoint
+	abs, err := filepath.Abs(dest.path())
+	if err != nil {
+		return res, err
+	}
+	if cps != nil {
+		cpName = cps.name(d.endpoint, u.Bucket, u.Key, abs)
+		if lock, err = cps.lock(cpName); err != nil {
+			return res, fmt.Errorf("checkpoint: %w", err)
+		}
+		cp = cps.load(cpName)
+	}
+	finished := false
+	defer func() {
+		if lock != nil {
+			cps.unlock(lock, finished)
+		}
+	}()
+
+	var f *os.File
+	if cp != nil {
+		f, err = reuse(cp, m, dest, d.opts.PartSize)
+		if err != nil {
+			return res, err
+		}
+		if f == nil {
+			// Another version, another part size or a temporary file
+			// gone: start afresh.
+			if cp.Temp != "" {
+				dest.Root.Remove(cp.Temp)
+			}
+			cp = nil
+		}
+	}
+	var tmp string
+	if cp == nil {
+		if f, tmp, err = createTemp(dest); err != nil {
+			return res, err
+		}
+		cp = &checkpoint{Version: checkpointVersion, Endpoint: d.endpoint, Bucket: u.Bucket, Key: u.Key,
+			Dest: abs, Temp: tmp, ETag: m.ETag, Size: m.Size, CRC64: m.CRC64, PartSize: d.opts.PartSize}
+		if err := f.Truncate(m.Size); err != nil {
+			f.Close()
+			dest.Root.Remove(tmp)
+			return res, fmt.Errorf("%s: %w", dest.path(), err)
+		}
+		if cps != nil {
+			if err := cps.save(cpName, cp); err != nil {
+				f.Close()
+				dest.Root.Remove(tmp)
+				return res, err
+			}
+		}
+	} else {
+		tmp = cp.Temp
+		res.Resumed = len(cp.Parts)
+		if d.opts.Progress != nil {
+			var have int64
+			for _, p := range cp.Parts {
+				have += p.N
+			}
+			d.opts.Progress(have)
+		}
+	}
+	// discard drops the temporary file and the checkpoint: the bytes are
+	// wrong or belong to another version, or the disk cannot hold them.
+	discard := func() {
+		f.Close()
+		dest.Root.Remove(tmp)
+		if cps != nil {
+			cps.drop(cpName)
+		}
+		finished = true
+	}
+
+	have := map[int64]bool{}
+	for _, p := range cp.Parts {
+		have[p.Off] = true
+	}
+	var todo []span
+	for _, s := range parts(m.Size, cp.PartSize) {
+		if !have[s.off] {
+			todo = append(todo, s)
+		}
+	}
+	var mu sync.Mutex // cp.Parts without a state directory
+	err = d.runParts(ctx, todo, func(ctx context.Context, s span) error {
+		crc, err := d.fetch(ctx, b, u.Key, &m, s.off, s.n, io.NewOffsetWriter(f, s.off))
+		if err != nil {
+			return err
+		}
+		if cps == nil {
+			mu.Lock()
+			cp.Parts = append(cp.Parts, done{s.off, s.n, crc})
+			mu.Unlock()
+			return nil
+		}
+		// The bytes reach the disk before the checkpoint says so: after
+		// a power cut a resumed file must not hold a hole that the
+		// combined CRC would vouch for.
+		if err := f.Sync(); err != nil {
+			return &localError{err}
+		}
+		return cps.add(cpName, cp, done{s.off, s.n, crc})
+	})
+	if err != nil {
+		var le *localError
+		var ce *ChangedError
+		if errors.As(err, &le) || errors.As(err, &ce) || ctx.Err() == nil && !ossx.IsRetryable(err) {
+			discard()
+			return res, writeErr(dest, err)
+		}
+		// Interrupted, or the network gave out: keep both for the next run.
+		f.Close()
+		return res, &ResumableError{Err: err}
+	}
+	// Parts finish in any order; the CRCs combine in file order.
+	slices.SortFunc(cp.Parts, func(a, b done) int { return cmp.Compare(a.Off, b.Off) })
+	var crc uint64
+	for _, p := range cp.Parts {
+		crc = crc64ecma.Combine(crc, p.CRC64, p.N)
+	}
+	if err := m.check(crc, nil); err != nil {
+		discard()
+		return res, err
+	}
+	res.CRC64 = crc
+	if err := commit(f, tmp, dest, m); err != nil {
+		discard()
+		return res, err
+	}
+	if cps != nil {
+		cps.drop(cpName)
+	}
+	finished = true
+	return res, nil
+}
+
+// ResumableError is a failure that left a checkpoint: the same command run
+// again continues where this one stopped.
+type ResumableError struct{ Err error }
+
+func (e *ResumableError) Error() string { return e.Err.Error() }
+func (e *ResumableError) Unwrap() error { return e.Err }
+
+// Hint implements ossx.Hinted.
+func (e *ResumableError) Hint() string {
+	return "run the same command again: the download continues from the parts already fetched"
+}
+
+// runParts fetches the spans jobs at a time; the first failure cancels the
+// rest.
+func (d *Downloader) runParts(ctx context.Context, todo []span, fn func(context.Context, span) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	next := make(chan span)
+	for range min(d.opts.Jobs, len(todo)) {
+		wg.Go(func() {
+			for s := range next {
+				if err := fn(ctx, s); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					cancel()
+				}
+			}
+		})
+	}
+feed:
+	for _, s := range todo {
+		select {
+		case next <- s:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		first = ctx.Err()
+	}
+	return first
+}
+
+// reuse opens the temporary file cp names if it still fits m; nil when the
+// download must start afresh.
+func reuse(cp *checkpoint, m Meta, dest Dest, partSize int64) (*os.File, error) {
+	if cp.ETag != m.ETag || cp.Size != m.Size || cp.CRC64 != m.CRC64 || cp.PartSize != partSize || cp.Temp == "" {
+		return nil, nil
+	}
+	if path.Dir(cp.Temp) != path.Dir(dest.Name) {
+		return nil, nil
+	}
+	f, err := dest.Root.OpenFile(cp.Temp, os.O_WRONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || fi.Size() != m.Size {
+		f.Close()
+		return nil, nil
+	}
+	return f, nil
+}
+
+// createTemp makes the temporary file for dest in dest's directory, named
+// after it (so a leftover is recognisable), mode 0666 before the umask like
+// any file a program creates.
+func createTemp(dest Dest) (*os.File, string, error) {
+	dir, base := path.Split(dest.Name)
+	if len(base) > 100 {
+		base = base[:100]
+	}
+	for range 100 {
+		var r [6]byte
+		rand.Read(r[:])
+		name := dir + "." + base + ".ossget-" + hex.EncodeToString(r[:])
+		f, err := dest.Root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("create a temporary file beside %s: %w", dest.path(), unwrapPath(err))
+		}
+		return f, name, nil
+	}
+	return nil, "", fmt.Errorf("create a temporary file beside %s: too many collisions", dest.path())
+}
+
+// commit syncs f, gives it the object's modification time and renames it to
+// dest (with NoClobber, links it: that fails if dest appeared meanwhile),
+// then syncs the directory so the rename survives a power cut.
+func commit(f *os.File, tmp string, dest Dest, m Meta) error {
+	err := f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", dest.path(), unwrapPath(err))
+	}
+	if !m.Modified.IsZero() {
+		dest.Root.Chtimes(tmp, m.Modified, m.Modified)
+	}
+	if dest.NoClobber {
+		err = dest.Root.Link(tmp, dest.Name)
+		dest.Root.Remove(tmp)
+		if errors.Is(err, fs.ErrExist) {
+			return &ExistsError{Path: dest.path()}
+		}
+	} else {
+		err = dest.Root.Rename(tmp, dest.Name)
+	}
+	if err != nil {
+		dest.Root.Remove(tmp)
+		return fmt.Errorf("%s: %w", dest.path(), unwrapPath(err))
+	}
+	if dir, err := dest.Root.Open(path.Dir(dest.Name)); err == nil {
+		dir.Sync()
+		dir.Close()
+	}
+	return nil
+}
+
+// sameCRC reports whether the file at dest has the CRC64 crc.
+func sameCRC(dest Dest, crc uint64) (bool, error) {
+	f, err := dest.Root.Open(dest.Name)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	h := crc64ecma.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return false, fmt.Errorf("%s: %w", dest.path(), unwrapPath(err))
+	}
+	return h.Sum64() == crc, nil
+}
+
+// writeErr names dest in a local write failure.
+func writeErr(dest Dest, err error) error {
+	var le *localError
+	if errors.As(err, &le) {
+		return fmt.Errorf("write %s: %w", dest.path(), unwrapPath(le.err))
+	}
+	return err
+}
+
+// unwrapPath drops an *fs.PathError's own path (the temporary file's name,
+// or a path relative to the root) so messages name DEST once.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
