@@ -10,7 +10,7 @@ var ErrLocked = errLocked
 
 // LockPath creates (mode 0600) and takes a non-blocking exclusive lock on
 // path, the way upload checkpoints are locked, for the other tools keeping
-// state under StateDir (ossget's download checkpoints). The kernel drops
+// state under ossx.StateDir (ossget's download checkpoints). The kernel drops
 // the lock when the process dies, kill -9 included. A lock held elsewhere
 // is ErrLocked.
 func LockPath(path string) (*os.File, error) {
