@@ -6,7 +6,10 @@ LDFLAGS  := -s -w
 # urfave_cli_no_docs drops urfave/cli's ToMarkdown/ToMan (we write our own man
 # page) and with them go-md2man and blackfriday: -316 KB per binary, and a
 # 0.5 ms init at every start (BENCHMARKS.md).
-GOFLAGS_BUILD := -trimpath -tags urfave_cli_no_docs -ldflags "$(LDFLAGS)"
+# nethttpomithttp2 leaves net/http's HTTP/2 code out (−364 KB per binary):
+# ossx's transport has its own DialContext, which turns HTTP/2 off anyway,
+# and OSS speaks HTTP/1.1.
+GOFLAGS_BUILD := -trimpath -tags urfave_cli_no_docs,nethttpomithttp2 -ldflags "$(LDFLAGS)"
 
 .PHONY: all help build test demo bench soak lint clean $(TOOLS)
 
@@ -31,8 +34,27 @@ demo: build ## a guided tour against a local osslocal
 bench: build ## benchmarks into BENCHMARKS.md
 	./scripts/bench
 
+# The long runs (OSSX_SOAK=1, tests named *Soak*). The logrotate soak
+# (cmd/gtail/logrotate_soak_test.go, docs/gtail.md) runs the real logrotate:
+# installed here when missing if we are root with apt-get, else that soak
+# skips. It runs bin/gtail and writes its table to OSSX_SOAK_REPORT, shown
+# at the end; OSSX_SOAK_DURATION (default 3m) sets its length.
+OSSX_SOAK_REPORT ?= $(abspath $(BIN))/soak-logrotate.txt
+
 soak: build ## long soak tests (up to an hour)
-	OSSX_SOAK=1 $(GO) test -count=1 -timeout 60m -run Soak ./...
+	@PATH="$$PATH:/usr/sbin:/sbin"; command -v logrotate >/dev/null || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "soak: installing logrotate (apt-get)"; \
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -q logrotate || \
+		  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q logrotate; }; } >/dev/null || \
+		echo "soak: logrotate could not be installed: the logrotate soak will skip"; \
+	else \
+		echo "soak: logrotate is not installed (apt-get install logrotate, as root): the logrotate soak will skip"; \
+	fi
+	@rm -f $(OSSX_SOAK_REPORT)
+	OSSX_SOAK=1 OSSX_SOAK_REPORT=$(OSSX_SOAK_REPORT) OSSX_SOAK_GTAIL=$(abspath $(BIN))/gtail \
+		$(GO) test -count=1 -timeout 60m -run Soak ./...; \
+	status=$$?; if [ -f $(OSSX_SOAK_REPORT) ]; then cat $(OSSX_SOAK_REPORT); fi; exit $$status
 
 # Not part of make test: a few minutes; results and known failures in
 # docs/conformance.md.

@@ -23,7 +23,10 @@ var helpText = `   gtail follows files like tail -F: globs are evaluated again o
    too; a truncated file (copytruncate, "> app.log") is noticed by a
    fingerprint of its first KiB even if it regrew past the old offset, and the
    bytes its copy holds are finished from the copy when it sits in the same
-   directory.
+   directory and its bytes prove it (CRC64 of what was shipped). A followed
+   file is read as soon as it is written, and its last bytes are held, so
+   that lines written between logrotate's copy and its truncation are
+   shipped too.
 
    Every new byte is appended to an OSS appendable object, unchanged: CRLF,
    NUL and invalid UTF-8 are kept. Only complete lines are sent; a trailing
@@ -40,7 +43,10 @@ var helpText = `   gtail follows files like tail -F: globs are evaluated again o
    OSS for the object's length and CRC64 and accepts extra bytes only if
    they are exactly the file's next bytes. Anything else means another
    writer: that file is stopped with an error. A second gtail on the same
-   state refuses to start.
+   state refuses to start; one with another state is stopped per file by
+   the file's owner object (PREFIX.gtail/owner/HOST/PATH). A state that
+   cannot be saved is retried; one that does not agree with the file is
+   reconciled with the object or refused.
 
    When OSS is down gtail retries with backoff for as long as it takes; the
    files are the buffer and memory stays bounded. With --once it gives up

@@ -21,6 +21,7 @@ import (
 	"github.com/ossx/ossx/internal/keytmpl"
 	"github.com/ossx/ossx/internal/ossx"
 	"github.com/ossx/ossx/internal/ship"
+	"github.com/ossx/ossx/internal/tail"
 )
 
 func main() { os.Exit(command.Main(newApp(), os.Args, os.Stderr)) }
@@ -47,6 +48,7 @@ type options struct {
 
 	gzip      bool
 	once      bool
+	forget    bool
 	fromEnd   bool
 	echo      bool
 	logFormat string
@@ -79,6 +81,7 @@ func newApp() *cli.App {
 		&cli.DurationFlag{Name: "poll-interval", Usage: "look at files every `DURATION` where inotify cannot tell (no inotify, a directory not there yet)", Value: time.Second, Category: follow},
 		&cli.DurationFlag{Name: "safety-interval", Usage: "with inotify watching, still look every `DURATION` in case an event was lost (network file systems)", Value: 30 * time.Second, Category: follow},
 		&cli.BoolFlag{Name: "once", Usage: "ship what the files hold now and exit (for cron)", DisableDefaultText: true, Category: modes},
+		&cli.BoolFlag{Name: "forget", Usage: "drop the state of the FILEs (after an 'another writer' stop), print what had been shipped, exit: they are shipped again from the start, to new objects", DisableDefaultText: true, Category: modes},
 		&cli.BoolFlag{Name: "stdout", Usage: "also write the shipped bytes to stdout, like tail -f", DisableDefaultText: true, Category: modes},
 		&cli.DurationFlag{Name: "shutdown-timeout", Usage: "on SIGTERM/SIGINT, allow `DURATION` to ship what is left", Value: 10 * time.Second, Category: modes},
 		&cli.StringFlag{Name: "log-format", Usage: "stderr log `FORMAT`: text or json", Value: "text", Category: modes},
@@ -109,6 +112,7 @@ func parseOptions(c *cli.Context) (options, error) {
 		shutdownTimeout: c.Duration("shutdown-timeout"),
 		gzip:            c.Bool("gzip"),
 		once:            c.Bool("once"),
+		forget:          c.Bool("forget"),
 		echo:            c.Bool("stdout"),
 		logFormat:       c.String("log-format"),
 		stdin:           os.Stdin,
@@ -243,10 +247,19 @@ func run(ctx context.Context, o options) error {
 		return &ossx.UsageError{Err: err, Hint: ossx.StateHint}
 	}
 	defer st.Close()
+	if o.forget {
+		return forget(o, dest, st)
+	}
 	if err := app.CheckCRC64(ctx, recentKeys(st), dest.Key); err != nil {
 		return err
 	}
-	return newTailer(o, dest, st, app, log).run(ctx)
+	return tail.Run(ctx, tail.Options{
+		Sources: o.sources, Dest: dest, Key: o.key, Host: o.host, LocalTime: o.localTime,
+		FlushInterval: o.flushInterval, FlushBytes: o.flushBytes, PartialTimeout: o.partialTimeout,
+		RollSize: o.rollSize, RotateWait: o.rotateWait, Poll: o.poll, SafetyPoll: o.safetyPoll,
+		ShutdownTimeout: o.shutdownTimeout, Gzip: o.gzip, Once: o.once, FromEnd: o.fromEnd,
+		Echo: o.echo, Stdout: o.stdout,
+	}, st, app, log)
 }
 
 // recentKeys are the objects of the state's last few entries, for
@@ -282,4 +295,41 @@ func newLogger(o options) *slog.Logger {
 		h = slog.NewJSONHandler(o.stderr, hopts)
 	}
 	return slog.New(h).With("tool", "gtail")
+}
+
+// forget drops the state of the files o.sources name (paths or globs,
+// matched against the paths in the state), saying on stdout what had been
+// shipped of each: the way out of a file stopped by another writer, which
+// gtail will not touch on its own.
+func forget(o options, dest ossx.URL, st *ship.State) error {
+	var pats []string
+	for _, s := range o.sources {
+		if abs, err := filepath.Abs(s); err == nil {
+			s = abs
+		}
+		pats = append(pats, s)
+	}
+	gone := st.Forget(func(p string) bool {
+		for _, pat := range pats {
+			if ok, _ := filepath.Match(pat, p); ok || pat == p {
+				return true
+			}
+		}
+		return false
+	})
+	if len(gone) == 0 {
+		return &ossx.UsageError{Err: fmt.Errorf("the state %s has nothing for %s", st.Path(), strings.Join(o.sources, " ")),
+			Hint: "give the files as gtail followed them (the paths in the state file)"}
+	}
+	if err := st.Save(); err != nil {
+		return err
+	}
+	for _, e := range gone {
+		obj := "no object"
+		if e.Key != "" {
+			obj = fmt.Sprintf("last object oss://%s/%s (%d bytes)", dest.Bucket, e.Key, e.Pos)
+		}
+		fmt.Fprintf(o.stdout, "forgot %s: %d bytes shipped, %s\n", e.Path, e.Offset, obj)
+	}
+	return nil
 }

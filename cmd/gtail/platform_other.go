@@ -2,12 +2,7 @@
 
 package main
 
-import (
-	"errors"
-	"os"
-)
-
-func notifyStatus(chan<- os.Signal) {}
+import "errors"
 
 // supported reports whether gtail can run here. Following files across
 // rotation exactly once needs inode numbers and flock, which gtail reads

@@ -32,6 +32,10 @@ func followGlobWhileRotating(t *testing.T, rotate func(*logWriter), pattern stri
 		t.Fatal(err)
 	}
 	defer c.Process.Kill()
+	// A rotation before gtail first looks would leave a file it never
+	// saw (and with copytruncate, a glob not matching the copy, its bytes
+	// are beyond reach): start writing and rotating once it follows.
+	waitFor(t, "gtail to follow", func() bool { return strings.Contains(stderr.String(), "following") }, stderr)
 	w.start(2000)
 	for range 4 {
 		time.Sleep(jitter(150*time.Millisecond, 350*time.Millisecond))

@@ -42,6 +42,8 @@ type options struct {
 	dryRun          bool
 	requireVerified bool
 
+	stateDir string // --state-dir; "": the default
+
 	quiet    bool
 	progress string // auto, always, never
 	json     bool
@@ -50,8 +52,8 @@ type options struct {
 }
 
 func newApp() *cli.App {
-	app := command.NewApp(tool, "download objects from OSS, verified, atomic and resumable", usageText, description)
-	app.CustomAppHelpTemplate = cli.AppHelpTemplate + "\n" + helpTail + "\n" + ossx.ExitCodesHelp + "\n"
+	app := command.NewApp(tool, "download objects from OSS, verified, atomic and resumable", usageText, description+"\n\n"+helpTail)
+	command.SetExitCodes(app, ossx.ExitOK, ossx.ExitFailed, ossx.ExitUsage, ossx.ExitPartial, ossx.ExitInterrupted)
 	app.DisableSliceFlagSeparator = true
 	const (
 		sel = "Selection"
@@ -71,11 +73,12 @@ func newApp() *cli.App {
 		&cli.BoolFlag{Name: "no-clobber", Aliases: []string{"n"}, Usage: "never replace an existing file (fails instead)", Category: tr, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "skip-unchanged", Usage: "skip files that already have the object's size and CRC64", Category: tr, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "dry-run", Usage: "show what would be downloaded; write nothing", Category: tr, DisableDefaultText: true},
+		&cli.StringFlag{Name: "state-dir", Usage: "keep checkpoints of ranged downloads in `DIR`/downloads (default $OSSX_STATE_DIR, $XDG_STATE_HOME/ossx or ~/.local/state/ossx)", Category: tr, TakesFile: true},
 		&cli.BoolFlag{Name: "require-verified", Usage: "fail on an object OSS gives neither a CRC64 nor an MD5 for", Category: tr, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "gunzip", Usage: "with DEST -: decode gzip objects (multi-member too) while writing them", Category: out, DisableDefaultText: true},
 
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no paths and no progress; errors and warnings still go to stderr", Category: out, DisableDefaultText: true},
-		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress bar on stderr: `WHEN` is auto (stderr is a terminal), always or never", Category: out},
+		command.Choices(&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress bar on stderr: `WHEN` is auto (stderr is a terminal), always or never", Category: out}, "auto", "always", "never"),
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per file: bucket, key, path, size, crc64, etag, verified", Category: out, DisableDefaultText: true},
 	}, command.ConfigFlags()...)
 	app.Action = func(c *cli.Context) error {
@@ -114,6 +117,7 @@ func parseOptions(c *cli.Context) (options, error) {
 		skipUnchanged:   c.Bool("skip-unchanged"),
 		dryRun:          c.Bool("dry-run"),
 		requireVerified: c.Bool("require-verified"),
+		stateDir:        c.String("state-dir"),
 		quiet:           c.Bool("quiet"),
 		progress:        c.String("progress"),
 		json:            c.Bool("json"),
@@ -192,11 +196,15 @@ func run(ctx context.Context, opts options) error {
 	if err != nil {
 		return fmt.Errorf("OSS client: %w", err)
 	}
-	stateDir, err := ossx.StateDir("", "", os.Getenv)
-	if err != nil {
-		return err
-	}
+	// Only a ranged download into a file keeps state: without a state
+	// directory (no HOME in a container) it still runs, without resume.
+	stateDir, stateErr := ossx.StateDir(opts.stateDir, "", os.Getenv)
 	g := newGetter(ctx, opts, cfg, client, stateDir)
+	if stateErr != nil {
+		g.dl.NoResume(func() {
+			g.warn("%v: large downloads will not resume after an interruption (%s)", stateErr, ossx.StateHint)
+		})
+	}
 	defer g.finishBar()
 	switch {
 	case opts.cat:

@@ -88,12 +88,12 @@ const helpTail = `EXAMPLES
        ossrm --must-exist oss://my-bucket/locks/job.lock
 
 ENVIRONMENT
-   OSS_ENDPOINT, OSS_REGION, OSS_BUCKET, OSS_ACCESS_KEY_ID,
-   OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN, OSS_PROFILE: see the README.`
+      OSS_ENDPOINT, OSS_REGION, OSS_BUCKET, OSS_ACCESS_KEY_ID,
+      OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN, OSS_PROFILE: see the README.`
 
 func newApp() *cli.App {
-	app := command.NewApp(tool, "delete OSS objects, prefixes and unfinished multipart uploads", usageText, description)
-	app.CustomAppHelpTemplate = cli.AppHelpTemplate + "\n" + helpTail + "\n" + ossx.ExitCodesHelp + "\n"
+	app := command.NewApp(tool, "delete OSS objects, prefixes and unfinished multipart uploads", usageText, description+"\n\n"+helpTail)
+	command.SetExitCodes(app, ossx.ExitOK, ossx.ExitFailed, ossx.ExitUsage, ossx.ExitPartial, ossx.ExitInterrupted)
 	app.DisableSliceFlagSeparator = true
 	const (
 		sel = "Selection"

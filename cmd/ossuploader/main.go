@@ -142,7 +142,7 @@ func newApp() *cli.App {
 		&cli.BoolFlag{Name: "follow-symlinks", Usage: "follow symlinks inside directories (default: skip them, with a warning)", Category: tr, DisableDefaultText: true},
 		&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 4, Usage: "`N` transfers (files or parts) in flight at once", Category: tr},
 		&cli.StringFlag{Name: "multipart-threshold", Value: "64M", Usage: "upload files larger than `SIZE` in parts", Category: tr},
-		&cli.StringFlag{Name: "part-size", Usage: "part `SIZE`, 100K to 5G (default: 8M, or larger to stay within 10,000 parts)", Category: tr},
+		&cli.StringFlag{Name: "part-size", Usage: "part `SIZE`, 100K to 5G (default: 16M for files, 8M for stdin, or larger to stay within 10,000 parts)", Category: tr},
 		&cli.StringFlag{Name: "bwlimit", Usage: "limit upload bandwidth to `RATE` bytes per second, e.g. 10M", Category: tr},
 		&cli.BoolFlag{Name: "no-clobber", Aliases: []string{"n"}, Usage: "never replace an existing object (fails instead)", Category: tr, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "skip-unchanged", Usage: "skip files whose object has the same size and CRC64", Category: tr, DisableDefaultText: true},

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
@@ -130,6 +131,17 @@ type Downloader struct {
 	client   *oss.Client
 	endpoint string
 	opts     Options
+
+	noResume     func() // told once when a ranged download cannot keep a checkpoint
+	noResumeOnce sync.Once
+}
+
+// NoResume makes downloads run without checkpoints (there is no state
+// directory); warn is called once, when the first ranged download into a
+// file starts, and never for downloads that would keep none anyway.
+func (d *Downloader) NoResume(warn func()) {
+	d.opts.StateDir = ""
+	d.noResume = warn
 }
 
 // New returns a Downloader on client. The SDK's own CRC check is turned

@@ -295,6 +295,22 @@ func TestMD5Mismatch(t *testing.T) {
 	}
 }
 
+// Without a state directory a ranged download keeps no checkpoint, and its
+// parts, finishing in any order, still combine in file order.
+func TestRangedWithoutState(t *testing.T) {
+	e := newEnv(t, 900<<10)
+	d := e.downloader(e.srv.Endpoint, func(o *Options) { o.StateDir, o.Jobs = "", 4 })
+	m, err := d.Head(context.Background(), e.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest := e.dest()
+	if _, err := d.ToFile(context.Background(), e.u, m, dest); err != nil {
+		t.Fatal(err)
+	}
+	e.checkFile(dest)
+}
+
 func TestLocalName(t *testing.T) {
 	for _, tc := range []struct {
 		rel, want string

@@ -1,6 +1,7 @@
 package download
 
 import (
+	"cmp"
 	"context"
 	"crypto/md5"
 	"crypto/rand"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
@@ -113,6 +115,9 @@ func (d *Downloader) ToFile(ctx context.Context, u ossx.URL, m Meta, dest Dest) 
 // ranged downloads in parts, --jobs at a time, resuming from a checkpoint.
 func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Meta, dest Dest, res Result) (Result, error) {
 	cps := newCheckpoints(d.opts.StateDir)
+	if cps == nil && d.noResume != nil {
+		d.noResumeOnce.Do(d.noResume)
+	}
 	var cpName string
 	var lock *os.File
 	var cp *checkpoint
@@ -231,6 +236,8 @@ func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Me
 		f.Close()
 		return res, &ResumableError{Err: err}
 	}
+	// Parts finish in any order; the CRCs combine in file order.
+	slices.SortFunc(cp.Parts, func(a, b done) int { return cmp.Compare(a.Off, b.Off) })
 	var crc uint64
 	for _, p := range cp.Parts {
 		crc = crc64ecma.Combine(crc, p.CRC64, p.N)

@@ -34,8 +34,9 @@ type Watcher struct {
 
 	mu        sync.Mutex
 	dirs      map[string]bool
-	unwatched bool          // a directory asked for is not watched
-	retick    chan struct{} // the poll interval may have changed
+	subs      map[string]map[*func()]bool // per file: called at once on its events
+	unwatched bool                        // a directory asked for is not watched
+	retick    chan struct{}               // the poll interval may have changed
 }
 
 // NewWatcher starts a watcher polling every poll, or every safety (at least
@@ -44,7 +45,7 @@ type Watcher struct {
 func NewWatcher(ctx context.Context, poll, safety, settle time.Duration, log *slog.Logger) *Watcher {
 	c := make(chan struct{}, 1)
 	w := &Watcher{C: c, c: c, log: log, poll: poll, safety: max(safety, poll), settle: settle,
-		dirs: map[string]bool{}, retick: make(chan struct{}, 1)}
+		dirs: map[string]bool{}, subs: map[string]map[*func()]bool{}, retick: make(chan struct{}, 1)}
 	fs, err := fsnotify.NewWatcher()
 	if err != nil {
 		log.Warn("inotify unavailable; polling", "interval", poll, "err", err)
@@ -81,6 +82,44 @@ func (w *Watcher) Watch(path string) {
 			continue
 		}
 		w.dirs[d] = true
+	}
+}
+
+// Subscribe calls f on every inotify event naming path (or, for a symlink,
+// its target), at once, without the settling C has, until the returned
+// function is called. f must not block. A follower uses it to read what is
+// written as soon as it is written: with copytruncate, bytes written between
+// logrotate's copy and its truncation are gone a few milliseconds later.
+func (w *Watcher) Subscribe(path string, f func()) (cancel func()) {
+	names := []string{filepath.Clean(path)}
+	if real, err := filepath.EvalSymlinks(path); err == nil && real != names[0] {
+		names = append(names, real)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, n := range names {
+		if w.subs[n] == nil {
+			w.subs[n] = map[*func()]bool{}
+		}
+		w.subs[n][&f] = true
+	}
+	return func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		for _, n := range names {
+			delete(w.subs[n], &f)
+			if len(w.subs[n]) == 0 {
+				delete(w.subs, n)
+			}
+		}
+	}
+}
+
+func (w *Watcher) notify(name string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for f := range w.subs[name] {
+		(*f)()
 	}
 }
 
@@ -150,6 +189,7 @@ func (w *Watcher) loop(ctx context.Context) {
 				delete(w.dirs, ev.Name) // a watched directory went away
 				w.mu.Unlock()
 			}
+			w.notify(ev.Name)
 			if settle == nil {
 				settle = time.After(w.settle)
 			}

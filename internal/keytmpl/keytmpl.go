@@ -5,6 +5,7 @@ package keytmpl
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -23,12 +24,14 @@ const Fields = `{host}  the host name (--host, default the machine's)
         (e.g. var/log/app.log)
 {file}  the file's base name (e.g. app.log)
 {date}  the day the object was started, YYYY-MM-DD (UTC unless
-        --local-time)
-{hour}  the hour the object was started, HH (UTC unless --local-time)
+        --local-time); never a day before one already used, if the
+        clock steps back
+{hour}  the hour the object was started, HH (the same way)
 {gen}   the file generation and object number: START-NNNN, where START
         is when gtail first saw this generation of the file
         (YYYYMMDDTHHMMSS.mmmZ) and NNNN counts the objects of that
-        generation (rolls); required`
+        generation (rolls): 0000 to 9999, then a10000, b100000...,
+        so that keys sort in order; required`
 
 // Template is a parsed key template.
 type Template struct {
@@ -123,10 +126,23 @@ func (t Template) Expand(v Vars) string {
 		case "hour":
 			b.WriteString(v.Time.Format("15"))
 		case "gen":
-			fmt.Fprintf(&b, "%s-%04d", v.Gen, v.Seq)
+			b.WriteString(v.Gen + "-" + SeqString(v.Seq))
 		}
 	}
 	return b.String()
+}
+
+// SeqString is the object number n of a generation as it appears in a key,
+// so that keys sort in object order however many objects there are: 0000 to
+// 9999 (as gtail always wrote them), then the number of digits as a letter
+// before the digits, a10000 to a99999, b100000 to b999999, and so on
+// ("a" sorts after "9"). A fixed %04d put 10000 between 1000 and 1001.
+func SeqString(n int) string {
+	d := strconv.Itoa(n)
+	if len(d) <= 4 {
+		return fmt.Sprintf("%04d", n)
+	}
+	return string(rune('a'+len(d)-5)) + d
 }
 
 const genLayout = "20060102T150405.000Z"

@@ -67,3 +67,22 @@ func TestUsesTime(t *testing.T) {
 		}
 	}
 }
+
+// TestSeqSorts: object keys of one generation sort in object order past
+// 9,999 objects (%04d put 10000 between 1000 and 1001), and keys written
+// before (four digits) keep their place.
+func TestSeqSorts(t *testing.T) {
+	tm, _ := Parse("{gen}")
+	ns := []int{0, 1, 9, 10, 999, 1000, 1001, 9999, 10000, 10001, 99999, 100000, 999999, 1000000, 123456789}
+	var prev string
+	for _, n := range ns {
+		k := tm.Expand(Vars{Gen: "G", Seq: n})
+		if prev != "" && k <= prev {
+			t.Errorf("seq %d: key %q sorts before %q", n, k, prev)
+		}
+		prev = k
+	}
+	if k := tm.Expand(Vars{Gen: "G", Seq: 3}); k != "G-0003" {
+		t.Errorf("seq 3 = %q, want G-0003 as before", k)
+	}
+}

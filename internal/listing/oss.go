@@ -49,7 +49,7 @@ func Objects(bucket *oss.Bucket, retry ossx.RetryPolicy, q Query) Source {
 		var res oss.ListObjectsResultV2
 		err := retry.Do(ctx, func(ctx context.Context) error {
 			var err error
-			res, err = bucket.ListObjectsV2(append(opts, oss.WithContext(ctx))...)
+			res, err = listObjectsV2(bucket, append(opts, oss.WithContext(ctx)))
 			return err
 		})
 		if err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/ossx/ossx/internal/ossx"
 )
 
-// TestToolsCLIConsistency holds the four tools to the conventions they
+// TestToolsCLIConsistency holds the tools to the conventions they
 // share: help on stdout with the exit-code table, "TOOL VERSION (COMMIT,
 // DATE)", -v free, and usage errors as "TOOL: error: …" plus "TOOL: hint:
 // …" lines on stderr with exit 2 and nothing on stdout.
@@ -31,6 +31,8 @@ func TestToolsCLIConsistency(t *testing.T) {
 		"gtail":       {},
 		"ossls":       {"oss://a-bucket/", "two", "three"},
 		"osslocal":    {"unexpected-argument"},
+		"ossget":      {"only-one-argument"},
+		"ossrm":       {},
 	}
 	for tool, bad := range usage {
 		run := func(t *testing.T, args ...string) (string, string, int) {

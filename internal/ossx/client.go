@@ -1,6 +1,7 @@
 package ossx
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -14,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -105,6 +107,37 @@ func (c *deadlineConn) Read(b []byte) (int, error) {
 func (c *deadlineConn) Write(b []byte) (int, error) {
 	c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
 	return c.Conn.Write(b)
+}
+
+// writeBufSize is the most a request body is written to the socket at a
+// time. net/http copies a body into the connection with io.Copy, which
+// (deadlineConn not being a *net.TCPConn) reads and writes 32 KiB at a
+// time through a fresh buffer per request; writes of 1 MiB from a pooled
+// buffer take about a sixth of the upload CPU of that (BENCHMARKS.md).
+const writeBufSize = 1 << 20
+
+var writeBufs = sync.Pool{New: func() any { b := make([]byte, writeBufSize); return &b }}
+
+// ReadFrom writes a request body (net/http hands it over as an
+// *io.LimitedReader of the content length) in writes of up to writeBufSize.
+func (c *deadlineConn) ReadFrom(r io.Reader) (int64, error) {
+	w := struct{ io.Writer }{c} // io.CopyBuffer must not call ReadFrom again
+	if lr, ok := r.(*io.LimitedReader); ok {
+		if m, ok := lr.R.(*bytes.Reader); ok && int64(m.Len()) <= lr.N {
+			// A body already in memory (gtail's appends, stdin's parts)
+			// goes out as it is, in one write and no copy.
+			n, err := m.WriteTo(w)
+			lr.N -= n
+			return n, err
+		}
+	}
+	if lr, ok := r.(*io.LimitedReader); ok && lr.N < writeBufSize/4 {
+		// A small body: no pooled megabyte for a 4 KiB PUT.
+		return io.CopyBuffer(w, r, make([]byte, max(lr.N, 1)))
+	}
+	bp := writeBufs.Get().(*[]byte)
+	defer writeBufs.Put(bp)
+	return io.CopyBuffer(w, r, *bp)
 }
 
 // OpenBucket returns a handle on one bucket.

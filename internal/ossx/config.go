@@ -54,6 +54,11 @@ func Load(opts Options, getenv func(string) string) (*Config, error) {
 	}
 	path, explicit := configFilePath(opts, getenv)
 	profileName := first(opts.Profile, getenv("OSS_PROFILE"))
+	if !explicit && profileName == "" && envComplete(opts, getenv) {
+		// The default file could only add what the flags and environment
+		// already give: not read on the start-up path of every call.
+		path = ""
+	}
 	prof, err := loadProfile(path, explicit, profileName)
 	if err != nil {
 		return nil, err
@@ -305,6 +310,17 @@ func profileCredentials(p *fileProfile, getenv func(string) string) (Credentials
 		}
 	}
 	return nil, nil
+}
+
+// envComplete reports whether flags and environment give the endpoint, the
+// region and a key pair, each of which outranks the default config file's
+// profile: reading that file would change nothing.
+func envComplete(opts Options, getenv func(string) string) bool {
+	if first(opts.Endpoint, getenv("OSS_ENDPOINT")) == "" || first(opts.Region, getenv("OSS_REGION")) == "" {
+		return false
+	}
+	return getenv("OSS_ACCESS_KEY_ID") != "" && getenv("OSS_ACCESS_KEY_SECRET") != "" ||
+		getenv("ALIBABA_CLOUD_ACCESS_KEY_ID") != "" && getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET") != ""
 }
 
 func errNoCredentials() error {

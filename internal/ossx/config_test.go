@@ -519,3 +519,22 @@ func TestOIDCTokenFileMissing(t *testing.T) {
 		t.Errorf("hint %q", HintFor(err))
 	}
 }
+
+// With the endpoint, region and keys all in the environment, the default
+// config file could change nothing and is not read: a broken one is no
+// error. Without the region it is read (its region would count).
+func TestLoadSkipsConfigFileWhenEnvComplete(t *testing.T) {
+	home := filepath.Dir(writeFile(t, ".ossutilconfig", "[Credentials\nbroken"))
+	env := map[string]string{
+		"HOME": home, "OSS_ENDPOINT": "https://oss-cn-hangzhou.aliyuncs.com", "OSS_REGION": "cn-hangzhou",
+		"OSS_ACCESS_KEY_ID": "id", "OSS_ACCESS_KEY_SECRET": "secret",
+	}
+	getenv := func(k string) string { return env[k] }
+	if _, err := Load(Options{}, getenv); err != nil {
+		t.Fatalf("env complete: %v", err)
+	}
+	delete(env, "OSS_REGION")
+	if _, err := Load(Options{}, getenv); err == nil {
+		t.Fatal("without OSS_REGION the config file was not read")
+	}
+}

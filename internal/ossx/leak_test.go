@@ -67,7 +67,8 @@ func buildTools(t *testing.T) string {
 		// go test puts its own GOROOT/bin first in $PATH.
 		cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator),
 			"github.com/ossx/ossx/cmd/ossuploader", "github.com/ossx/ossx/cmd/gtail",
-			"github.com/ossx/ossx/cmd/ossls", "github.com/ossx/ossx/cmd/osslocal")
+			"github.com/ossx/ossx/cmd/ossls", "github.com/ossx/ossx/cmd/osslocal",
+			"github.com/ossx/ossx/cmd/ossget", "github.com/ossx/ossx/cmd/ossrm")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			tools.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}

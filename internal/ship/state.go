@@ -6,6 +6,7 @@
 package ship
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ossx/ossx/internal/follow"
 )
@@ -26,6 +28,13 @@ import (
 // CRC64 CRC — or, if gtail died between an append and the next save, those
 // bytes plus more that Reconcile verifies against the file before moving on.
 // A new Key is saved before anything is appended to it.
+//
+// FileCRC and StartCRC make the shipped bytes provable without OSS: a file
+// claimed as this generation's copytruncate copy must hold bytes [0, Offset)
+// with CRC64 FileCRC, and a state edited by hand is noticed because the
+// fields no longer agree (see Check). State files of version 1 did not
+// record them (NoFileCRC); they are computed from the file when it is still
+// there, and a copy of such a generation is proven by the object's CRC.
 type Entry struct {
 	Path string `json:"path"` // as followed (glob match or argument)
 	follow.Identity
@@ -38,15 +47,24 @@ type Entry struct {
 	ObjStart int64  `json:"obj_start"` // file offset where Key began
 	Pos      int64  `json:"pos"`       // object length (next append position)
 	CRC      uint64 `json:"crc"`       // object CRC64-ECMA
+	FileCRC  uint64 `json:"file_crc"`  // CRC64-ECMA of the file bytes [0, Offset)
+	StartCRC uint64 `json:"start_crc"` // CRC64-ECMA of the file bytes [0, ObjStart)
+
+	NoFileCRC bool `json:"no_file_crc,omitempty"` // FileCRC and StartCRC unknown (state version 1)
 
 	Done bool `json:"done,omitempty"` // drained (or gone): kept only to recognise the file
 }
 
+// stateVersion 2 added FileCRC and StartCRC.
+const stateVersion = 2
+
 type file struct {
-	Version int      `json:"version"`
-	Dest    string   `json:"dest"`
-	LastGen string   `json:"last_gen"`
-	Files   []*Entry `json:"files"`
+	Version  int       `json:"version"`
+	Dest     string    `json:"dest"`
+	Owner    string    `json:"owner"`
+	LastGen  string    `json:"last_gen"`
+	KeyClock time.Time `json:"key_clock"`
+	Files    []*Entry  `json:"files"`
 }
 
 // State is the state file of one destination, locked against a second gtail.
@@ -55,6 +73,13 @@ type State struct {
 	mu      sync.Mutex
 	Entries []*Entry
 	LastGen string // the last generation id issued: ids never repeat
+	// Owner is this state's id, made once: it names the gtail that ships
+	// a file in the file's owner object (see Appender.Claim).
+	Owner string
+	// KeyClock is the latest time a key was made for ({date}, {hour}):
+	// keys never use an earlier one, so that a clock stepped back does not
+	// put later bytes before earlier ones in key order.
+	KeyClock time.Time
 
 	path   string
 	dest   string
@@ -101,7 +126,7 @@ func Open(dir, dest string) (*State, error) {
 		}
 		return nil, fmt.Errorf("state lock %s: %w", path, err)
 	}
-	s := &State{path: path, dest: dest, lock: lock}
+	s := &State{path: path, dest: dest, lock: lock, Owner: newOwner()}
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -115,16 +140,49 @@ func Open(dir, dest string) (*State, error) {
 		s.Close()
 		return nil, fmt.Errorf("%s: %w: %v", path, ErrCorrupt, err)
 	}
-	if f.Version != 1 {
+	switch f.Version {
+	case 1:
+		for _, e := range f.Files {
+			e.NoFileCRC = e.Offset > 0
+		}
+	case stateVersion:
+	default:
 		s.Close()
-		return nil, fmt.Errorf("%s: %w: version %d, this gtail reads version 1", path, ErrCorrupt, f.Version)
+		return nil, fmt.Errorf("%s: %w: version %d, this gtail reads versions 1 and %d", path, ErrCorrupt, f.Version, stateVersion)
 	}
 	if f.Dest != dest {
 		s.Close()
 		return nil, fmt.Errorf("state file %s belongs to %s, not %s", path, f.Dest, dest)
 	}
-	s.Entries, s.LastGen = f.Files, f.LastGen
+	s.Entries, s.LastGen, s.KeyClock = f.Files, f.LastGen, f.KeyClock
+	if f.Owner != "" {
+		s.Owner = f.Owner
+	}
 	return s, nil
+}
+
+func newOwner() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Forget drops the entries whose path match selects and returns them, in
+// order; the caller saves.
+func (s *State) Forget(match func(path string) bool) []*Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var gone []*Entry
+	kept := s.Entries[:0]
+	for _, e := range s.Entries {
+		if match(e.Path) {
+			gone = append(gone, e)
+		} else {
+			kept = append(kept, e)
+		}
+	}
+	s.Entries = kept
+	return gone
 }
 
 // Path is the state file's path.
@@ -143,7 +201,7 @@ func (s *State) Save() error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	s.mu.Lock()
-	data, err := json.MarshalIndent(file{Version: 1, Dest: s.dest, LastGen: s.LastGen, Files: s.Entries}, "", " ")
+	data, err := json.MarshalIndent(file{Version: stateVersion, Dest: s.dest, Owner: s.Owner, LastGen: s.LastGen, KeyClock: s.KeyClock, Files: s.Entries}, "", " ")
 	s.mu.Unlock()
 	if err != nil {
 		return err

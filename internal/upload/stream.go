@@ -29,7 +29,7 @@ func streamPartSize(base int64, num int) int64 {
 func (u *Uploader) Stream(ctx context.Context, r io.Reader, dst ossx.URL) (Result, error) {
 	base := u.opts.PartSize
 	if base <= 0 {
-		base = DefaultPartSize
+		base = StreamPartSize
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	buf, eof, err := readPart(br, make([]byte, base))

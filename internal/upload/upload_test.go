@@ -464,7 +464,8 @@ func TestChoosePartSize(t *testing.T) {
 		err             bool
 	}{
 		{size: 1 << 30, got: DefaultPartSize},
-		{size: 100 << 30, got: 11 << 20}, // 100 GiB / 10,000 = 10.24 MiB → 11 MiB
+		{size: 100 << 30, got: DefaultPartSize},
+		{size: 200 << 30, got: 21 << 20}, // 200 GiB / 10,000 = 20.48 MiB → 21 MiB
 		{size: 1 << 30, want: 1 << 20, got: 1 << 20},
 		{size: 100 << 30, want: 1 << 20, err: true},
 		{size: 1 << 20, want: 50 << 10, err: true},

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"regexp"
 	"runtime/debug"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -30,7 +32,17 @@ func Info() (ver, commit, date string) {
 // v0.0.0-20261121113641-abcdef123456 (https://go.dev/ref/mod#pseudo-versions),
 // which is what `go install ...@latest` records for an untagged commit (and
 // `go build` in a checkout, with a +dirty suffix for local changes).
-var pseudoVersion = regexp.MustCompile(`[-.](\d{14})-([0-9a-f]{12})(\+[0-9A-Za-z.-]+)?$`)
+// It is compiled on first use, not at every start (UserAgent calls info).
+var pseudoVersion = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[-.](\d{14})-([0-9a-f]{12})(\+[0-9A-Za-z.-]+)?$`)
+})
+
+func matchPseudo(ver string) []string {
+	if !strings.Contains(ver, "-") {
+		return nil
+	}
+	return pseudoVersion().FindStringSubmatch(ver)
+}
 
 // info is Info with its inputs explicit: the ldflags stamp wins, then the
 // module version and VCS settings of bi (nil when the binary has none), then
@@ -49,7 +61,7 @@ func info(ver, commit, date string, bi *debug.BuildInfo) (string, string, string
 			}
 		}
 	}
-	if m := pseudoVersion.FindStringSubmatch(ver); m != nil {
+	if m := matchPseudo(ver); m != nil {
 		if commit == "" {
 			commit = m[2]
 		}

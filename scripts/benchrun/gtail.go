@@ -111,7 +111,7 @@ func (b *bench) gtail() error {
 		err = b.gtailLatency(s, &maxRSS)
 	}
 	if maxRSS > 0 {
-		b.rep.target("gtail peak RSS", "≤ 20 MB", fmt.Sprintf("%.1f MB (largest of the gtail runs)", float64(maxRSS)/1e6), maxRSS <= 20e6)
+		b.rep.target("gtail peak RSS", "≤ 15 MB", fmt.Sprintf("%.1f MB (largest of the gtail runs)", float64(maxRSS)/1e6), maxRSS <= 15e6)
 	}
 	return err
 }

@@ -112,7 +112,7 @@ func (r *report) generated() string {
 		iec(r.cfg.size), r.cfg.smallN, r.cfg.dirFiles, r.cfg.gtailFor, iec(r.cfg.gtailMax), r.cfg.idleFor, r.cfg.idleFiles, r.cfg.latSamples, r.cfg.objects)
 
 	if len(r.targets) > 0 {
-		w("### Targets (issue 7)\n\n| Target | Goal | Measured | |\n|---|---|---|---|\n")
+		w("### Targets (issues 7 and 14)\n\n| Target | Goal | Measured | |\n|---|---|---|---|\n")
 		for _, t := range r.targets {
 			mark := "met"
 			if !t.met {

@@ -1,10 +1,21 @@
-package main
+// Package tail is gtail's follower: it finds the files to follow, tells
+// their generations apart across rotation (rename, copytruncate, symlink
+// switch) and restarts, and ships each generation's bytes exactly once to
+// its own objects through internal/ship.
+//
+// The flow is follow → generation → ship: the tailer (supervisor) re-reads
+// the globs on every wake and starts one gen goroutine per file generation;
+// a gen reads its file by offset (internal/follow), decides when a
+// generation ends (drained after rotation, truncated, finished from its
+// copytruncate copy) and appends through ship.Appender, recording every step
+// in the ship.State.
+package tail
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -21,19 +32,50 @@ import (
 	"github.com/ossx/ossx/internal/ship"
 )
 
+// Options is what the follower needs from gtail's flags.
+type Options struct {
+	Sources []string // files and globs
+	Dest    ossx.URL // the destination prefix (Key ends in "/" or is empty)
+
+	Key       keytmpl.Template
+	Host      string
+	LocalTime bool // {date} and {hour} in local time
+
+	FlushInterval   time.Duration
+	FlushBytes      int
+	PartialTimeout  time.Duration
+	RollSize        int64
+	RotateWait      time.Duration
+	Poll            time.Duration
+	SafetyPoll      time.Duration
+	ShutdownTimeout time.Duration
+
+	Gzip    bool
+	Once    bool
+	FromEnd bool
+	Echo    bool      // also write what is shipped to Stdout
+	Stdout  io.Writer // for Echo
+}
+
+// Run follows what o says until ctx ends (a clean stop returns nil) or,
+// with o.Once, until everything there is has been shipped. st is the
+// destination's locked state; app appends to OSS.
+func Run(ctx context.Context, o Options, st *ship.State, app *ship.Appender, log *slog.Logger) error {
+	return newTailer(o, st, app, log).run(ctx)
+}
+
 // tailer is the supervisor: it finds files (globs re-evaluated on every
 // wake), recognises them across restarts and rotations by identity, and runs
 // one gen goroutine per file generation. Each generation ships to its own
 // objects, so a rotated file being drained and its successor being followed
 // never interleave.
 type tailer struct {
-	o    options
-	dest ossx.URL
-	st   *ship.State
-	app  *ship.Appender
-	log  *slog.Logger
-	w    *follow.Watcher
-	now  func() time.Time // the clock for keys; tests move it
+	o   Options
+	st  *ship.State
+	app *ship.Appender
+	log *slog.Logger
+	w   *follow.Watcher
+	now func() time.Time // the clock for keys; tests move it
 
 	shipCtx  context.Context // ends only when --shutdown-timeout runs out
 	stopping chan struct{}   // closed when gtail is asked to stop
@@ -47,6 +89,9 @@ type tailer struct {
 	warned   map[string]bool
 	wg       sync.WaitGroup
 
+	claimMu sync.Mutex
+	claimed map[string]bool // paths whose owner object names this gtail
+
 	firstErr  atomic.Pointer[error] // the first file failure, for the exit message
 	shipped   atomic.Int64
 	lost      atomic.Int64
@@ -55,15 +100,16 @@ type tailer struct {
 	unshipped atomic.Int64
 }
 
-func newTailer(o options, dest ossx.URL, st *ship.State, app *ship.Appender, log *slog.Logger) *tailer {
+func newTailer(o Options, st *ship.State, app *ship.Appender, log *slog.Logger) *tailer {
 	return &tailer{
-		o: o, dest: dest, st: st, app: app, log: log, now: time.Now,
+		o: o, st: st, app: app, log: log, now: time.Now, shipCtx: context.Background(),
 		stopping: make(chan struct{}),
 		sem:      make(chan struct{}, 4),
 		dirty:    make(chan struct{}, 1),
 		gens:     map[*ship.Entry]*gen{},
 		deferred: map[[2]uint64]candidate{},
 		warned:   map[string]bool{},
+		claimed:  map[string]bool{},
 	}
 }
 
@@ -73,7 +119,7 @@ func (t *tailer) run(ctx context.Context) error {
 	t.shipCtx = shipCtx
 	wctx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
-	t.w = follow.NewWatcher(wctx, t.o.poll, t.o.safetyPoll, 20*time.Millisecond, t.log)
+	t.w = follow.NewWatcher(wctx, t.o.Poll, t.o.SafetyPoll, 20*time.Millisecond, t.log)
 	saverDone := make(chan struct{})
 	go func() { t.saver(wctx); close(saverDone) }()
 	usr1 := make(chan os.Signal, 1)
@@ -84,16 +130,16 @@ func (t *tailer) run(ctx context.Context) error {
 	go func() {
 		select {
 		case <-ctx.Done():
-			time.AfterFunc(t.o.shutdownTimeout, cancelShip)
+			time.AfterFunc(t.o.ShutdownTimeout, cancelShip)
 		case <-shipCtx.Done():
 		}
 	}()
 	t.resume()
 	t.scan(true)
 	if t.total.Load() == 0 {
-		t.log.Warn("no file matches yet", "files", strings.Join(t.o.sources, " "))
+		t.log.Warn("no file matches yet", "files", strings.Join(t.o.Sources, " "))
 	}
-	if t.o.once {
+	if t.o.Once {
 		close(t.stopping)
 		t.wg.Wait()
 		// A generation that ended (truncated) leaves its file to a new
@@ -112,7 +158,7 @@ func (t *tailer) run(ctx context.Context) error {
 	}
 	stopWatch()
 	<-saverDone
-	if err := t.st.Save(); err != nil {
+	if err := t.save(t.shipCtx, "the final state"); err != nil {
 		return err
 	}
 	t.log.Info("stopped", "shipped_bytes", t.shipped.Load(), "state", t.st.Path())
@@ -123,7 +169,7 @@ func (t *tailer) follow(ctx context.Context, usr1 <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
-			t.log.Info("stopping: shipping what is left", "timeout", t.o.shutdownTimeout)
+			t.log.Info("stopping: shipping what is left", "timeout", t.o.ShutdownTimeout)
 			return
 		case <-t.w.C:
 			if n := t.total.Load(); n > 0 && t.failed.Load() == n {
@@ -166,23 +212,77 @@ func (t *tailer) result() error {
 
 // saver persists the state shortly after it changes. Between saves the
 // state may lag the objects; Reconcile settles that at the next start. What
-// must never lag — a new object key — is saved synchronously instead.
+// must never lag — a new object key — is saved synchronously instead (see
+// save). A failed save is tried again, with backoff, until it succeeds.
 func (t *tailer) saver(ctx context.Context) {
+	failures := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.dirty:
 		}
+		pause := 100 * time.Millisecond
 		if err := t.st.Save(); err != nil {
-			t.log.Error("saving state", "err", err)
+			failures++
+			t.saveFailed(err, failures)
+			t.markDirty()
+			pause = saveBackoff(failures)
+		} else if failures > 0 {
+			t.log.Info("state saved again", "state", t.st.Path())
+			failures = 0
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(pause):
 		}
 	}
+}
+
+// save writes the state now, retrying with backoff while it fails (a full or
+// read-only disk): nothing is shipped to a new object before its key is
+// saved, and the files hold the bytes meanwhile, so a generation waits
+// rather than stops. With --once it gives up after --retries like an append.
+func (t *tailer) save(ctx context.Context, what string) error {
+	for attempt := 1; ; attempt++ {
+		err := t.st.Save()
+		if err == nil {
+			if attempt > 1 {
+				t.log.Info("state saved again", "state", t.st.Path())
+			}
+			return nil
+		}
+		t.saveFailed(err, attempt)
+		if t.o.Once && attempt > t.retries() {
+			return fmt.Errorf("%s: giving up after %d attempts: %w", what, attempt, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w (%w)", what, ctx.Err(), err)
+		case <-time.After(saveBackoff(attempt)):
+		}
+	}
+}
+
+func (t *tailer) retries() int {
+	if t.app == nil {
+		return 0
+	}
+	return t.app.Retry.Attempts
+}
+
+// saveFailed logs a failed save loudly: the first five, then every tenth.
+func (t *tailer) saveFailed(err error, attempt int) {
+	if attempt <= 5 || attempt%10 == 0 {
+		t.log.Error("cannot save the state; retrying (nothing is lost: the files hold the bytes)",
+			"state", t.st.Path(), "attempt", attempt, "err", err)
+	}
+}
+
+// saveBackoff is the pause after the n-th failed save: 100 ms doubling to 5 s.
+func saveBackoff(n int) time.Duration {
+	return min(100*time.Millisecond<<min(n-1, 6), 5*time.Second)
 }
 
 func (t *tailer) markDirty() {
@@ -210,7 +310,7 @@ func (t *tailer) resume() {
 			e.Done = true
 			e.Identity = follow.Identity{} // gone: match no file any more
 			t.st.Unlock()
-			if lost > 0 && e.Key != "" && !t.o.gzip {
+			if lost > 0 && e.Key != "" && !t.o.Gzip {
 				// An append may have landed after the last save: those
 				// bytes are not lost (though, the file gone, they can
 				// no longer be checked).
@@ -246,7 +346,11 @@ func (t *tailer) locate(e *ship.Entry) (f *os.File, detached bool) {
 			return f, true
 		}
 	}
-	if f := t.findCopy(e); f != nil {
+	t.st.Lock()
+	k := knownOf(e, !t.o.Gzip)
+	t.st.Unlock()
+	if f, _ := t.findCopy(e, k); f != nil {
+		t.log.Info("copytruncate: finishing the generation from its copy", "path", e.Path, "copy", f.Name())
 		return f, true
 	}
 	return nil, false
@@ -269,15 +373,16 @@ func openMatching(p string, id follow.Identity, offset int64) *os.File {
 	return f
 }
 
-// findCopy looks in e's directory for a copy of e that holds at least the
-// bytes shipped (logrotate's copytruncate copies, then truncates), so the
-// generation can be finished from the copy, and makes it e's file: e's
-// identity becomes the copy's. The claim is made under the state lock, where
-// add also checks, so a copy is never both finished from and followed as a
-// new file.
-func (t *tailer) findCopy(e *ship.Entry) *os.File {
+// findCopy looks in e's directory for this generation's copy (logrotate's
+// copytruncate copies, then truncates) — a file k proves to hold the
+// generation's bytes, not merely one that starts the same way — so that the
+// generation can be finished from it, and makes it e's file: e's identity
+// becomes the copy's and its size the copy's. The claim is made under the
+// state lock, where add also checks, so a copy is never both finished from
+// and followed as a new file. A file another unfinished generation follows
+// is not a candidate.
+func (t *tailer) findCopy(e *ship.Entry, k known) (*os.File, int64) {
 	t.st.Lock()
-	id, offset := e.Identity, e.Offset
 	taken := map[[2]uint64]bool{}
 	for _, o := range t.st.Entries {
 		if !o.Done {
@@ -285,52 +390,59 @@ func (t *tailer) findCopy(e *ship.Entry) *os.File {
 		}
 	}
 	t.st.Unlock()
-	if id.HeadLen == 0 {
-		return nil
+	type cand struct {
+		p  string
+		fi os.FileInfo
 	}
-	var best *os.File
-	var bestID follow.Identity
-	var bestTime time.Time
+	var cands []cand
 	for _, p := range dirFiles(filepath.Dir(e.Path)) {
 		fi, err := os.Stat(p)
-		if err != nil || !fi.Mode().IsRegular() || fi.Size() < offset {
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
 			continue
 		}
 		dev, ino := follow.DevIno(fi)
-		if taken[[2]uint64{dev, ino}] || (best != nil && !fi.ModTime().After(bestTime)) {
+		if taken[[2]uint64{dev, ino}] {
 			continue
 		}
-		f, err := os.Open(p)
+		cands = append(cands, cand{p, fi})
+	}
+	// The newest first: a rotation leaves older copies (app.log.2) beside.
+	sort.Slice(cands, func(i, j int) bool { return cands[i].fi.ModTime().After(cands[j].fi.ModTime()) })
+	for _, c := range cands {
+		f, err := os.Open(c.p)
 		if err != nil {
 			continue
 		}
-		if ok, _ := id.HeadMatches(f); !ok {
+		fi, err := f.Stat()
+		if err != nil {
 			f.Close()
 			continue
 		}
-		if best != nil {
-			best.Close()
+		ok, err := k.proves(f, fi.Size())
+		if err != nil || !ok {
+			f.Close()
+			continue
 		}
-		best, bestTime = f, fi.ModTime()
-		bestID = id
-		bestID.Dev, bestID.Ino = dev, ino
+		id, err := follow.Fingerprint(f, fi)
+		if err != nil {
+			f.Close()
+			continue
+		}
+		t.st.Lock()
+		// The scan may have started following the copy since it was looked at.
+		lost := owned(t.st.Entries, [2]uint64{id.Dev, id.Ino})
+		if !lost {
+			e.Identity = id
+			e.Size = fi.Size()
+		}
+		t.st.Unlock()
+		if lost {
+			f.Close()
+			continue
+		}
+		return f, fi.Size()
 	}
-	if best == nil {
-		return nil
-	}
-	t.st.Lock()
-	// The scan may have started following the copy since it was looked at.
-	lost := owned(t.st.Entries, [2]uint64{bestID.Dev, bestID.Ino})
-	if !lost {
-		e.Identity = bestID
-	}
-	t.st.Unlock()
-	if lost {
-		best.Close()
-		return nil
-	}
-	t.log.Info("copytruncate: finishing the generation from its copy", "path", e.Path, "copy", best.Name())
-	return best
+	return nil, 0
 }
 
 // owned reports whether an unfinished entry follows the inode di; call with
@@ -362,7 +474,7 @@ func dirFiles(dir string) []string {
 func (t *tailer) expand() []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, s := range t.o.sources {
+	for _, s := range t.o.Sources {
 		var ps []string
 		if strings.ContainsAny(s, "*?[") {
 			ps, _ = filepath.Glob(s) // the only error is a bad pattern, checked at start
@@ -420,7 +532,7 @@ func (t *tailer) scan(initial bool) {
 	now := time.Now()
 	t.w.Begin()
 	defer t.w.End()
-	for _, s := range t.o.sources {
+	for _, s := range t.o.Sources {
 		// The directory a glob or a missing file will appear in, when
 		// it exists: files created there are seen at once, not at the
 		// next poll.
@@ -508,82 +620,85 @@ type candidate struct {
 }
 
 // looksLikeCopy holds back a new file that may be logrotate's copytruncate
-// copy of a generation being followed in the same directory: one whose head
-// is that generation's fingerprint, or, while the copy is still being
-// written (empty, or shorter than the fingerprint), whose bytes so far are
-// the start of that generation's file. logrotate creates the copy, fills it,
-// then truncates the original; gtail may look at any point of that, and the
-// generation then finishes from the copy (gen.truncated) instead of the copy
-// being shipped a second time as a new file.
+// copy of a generation being followed in the same directory: one whose bytes
+// so far are the start of that generation's file (empty, being written, or
+// complete), or any file while that generation's file is truncated and its
+// gen is deciding. logrotate creates the copy, fills it, then truncates the
+// original; gtail may look at any point of that, and the generation then
+// finishes from the copy (gen.truncated) instead of the copy being shipped a
+// second time as a new file.
 //
-// The file stays held until that is decided: it is the copy (the generation
-// claims it, and it is no longer new), it stops looking like one (its bytes
-// part from the generation's), or it has not changed for --rotate-wait while
-// the generation's file is still intact — not truncated, still at its path —
-// in which case it merely starts the same way and is shipped. An empty file
+// A file whose bytes part from every followed file's (two logs with the same
+// banner line, cp a.log b.log and both grow) is not a copy and is followed at
+// once. A held file stays held until that is decided: it is the copy (the
+// generation claims it, and it is no longer new), or it has not changed for
+// --rotate-wait while the generation's file is still intact — not
+// truncated, still at its path — in which case it merely starts the same way
+// (or is logrotate's copy without truncation) and is shipped. An empty file
 // is never released this way: it has nothing to ship, and logrotate may not
 // have started copying into it yet.
 func (t *tailer) looksLikeCopy(p string, di [2]uint64, f *os.File, fi os.FileInfo, now time.Time) bool {
 	t.st.Lock()
 	var srcs []ship.Entry
 	for _, e := range t.st.Entries {
-		if !e.Done && e.HeadLen > 0 && filepath.Dir(e.Path) == filepath.Dir(p) {
+		if !e.Done && filepath.Dir(e.Path) == filepath.Dir(p) && (e.HeadLen > 0 || e.Offset > 0) {
 			srcs = append(srcs, *e)
 		}
 	}
 	t.st.Unlock()
-	if len(srcs) > 0 && fi.Size() == 0 {
+	if len(srcs) == 0 {
+		return false
+	}
+	if fi.Size() == 0 {
 		return true
 	}
+	c, seen := t.deferred[di]
+	changed := !seen || c.size != fi.Size() || !c.mod.Equal(fi.ModTime())
 	held, intact := false, true
 	for _, e := range srcs {
-		if like, ok := copyOf(f, fi.Size(), e); like {
+		like, ok := copyOf(f, fi.Size(), e, changed)
+		if like {
 			held, intact = true, intact && ok
 		}
 	}
 	if !held {
+		delete(t.deferred, di)
 		return false
 	}
-	c, seen := t.deferred[di]
-	if !seen || c.size != fi.Size() || !c.mod.Equal(fi.ModTime()) {
+	if changed {
 		t.deferred[di] = candidate{size: fi.Size(), mod: fi.ModTime(), changed: now}
 		// Look again when the wait is over, whether or not anything
 		// else wakes the tailer by then.
-		time.AfterFunc(t.o.rotateWait, t.w.Wake)
+		time.AfterFunc(t.o.RotateWait, t.w.Wake)
 		return true
 	}
-	return !intact || now.Sub(c.changed) < t.o.rotateWait
+	return !intact || now.Sub(c.changed) < t.o.RotateWait
 }
 
 // copyOf reports whether f (size bytes, not empty) may be a copy of the
-// generation e: its head is e's fingerprint, or it is shorter than that and
-// its bytes are the start of e's file as it is now. intact: e's file is
-// still at e's path, untruncated (if it is not, only e's gen can tell whether
-// f is its copy).
-func copyOf(f *os.File, size int64, e ship.Entry) (like, intact bool) {
-	if size >= e.HeadLen {
-		if ok, _ := e.Identity.HeadMatches(f); !ok {
-			return false, false
-		}
-	}
+// generation e: e's file is intact at e's path and f's bytes are its first
+// size bytes (compared only when compare is set, else as at the last look:
+// f has not changed, and an intact original only grows), or e's file is not intact (truncated, gone: only
+// e's gen can tell whether f is its copy) and f's head does not rule it out.
+func copyOf(f *os.File, size int64, e ship.Entry, compare bool) (like, intact bool) {
 	src := openMatching(e.Path, e.Identity, max(e.Offset, e.Size))
 	if src == nil {
-		// A copy is complete before the original is truncated, and a
-		// complete copy is not shorter than the fingerprint.
-		return size >= e.HeadLen, false
+		if size < e.HeadLen {
+			return true, false
+		}
+		ok, _ := e.Identity.HeadMatches(f)
+		return ok, false
 	}
 	defer src.Close()
-	if size >= e.HeadLen {
+	if !compare {
 		return true, true
 	}
-	a, b := make([]byte, size), make([]byte, size)
-	if n, _ := f.ReadAt(a, 0); int64(n) != size {
-		return false, true
+	sfi, err := src.Stat()
+	if err != nil || size > sfi.Size() {
+		return false, true // a copy is never longer than its intact original
 	}
-	if n, _ := src.ReadAt(b, 0); int64(n) != size {
-		return false, true
-	}
-	return bytes.Equal(a, b), true
+	same, _ := prefixOf(f, src, size)
+	return same, true
 }
 
 // add starts a generation for a file seen for the first time.
@@ -607,8 +722,17 @@ func (t *tailer) add(p string, f *os.File, fi os.FileInfo, initial bool) bool {
 		known = known || e.Path == p
 	}
 	e := &ship.Entry{Path: p, Identity: id, Gen: gen, Size: fi.Size()}
-	if initial && t.o.fromEnd && !known {
+	if initial && t.o.FromEnd && !known {
 		e.Offset, e.ObjStart = fi.Size(), fi.Size()
+		// What is skipped is still this generation's: its CRC64 proves
+		// a copy of it later.
+		crcs, err := prefixCRCs(f, []int64{e.Offset})
+		if err != nil {
+			t.st.Unlock()
+			t.log.Warn("cannot read", "path", p, "err", err)
+			return false
+		}
+		e.FileCRC, e.StartCRC = crcs[0], crcs[0]
 	}
 	t.st.Entries = append(t.st.Entries, e)
 	t.st.Unlock()
@@ -624,8 +748,27 @@ func (t *tailer) start(e *ship.Entry, f *os.File, detached bool) {
 	t.gens[e] = g
 	t.total.Add(1)
 	t.w.Watch(e.Path)
+	g.unsubscribe = t.w.Subscribe(e.Path, g.poke)
 	t.wg.Add(1)
 	go g.run()
+}
+
+// claim makes sure no other gtail (one with another state) ships path to
+// this destination, through the file's owner object (see
+// ship.Appender.Claim): two would ship every line twice, each to objects of
+// its own, which nothing else would notice.
+func (t *tailer) claim(path string) error {
+	t.claimMu.Lock()
+	defer t.claimMu.Unlock()
+	if t.claimed[path] {
+		return nil
+	}
+	key := t.o.Dest.Key + ship.OwnerDir + "owner/" + strings.ReplaceAll(t.o.Host, "/", "_") + "/" + strings.TrimLeft(filepath.ToSlash(path), "/")
+	if err := t.app.Claim(t.shipCtx, key, t.st.Owner, "host "+t.o.Host+", state "+t.st.Path()); err != nil {
+		return err
+	}
+	t.claimed[path] = true
+	return nil
 }
 
 // warnOnce logs a problem with a path the first time it is seen, not on
@@ -647,7 +790,7 @@ func (t *tailer) warnOnce(path, msg string, err error) {
 // enough; with --once it counts as a failed file, so cron sees a non-zero
 // status.
 func (t *tailer) unreadable(p string, err error) {
-	if !t.o.once {
+	if !t.o.Once {
 		t.warnOnce(p, "cannot open; will try again", err)
 		return
 	}

@@ -1,0 +1,612 @@
+package tail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/ossx/ossx/internal/crc64ecma"
+	"github.com/ossx/ossx/internal/follow"
+	"github.com/ossx/ossx/internal/keytmpl"
+	"github.com/ossx/ossx/internal/ossx"
+	"github.com/ossx/ossx/internal/ship"
+)
+
+// gen follows one generation of one file through its open descriptor, which
+// it keeps until the generation is drained: a renamed or deleted file is read
+// to its end before it is let go. It reads with ReadAt from the offset in its
+// state entry, so what it ships is always "the file's bytes from Offset".
+//
+// Besides, while it follows a file it reads ahead of shipping and holds the
+// last bytes read (up to holdMax, while the file is being written to): with
+// copytruncate, lines written after logrotate's copy and before its
+// truncation are in neither file afterwards, but gtail read them from the
+// original, so it ships them after the copy's bytes.
+type gen struct {
+	t        *tailer
+	e        *ship.Entry // fields under t.st.Lock
+	f        *os.File
+	wake     chan struct{}
+	ended    chan struct{}
+	detached atomic.Bool // the path no longer names this file
+
+	unsubscribe func() // from the watcher's events for the path
+
+	lastSize     int64
+	lastMod      time.Time
+	lastGrowth   time.Time
+	pendingSince time.Time
+
+	k     known   // what the generation's bytes are known to be (read ahead)
+	final *splice // the file was truncated: what is left to ship
+}
+
+// holdMax bounds the bytes held per file (see gen). The bytes that matter
+// are those written in the moment between a copy and a truncation; they are
+// held only while the file is being written to (dropped after --rotate-wait
+// of quiet).
+const holdMax = 1 << 20
+
+func (g *gen) poke() {
+	select {
+	case g.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (g *gen) run() {
+	t := g.t
+	defer t.wg.Done()
+	defer close(g.ended)
+	defer func() { g.f.Close() }()
+	if g.unsubscribe != nil {
+		defer g.unsubscribe()
+	}
+	if fi, err := g.f.Stat(); err == nil {
+		g.lastSize, g.lastGrowth = fi.Size(), fi.ModTime()
+	}
+	if err := t.claim(g.e.Path); err != nil {
+		g.fail(err)
+		return
+	}
+	if err := g.reconcile(); err != nil {
+		g.fail(err)
+		return
+	}
+	t.st.Lock()
+	g.k = knownOf(g.e, !t.o.Gzip)
+	t.st.Unlock()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		stopping := isClosed(t.stopping)
+		finished, err := g.step(stopping)
+		if err != nil {
+			g.fail(err)
+			return
+		}
+		if finished || (stopping && g.final == nil) {
+			return
+		}
+		if g.final != nil {
+			continue // what is left of a truncated file is shipped at once
+		}
+		timer.Reset(g.nextLook())
+		select {
+		case <-g.wake:
+		case <-t.stopping:
+		case <-timer.C:
+		}
+	}
+}
+
+// StateError is a state that does not agree with itself or with the file it
+// describes (edited by hand, or restored from elsewhere): gtail refuses to
+// ship that file on a guess.
+type StateError struct {
+	Path   string // the state file
+	Reason string
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("the state does not agree with the file: %s; not shipping it on a guess", e.Reason)
+}
+
+// Hint names the way out.
+func (e *StateError) Hint() string {
+	return "the state file " + e.Path + " was edited or damaged; to ship this file again from the start, move the state file aside"
+}
+
+// reconcile checks the entry against the file and settles its object with
+// OSS before anything new is sent. The state implies invariants: the file's
+// bytes [ObjStart, Offset) have the CRC64 that extends StartCRC to FileCRC,
+// and with plain objects they are the object (Pos bytes, CRC64 CRC). A state
+// that breaks them (an offset edited by hand) is reconciled with the object
+// when the object proves where the file stands, else refused.
+func (g *gen) reconcile() error {
+	t := g.t
+	t.st.Lock()
+	e := *g.e
+	t.st.Unlock()
+	fi, err := g.f.Stat()
+	if err != nil {
+		return err
+	}
+	plain := !t.o.Gzip
+	if e.NoFileCRC {
+		// State of version 1: compute what it did not record, from the
+		// file it found (at its path, by inode, or a proven copy).
+		crcs, err := prefixCRCs(g.f, []int64{e.ObjStart, e.Offset})
+		if err != nil {
+			return fmt.Errorf("read %s: %w", e.Path, err)
+		}
+		t.st.Lock()
+		g.e.StartCRC, g.e.FileCRC, g.e.NoFileCRC = crcs[0], crcs[1], false
+		e = *g.e
+		t.st.Unlock()
+	}
+	ok := e.ObjStart <= e.Offset && e.Offset <= fi.Size() && (e.Key != "" || (e.Pos == 0 && e.Offset == e.ObjStart))
+	if ok {
+		data, err := rangeCRC(g.f, e.ObjStart, e.Offset)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", e.Path, err)
+		}
+		ok = crc64ecma.Combine(e.StartCRC, data, e.Offset-e.ObjStart) == e.FileCRC &&
+			(!plain || (e.Pos == e.Offset-e.ObjStart && data == e.CRC))
+	}
+	if !ok {
+		if err := g.repair(e, fi.Size(), plain); err != nil {
+			return err
+		}
+		t.st.Lock()
+		e = *g.e
+		t.st.Unlock()
+	}
+	if e.Key == "" {
+		return nil
+	}
+	obj := ship.Object{Key: e.Key, Pos: e.Pos, CRC: e.CRC}
+	got, n, err := t.app.Reconcile(t.shipCtx, obj, g.f, e.Offset, fi.Size()-e.Offset)
+	if err != nil {
+		return err
+	}
+	if got != obj {
+		crc, err := rangeCRC(g.f, e.Offset, e.Offset+n)
+		if err != nil {
+			return err
+		}
+		t.st.Lock()
+		g.e.Offset += n
+		g.e.Pos, g.e.CRC = got.Pos, got.CRC
+		g.e.FileCRC = crc64ecma.Combine(g.e.FileCRC, crc, n)
+		t.st.Unlock()
+		t.markDirty()
+	}
+	return nil
+}
+
+// repair settles an entry that breaks the state's invariants with OSS: a
+// plain object holds the file bytes from ObjStart, so its length and CRC64,
+// checked against the file, say how far the file was shipped. Anything else
+// is refused.
+func (g *gen) repair(e ship.Entry, size int64, plain bool) error {
+	t := g.t
+	bad := &StateError{Path: t.st.Path(), Reason: fmt.Sprintf("offset %d, object start %d, object length %d", e.Offset, e.ObjStart, e.Pos)}
+	if !plain || e.Key == "" || e.ObjStart < 0 || e.ObjStart > size {
+		return bad
+	}
+	got, err := t.app.Head(t.shipCtx, e.Key)
+	if err != nil {
+		return err
+	}
+	if e.ObjStart+got.Pos > size {
+		return bad
+	}
+	crcs, err := prefixCRCs(g.f, []int64{e.ObjStart, e.ObjStart + got.Pos})
+	if err != nil {
+		return err
+	}
+	if crc64ecma.Combine(crcs[0], got.CRC, got.Pos) != crcs[1] {
+		return bad
+	}
+	t.st.Lock()
+	g.e.Offset, g.e.Pos, g.e.CRC = e.ObjStart+got.Pos, got.Pos, got.CRC
+	g.e.StartCRC, g.e.FileCRC = crcs[0], crcs[1]
+	t.st.Unlock()
+	t.markDirty()
+	t.log.Warn("the state did not agree with the file; reconciled with the object, which the file's bytes prove",
+		"path", e.Path, "key", e.Key, "state_offset", e.Offset, "offset", e.ObjStart+got.Pos)
+	return nil
+}
+
+// nextLook is when to look again without a wake: when waiting lines are due,
+// a partial line may go, or a rotated file may be finished.
+func (g *gen) nextLook() time.Duration {
+	o := g.t.o
+	d := time.Hour // the tailer pokes every generation on each watcher wake and poll
+	now := time.Now()
+	if !g.pendingSince.IsZero() {
+		d = min(d, g.pendingSince.Add(o.FlushInterval).Sub(now), g.lastGrowth.Add(o.PartialTimeout).Sub(now))
+	}
+	if g.detached.Load() || (len(g.k.held) > 0 && g.k.heldStart < g.offset()) {
+		d = min(d, g.lastGrowth.Add(o.RotateWait).Sub(now))
+	}
+	return max(d, 10*time.Millisecond)
+}
+
+// step looks at the file once and ships what is due. finished: the
+// generation is over (drained after rotation, or truncated).
+func (g *gen) step(stopping bool) (finished bool, err error) {
+	if g.final != nil {
+		return g.finish()
+	}
+	t, o := g.t, g.t.o
+	fi, err := g.f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("stat %s: %w", g.e.Path, err)
+	}
+	size := fi.Size()
+	t.st.Lock()
+	id, off, seen := g.e.Identity, g.e.Offset, g.e.Size
+	t.st.Unlock()
+	// Unchanged size and mtime: nothing to recheck (a truncate and regrow
+	// changes the mtime), which keeps an idle gtail near zero CPU.
+	if size != g.lastSize || !fi.ModTime().Equal(g.lastMod) || stopping {
+		// A file never shrinks but by truncation: below the size seen
+		// before is truncated, even when still beyond the offset.
+		chk, err := id.Recheck(g.f, size, max(off, seen, g.k.readEnd()))
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", g.e.Path, err)
+		}
+		if chk == follow.Truncated {
+			return g.truncated()
+		}
+		if err := g.readAhead(size); err != nil {
+			return false, err
+		}
+	}
+	g.lastMod = fi.ModTime()
+	t.st.Lock()
+	g.e.Identity.HeadLen, g.e.Identity.HeadCRC = id.HeadLen, id.HeadCRC
+	g.k.head = g.e.Identity
+	grew := g.e.Size != size
+	g.e.Size = size // so that bytes lost later can be counted
+	t.st.Unlock()
+	if grew {
+		t.markDirty()
+	}
+
+	now := time.Now()
+	if size != g.lastSize {
+		g.lastSize, g.lastGrowth = size, now
+	}
+	idle := now.Sub(g.lastGrowth)
+	if drop := min(off-g.k.heldStart, int64(len(g.k.held))); idle >= o.RotateWait && drop > 0 {
+		// Quiet: a copy made now holds everything; let the memory of
+		// what was shipped go (what was not is kept: a truncation
+		// without a copy ships it).
+		g.k.heldCRC = crc64ecma.Update(g.k.heldCRC, g.k.held[:drop])
+		g.k.heldStart += drop
+		if g.k.held = g.k.held[drop:]; len(g.k.held) == 0 {
+			g.k.held = nil
+		}
+	}
+	pending := size - off
+	switch {
+	case pending <= 0:
+		g.pendingSince = time.Time{}
+	case g.pendingSince.IsZero():
+		g.pendingSince = now
+	}
+	drained := g.detached.Load() && (o.Once || idle >= o.RotateWait)
+	// --once leaves a young partial line for the next run; a stop ships it.
+	all := (stopping && !o.Once) || drained || idle >= o.PartialTimeout
+	due := stopping || drained || pending >= int64(o.FlushBytes) ||
+		(pending > 0 && now.Sub(g.pendingSince) >= o.FlushInterval)
+	if due && pending > 0 {
+		if err := g.flush(g.f, size, all); err != nil {
+			return false, err
+		}
+		if g.offset() < size {
+			// A partial line is left: look again after another interval
+			// (or when it is old enough), not at once.
+			g.pendingSince = now
+		}
+	}
+	if drained && g.offset() >= size {
+		g.done("rotated file drained", size)
+		return true, nil
+	}
+	return false, nil
+}
+
+func (g *gen) done(msg string, size int64) {
+	t := g.t
+	t.st.Lock()
+	g.e.Done = true
+	t.st.Unlock()
+	t.markDirty()
+	t.log.Info(msg, "path", g.e.Path, "bytes", size)
+	t.w.Wake()
+}
+
+// readAhead reads the file from where it was last read up to size and keeps
+// the last holdMax bytes, with the CRC64 of everything before them.
+func (g *gen) readAhead(size int64) error {
+	k := &g.k
+	if !k.crcOK {
+		return nil
+	}
+	g.t.st.Lock()
+	off, crc := g.e.Offset, g.e.FileCRC
+	g.t.st.Unlock()
+	if k.readEnd() < off {
+		// Shipped past what was read (a read ahead cut short): read on
+		// from what was shipped.
+		k.offset, k.fileCRC = off, crc
+		k.held, k.heldStart, k.heldCRC = k.held[:0], off, crc
+	}
+	for end := k.readEnd(); end < size; end = k.readEnd() {
+		n := int(min(size-end, holdMax))
+		if drop := len(k.held) + n - holdMax; drop > 0 {
+			k.heldCRC = crc64ecma.Update(k.heldCRC, k.held[:drop])
+			k.heldStart += int64(drop)
+			k.held = k.held[drop:] // no copy: the buffer is renewed below when full
+		}
+		if cap(k.held)-len(k.held) < n {
+			// Room for twice what is held: each byte is copied about once.
+			nb := make([]byte, len(k.held), min(2*holdMax, max(2*(len(k.held)+n), 64<<10)))
+			copy(nb, k.held)
+			k.held = nb
+		}
+		buf := k.held[len(k.held) : len(k.held)+n]
+		got, err := g.f.ReadAt(buf, end)
+		k.held = k.held[:len(k.held)+got]
+		if got < n {
+			if err != nil && !errors.Is(err, io.EOF) {
+				return fmt.Errorf("read %s: %w", g.e.Path, err)
+			}
+			return nil // truncated meanwhile: the next look sees it
+		}
+	}
+	return nil
+}
+
+func (g *gen) offset() int64 {
+	g.t.st.Lock()
+	defer g.t.st.Unlock()
+	return g.e.Offset
+}
+
+// truncated ends the generation whose file was truncated (copytruncate, or
+// "> app.log"). What is left of it is shipped from its copy, proven to be
+// this generation's (see known.proves), followed by the bytes gtail read
+// from the original before the truncation and that the copy does not hold
+// (written after logrotate's copy); without a copy, from those held bytes
+// alone. What neither holds is lost and said so. The truncated file itself
+// is a new generation for the tailer.
+func (g *gen) truncated() (bool, error) {
+	t := g.t
+	k := g.k
+	t.st.Lock()
+	k.offset, k.fileCRC, k.objStart, k.objCRC = g.e.Offset, g.e.FileCRC, g.e.ObjStart, g.e.CRC
+	seen := g.e.Size
+	t.st.Unlock()
+	readEnd := k.readEnd()
+	sp := &splice{held: k.held, heldStart: k.heldStart}
+	copyFile, copySize := t.findCopy(g.e, k)
+	if copyFile != nil {
+		sp.f, sp.fileEnd, sp.end = copyFile, copySize, copySize
+	}
+	if k.crcOK && len(k.held) > 0 && k.heldStart <= max(sp.fileEnd, k.offset) && readEnd > sp.fileEnd {
+		sp.end = readEnd // the held bytes continue the copy (or what was shipped)
+	}
+	if sp.f == nil && sp.end == 0 {
+		sp.end = k.offset
+	}
+	t.st.Lock()
+	lost := max(seen, readEnd) - max(sp.end, g.e.Offset)
+	g.e.Size = sp.end
+	if copyFile == nil {
+		// The content this identity described is gone: match nothing,
+		// so that new content starting with the same bytes is not
+		// taken for it.
+		g.e.Identity = follow.Identity{}
+	}
+	t.st.Unlock()
+	if copyFile != nil {
+		g.f.Close()
+		g.f = copyFile
+		g.detached.Store(true)
+		t.log.Info("copytruncate: finishing the generation from its copy", "path", g.e.Path, "copy", copyFile.Name(),
+			"copy_bytes", copySize, "held_bytes", max(sp.end-copySize, 0))
+	} else {
+		t.log.Info("file truncated: starting a new generation", "path", g.e.Path, "held_bytes", max(sp.end-k.offset, 0))
+	}
+	if lost > 0 {
+		why := "truncated before it was shipped, and no copy found next to it"
+		if copyFile != nil {
+			why = "truncated; its copy and the bytes gtail held end before them"
+		}
+		t.reportLoss(g.e.Path, lost, why)
+	}
+	g.final = sp
+	g.k = known{}
+	t.markDirty()
+	t.w.Wake()
+	return false, nil
+}
+
+// finish ships what is left of a truncated generation and ends it.
+func (g *gen) finish() (bool, error) {
+	if err := g.flush(g.final, g.final.end, true); err != nil {
+		return false, err
+	}
+	g.done("truncated generation finished", g.final.end)
+	return true, nil
+}
+
+// flush ships the file from the entry's offset up to size: complete lines,
+// or everything when all is set, in appends of at most --flush-bytes.
+func (g *gen) flush(src io.ReaderAt, size int64, all bool) error {
+	t := g.t
+	for {
+		off := g.offset()
+		if off >= size {
+			return nil
+		}
+		t.sem <- struct{}{}
+		buf, _ := t.bufs.Get().([]byte)
+		data, err := follow.Batch(src, off, size, t.o.FlushBytes, all, buf)
+		if err == nil && len(data) > 0 {
+			err = g.ship(data)
+		}
+		if cap(data) > 0 {
+			//lint:ignore SA6002 a slice header per batch is fine
+			t.bufs.Put(data[:0])
+		}
+		<-t.sem
+		if err != nil || len(data) == 0 {
+			return err
+		}
+	}
+}
+
+// ship appends data (the file's bytes at the entry's offset) exactly once.
+func (g *gen) ship(data []byte) error {
+	t := g.t
+	body := t.app.Encode(data)
+	obj, err := g.object(len(body))
+	if err != nil {
+		return err
+	}
+	got, err := t.app.Append(t.shipCtx, obj, body)
+	if err != nil {
+		return err
+	}
+	if obj.Pos == 0 {
+		// Said once the object exists, not when its key was chosen: the
+		// first append may fail.
+		t.log.Info("new object", "path", g.e.Path, "key", obj.Key)
+	}
+	t.st.Lock()
+	g.e.Offset += int64(len(data))
+	g.e.FileCRC = crc64ecma.Update(g.e.FileCRC, data)
+	g.e.Pos, g.e.CRC = got.Pos, got.CRC
+	t.st.Unlock()
+	t.markDirty()
+	t.shipped.Add(int64(len(data)))
+	g.pendingSince = time.Time{}
+	if t.o.Echo {
+		t.echoMu.Lock()
+		t.o.Stdout.Write(data)
+		t.echoMu.Unlock()
+	}
+	return nil
+}
+
+// object returns the object the next n bytes go to, starting a new one when
+// there is none yet, when n would take it past --roll-size, or when its key
+// would now read differently ({date}, {hour}). A new key is saved before
+// anything is appended to it: after a crash gtail must find it again.
+func (g *gen) object(n int) (ship.Object, error) {
+	t := g.t
+	now := t.now()
+	t.st.Lock()
+	if now.Before(t.st.KeyClock) {
+		now = t.st.KeyClock // the clock stepped back: keys do not
+	} else {
+		t.st.KeyClock = now
+	}
+	if !t.o.LocalTime {
+		now = now.UTC()
+	}
+	e := g.e
+	fresh := e.Key == ""
+	switch {
+	case fresh:
+	case e.Pos > 0 && e.Pos+int64(n) > t.o.RollSize:
+		e.Seq++
+		fresh = true
+	case t.o.Key.UsesTime() && g.key(now) != e.Key:
+		if e.Pos > 0 {
+			e.Seq++
+		}
+		fresh = true
+	}
+	if fresh {
+		e.Key, e.Pos, e.CRC, e.ObjStart, e.StartCRC = g.key(now), 0, 0, e.Offset, e.FileCRC
+	}
+	obj := ship.Object{Key: e.Key, Pos: e.Pos, CRC: e.CRC}
+	t.st.Unlock()
+	if !fresh {
+		return obj, nil
+	}
+	if err := ossx.ValidKey(obj.Key); err != nil {
+		return obj, fmt.Errorf("key template gives a bad key: %w", err)
+	}
+	if err := t.save(t.shipCtx, "save the new object's key"); err != nil {
+		return obj, err
+	}
+	return obj, nil
+}
+
+// key renders the entry's key at now; call with the state locked.
+func (g *gen) key(now time.Time) string {
+	t := g.t
+	return t.o.Dest.Key + t.o.Key.Expand(keytmpl.Vars{Host: t.o.Host, Path: g.e.Path, Time: now, Gen: g.e.Gen, Seq: g.e.Seq})
+}
+
+func (g *gen) fail(err error) {
+	t := g.t
+	if errors.Is(err, context.Canceled) {
+		fi, serr := g.f.Stat()
+		if serr == nil {
+			n := max(fi.Size()-g.offset(), 0)
+			t.unshipped.Add(n)
+			t.log.Warn("not shipped within --shutdown-timeout; the next start ships it", "path", g.e.Path,
+				"offset", g.offset(), "bytes", n)
+		}
+		return
+	}
+	t.failed.Add(1)
+	var ce *ship.ConflictError
+	if errors.As(err, &ce) {
+		err = &StoppedError{Err: err, Path: g.e.Path, State: t.st.Path(), Dest: t.o.Dest.String()}
+	}
+	err = fmt.Errorf("%s: %w", g.e.Path, err)
+	t.firstErr.CompareAndSwap(nil, &err)
+	t.log.Error("file stopped", "err", ossx.Message(err))
+	t.w.Wake() // the tailer checks whether any file is left
+}
+
+// StoppedError is a file stopped because its object is not what gtail left
+// there; its hint names the way out.
+type StoppedError struct {
+	Err               error
+	Path, State, Dest string
+}
+
+func (e *StoppedError) Error() string { return e.Err.Error() }
+func (e *StoppedError) Unwrap() error { return e.Err }
+
+// Hint says what happened and how to start the file over.
+func (e *StoppedError) Hint() string {
+	var ce *ship.ConflictError
+	errors.As(e.Err, &ce)
+	return ce.Hint() + "; to ship this file again from the start, to new objects: gtail --forget " + e.Path + " " + e.Dest +
+		" (drops its state in " + e.State + ")"
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}

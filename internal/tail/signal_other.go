@@ -1,0 +1,7 @@
+//go:build !unix
+
+package tail
+
+import "os"
+
+func notifyStatus(chan<- os.Signal) {}

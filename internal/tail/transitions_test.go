@@ -1,0 +1,170 @@
+//go:build unix
+
+package tail
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/keytmpl"
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
+	"github.com/ossx/ossx/internal/ossx"
+	"github.com/ossx/ossx/internal/ship"
+)
+
+// TestTransitions runs the follower in process against osslocal through each
+// rotation a generation goes through, and checks what the objects hold, in
+// key order: renamed (drained through the descriptor), copy-truncated with a
+// line written after the copy (finished from the copy, then the held line),
+// and truncated without a copy (the held bytes).
+func TestTransitions(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		rotate func(t *testing.T, p string, f *os.File, wait func(string))
+		want   string
+	}{
+		{"rename", func(t *testing.T, p string, f *os.File, wait func(string)) {
+			os.Rename(p, p+".1")
+			f.WriteString("late line\n")
+			os.WriteFile(p, []byte("new file\n"), 0o644)
+		}, "first\nsecond\nlate line\nnew file\n"},
+		{"copytruncate, a line after the copy", func(t *testing.T, p string, f *os.File, wait func(string)) {
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p+".1", b, 0o644)
+			f.WriteString("after the copy\n")
+			wait("after the copy\n")
+			f.Truncate(0)
+			f.WriteString("next generation\n")
+		}, "first\nsecond\nafter the copy\nnext generation\n"},
+		{"truncated, no copy: the held bytes", func(t *testing.T, p string, f *os.File, wait func(string)) {
+			f.Truncate(0)
+			f.WriteString("next generation\n")
+		}, "first\nsecond\nnext generation\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := osslocaltest.Start(t)
+			dir := t.TempDir()
+			p := filepath.Join(dir, "app.log")
+			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			f.WriteString("first\n")
+			client, _ := oss.New(ts.Endpoint, ts.AccessKeyID, ts.AccessKeySecret)
+			bucket, _ := client.Bucket(ts.Bucket)
+			st, err := ship.Open(filepath.Join(dir, "state"), "oss://"+ts.Bucket+"/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			var logs logBuffer
+			log := slog.New(slog.NewTextHandler(&logs, nil))
+			tmpl, _ := keytmpl.Parse("{gen}")
+			o := Options{Sources: []string{p}, Dest: ossx.URL{Bucket: ts.Bucket}, Key: tmpl, Host: "h",
+				FlushInterval: time.Hour, FlushBytes: 1 << 20, PartialTimeout: time.Hour, RollSize: 1 << 30,
+				RotateWait: 100 * time.Millisecond, Poll: 50 * time.Millisecond, SafetyPoll: time.Second, ShutdownTimeout: 10 * time.Second}
+			app := &ship.Appender{Bucket: bucket, Retry: ossx.RetryPolicy{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond}, Log: log}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- Run(ctx, o, st, app, log) }()
+			// wait until the follower has seen the file at its current
+			// size: a new generation records it when added, its gen once
+			// it has read what was written since.
+			wait := func(s string) {
+				for i := 0; ; i++ {
+					fi, _ := os.Stat(p)
+					st.Lock()
+					seen := false
+					for _, e := range st.Entries {
+						seen = seen || (!e.Done && e.Size == fi.Size())
+					}
+					st.Unlock()
+					if seen {
+						return
+					}
+					if i > 3000 {
+						t.Fatalf("the follower never read %q", s)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			wait("first\n") // the generation was added
+			f.WriteString("second\n")
+			wait("second\n") // and its gen has read this
+			tc.rotate(t, p, f, wait)
+			// The old generation ends (drained, or finished from its
+			// copy and held bytes) and is shipped; the stop then ships
+			// the new one (its lines wait for --flush-interval, an hour).
+			old := strings.TrimSuffix(tc.want, "new file\n")
+			old = strings.TrimSuffix(old, "next generation\n")
+			for i := 0; shipped(t, bucket) != old; i++ {
+				if i > 3000 {
+					t.Fatalf("objects hold %q, want %q\n%s", shipped(t, bucket), old, logs.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			cancel()
+			err = <-done
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if got := shipped(t, bucket); got != tc.want {
+				t.Fatalf("objects hold %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// shipped is the objects' bytes, concatenated in key order.
+func shipped(t *testing.T, b *oss.Bucket) string {
+	res, err := b.ListObjects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range res.Objects {
+		if !strings.HasPrefix(o.Key, ".gtail/") {
+			keys = append(keys, o.Key)
+		}
+	}
+	sort.Strings(keys)
+	var out bytes.Buffer
+	for _, k := range keys {
+		r, err := b.GetObject(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(&out, r)
+		r.Close()
+	}
+	return out.String()
+}
+
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
