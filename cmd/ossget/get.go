@@ -17,16 +17,15 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
-	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 	"golang.org/x/time/rate"
 
 	"github.com/ossx/ossx/internal/download"
 	"github.com/ossx/ossx/internal/listing"
 	"github.com/ossx/ossx/internal/ossx"
+	"github.com/ossx/ossx/internal/progress"
 	"github.com/ossx/ossx/internal/ship"
 )
 
@@ -37,7 +36,7 @@ type getter struct {
 	cfg    *ossx.Config
 	client *oss.Client
 	dl     *download.Downloader
-	bar    *progressbar.ProgressBar
+	bar    *progress.Bar // nil: no progress display
 
 	outMu sync.Mutex // stdout and stderr lines
 
@@ -60,15 +59,11 @@ func newGetter(ctx context.Context, opts options, cfg *ossx.Config, client *oss.
 	}
 	g := &getter{ctx: ctx, opts: opts, cfg: cfg, client: client}
 	if g.showProgress() {
-		g.bar = progressbar.NewOptions64(-1,
-			progressbar.OptionSetWriter(os.Stderr),
-			progressbar.OptionShowBytes(true),
-			progressbar.OptionShowTotalBytes(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionSetDescription("downloading"),
-		)
-		do.Progress = func(n int64) { g.bar.Add64(n) }
+		g.bar = progress.New(os.Stderr, "downloading", func() int {
+			w, _, _ := term.GetSize(int(os.Stderr.Fd()))
+			return w
+		}, &g.outMu)
+		do.Progress = g.bar.Add
 	}
 	g.dl = download.New(client, do)
 	return g
@@ -84,17 +79,11 @@ func (g *getter) showProgress() bool {
 	return term.IsTerminal(int(os.Stderr.Fd()))
 }
 
-// grow tells the progress bar about n more bytes to come.
-func (g *getter) grow(n int64) {
-	if g.bar == nil || n <= 0 {
-		return
-	}
+// startBar names the object now downloading on the progress line.
+func (g *getter) startBar(u ossx.URL) {
 	g.outMu.Lock()
-	defer g.outMu.Unlock()
-	if g.bar.GetMax64() < 0 {
-		g.bar.ChangeMax64(0)
-	}
-	g.bar.ChangeMax64(g.bar.GetMax64() + n)
+	g.bar.Start(u.Key)
+	g.outMu.Unlock()
 }
 
 // single downloads one object to a file, a directory or stdout.
@@ -106,6 +95,8 @@ func (g *getter) single(src ossx.URL) error {
 	if err := g.checkVerifiable(src, m); err != nil {
 		return err
 	}
+	g.bar.AddItem(m.Size)
+	g.bar.Final()
 	if g.opts.dest == "-" {
 		return g.toStdout(src, m)
 	}
@@ -151,17 +142,20 @@ func (g *getter) toFile(src ossx.URL, m download.Meta, dest download.Dest) error
 		g.notice("dry run: would download %s (%d bytes) to %s", src, m.Size, p)
 		return g.print(download.Result{URL: src, Meta: m, Verified: "dry-run"}, p)
 	}
-	g.grow(m.Size)
+	g.startBar(src)
 	res, err := g.dl.ToFile(g.ctx, src, m, dest)
 	if err != nil {
+		// The caller takes a failed item out of the progress total.
 		return fmt.Errorf("download %s to %s: %w", src, p, err)
+	}
+	if res.Skipped {
+		g.bar.ItemDone(m.Size) // not downloaded: out of the total
+	} else {
+		g.bar.ItemDone(0)
 	}
 	switch {
 	case res.Skipped:
 		g.notice("%s: unchanged, skipped", p)
-		if g.bar != nil {
-			g.bar.Add64(m.Size)
-		}
 	case res.Resumed > 0:
 		g.notice("%s: resumed, %d part(s) were already downloaded", p, res.Resumed)
 	}
@@ -177,8 +171,9 @@ func (g *getter) toStdout(src ossx.URL, m download.Meta) error {
 	}
 	// A closed stdout (ossget … - | head) ends the download quietly.
 	signal.Ignore(syscall.SIGPIPE)
-	g.grow(m.Size)
+	g.startBar(src)
 	res, err := g.stream(src, m, os.Stdout)
+	g.bar.ItemDone(0)
 	var oe *download.OutputError
 	if errors.As(err, &oe) && errors.Is(oe.Err, syscall.EPIPE) {
 		return nil
@@ -284,6 +279,9 @@ func (g *getter) mirror(src ossx.URL) error {
 					continue
 				}
 				if err := g.mirrorOne(ctx, root, src, e); err != nil {
+					if !strings.HasSuffix(e.Key, "/") {
+						g.bar.ItemDone(e.Size) // not downloaded: out of the total
+					}
 					g.fail(err, cancel)
 				}
 			}
@@ -293,6 +291,9 @@ func (g *getter) mirror(src ossx.URL) error {
 		g.mu.Lock()
 		g.total++
 		g.mu.Unlock()
+		if !strings.HasSuffix(e.Key, "/") { // a directory marker is made, not downloaded
+			g.bar.AddItem(e.Size)
+		}
 		select {
 		case items <- e:
 			return true
@@ -300,6 +301,7 @@ func (g *getter) mirror(src ossx.URL) error {
 			return false
 		}
 	})
+	g.bar.Final()
 	close(items)
 	wg.Wait()
 	return g.outcome(lerr)
@@ -377,9 +379,11 @@ func (g *getter) cat(src ossx.URL) error {
 			err = g.checkVerifiable(u, m)
 		}
 		if err == nil && !g.opts.dryRun {
-			g.grow(m.Size)
+			g.bar.AddItem(m.Size)
+			g.startBar(u)
 			var res download.Result
 			res, err = g.stream(u, m, os.Stdout)
+			g.bar.ItemDone(0)
 			if err == nil {
 				g.warnUnverified(res)
 			}
@@ -582,16 +586,6 @@ func (g *getter) notice(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s: %s\n", tool, ossx.Redact(fmt.Sprintf(format, args...)))
 }
 
-func (g *getter) clearBar() {
-	if g.bar != nil {
-		g.bar.Clear()
-	}
-}
+func (g *getter) clearBar() { g.bar.Clear() }
 
-func (g *getter) finishBar() {
-	if g.bar != nil {
-		g.outMu.Lock()
-		g.bar.Exit()
-		g.outMu.Unlock()
-	}
-}
+func (g *getter) finishBar() { g.bar.Finish() }
