@@ -66,10 +66,13 @@ const helpTail = `EXAMPLES
 ENVIRONMENT
       OSS_ENDPOINT, OSS_REGION, OSS_BUCKET, OSS_ACCESS_KEY_ID,
       OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN, OSS_PROFILE: see the README.
-      XDG_STATE_HOME          checkpoints go to $XDG_STATE_HOME/ossx (default ~/.local/state/ossx)
+      XDG_STATE_HOME          checkpoints go to $XDG_STATE_HOME/ossx
+                              (default ~/.local/state/ossx)
       HTTPS_PROXY, NO_PROXY   proxy settings
 
 FILES
-      ~/.local/state/ossx/downloads/   checkpoints of unfinished ranged downloads (0600)
-      DIR/.NAME.ossget-XXXX            a file being downloaded; kept for resuming after
-                                       an interruption, removed on any other failure`
+      ~/.local/state/ossx/downloads/
+             checkpoints of unfinished ranged downloads (0600)
+      DIR/.NAME.ossget-XXXX
+             a file being downloaded; kept for resuming after an
+             interruption, removed on any other failure`
