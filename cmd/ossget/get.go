@@ -19,7 +19,6 @@ import (
 	"syscall"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
-	"golang.org/x/term"
 	"golang.org/x/time/rate"
 
 	"github.com/ossx/ossx/internal/download"
@@ -58,25 +57,14 @@ func newGetter(ctx context.Context, opts options, cfg *ossx.Config, client *oss.
 		do.Limiter = rate.NewLimiter(rate.Limit(opts.bwlimit), int(min(opts.bwlimit, 64<<10)))
 	}
 	g := &getter{ctx: ctx, opts: opts, cfg: cfg, client: client}
-	if g.showProgress() {
-		g.bar = progress.New(os.Stderr, "downloading", func() int {
-			w, _, _ := term.GetSize(int(os.Stderr.Fd()))
-			return w
-		}, &g.outMu)
+	// A dead or failing endpoint is never a silent wait.
+	do.Retry = cfg.Retry.Logged(func(line string) { g.notice("%s", line) })
+	g.bar = progress.OnStderr(opts.progress, opts.quiet || opts.dryRun, "downloading", &g.outMu)
+	if g.bar != nil {
 		do.Progress = g.bar.Add
 	}
 	g.dl = download.New(client, do)
 	return g
-}
-
-func (g *getter) showProgress() bool {
-	switch {
-	case g.opts.quiet || g.opts.progress == "never" || g.opts.dryRun:
-		return false
-	case g.opts.progress == "always":
-		return true
-	}
-	return term.IsTerminal(int(os.Stderr.Fd()))
 }
 
 // startBar names the object now downloading on the progress line.

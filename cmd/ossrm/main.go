@@ -208,6 +208,11 @@ func run(ctx context.Context, opts options) error {
 		}
 		urls = append(urls, u)
 	}
+	// A dead or failing endpoint is never a silent wait, as in the other
+	// tools; --quiet silences it.
+	if !opts.quiet {
+		cfg.Retry = cfg.Retry.Logged(func(line string) { fmt.Fprintf(os.Stderr, "%s: %s\n", tool, line) })
+	}
 	client, err := cfg.NewClient()
 	if err != nil {
 		return fmt.Errorf("OSS client: %w", err)

@@ -138,25 +138,12 @@ func newBatch(ctx context.Context, opts options, cfg *ossx.Config, client *oss.C
 	b := &batch{ctx: ctx, opts: opts, cfg: cfg, client: client}
 	// A dead or failing endpoint is never a silent wait.
 	uo.Retry = cfg.Retry.Logged(func(line string) { b.notice("%s", line) })
-	if b.showProgress() {
-		b.bar = progress.New(os.Stderr, "uploading", func() int {
-			w, _, _ := term.GetSize(int(os.Stderr.Fd()))
-			return w
-		}, &b.outMu)
+	b.bar = progress.OnStderr(opts.progress, opts.quiet || opts.dryRun, "uploading", &b.outMu)
+	if b.bar != nil {
 		uo.Progress = b.bar.Add
 	}
 	b.uploader = upload.New(client, uo)
 	return b
-}
-
-func (b *batch) showProgress() bool {
-	switch {
-	case b.opts.quiet || b.opts.progress == "never" || b.opts.dryRun:
-		return false
-	case b.opts.progress == "always":
-		return true
-	}
-	return term.IsTerminal(int(os.Stderr.Fd()))
 }
 
 // run uploads every item of plan, jobs at a time.

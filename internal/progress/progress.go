@@ -21,10 +21,13 @@ package progress
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/term"
 
 	"github.com/ossx/ossx/internal/listing"
 )
@@ -64,6 +67,21 @@ type Bar struct {
 type sample struct {
 	at    time.Time
 	bytes int64
+}
+
+// OnStderr is the bar of a tool's --progress WHEN (auto, always, never):
+// a Bar on stderr for always, or for auto when stderr is a terminal; nil
+// (a Bar whose methods do nothing) for never, or when off is true (--quiet,
+// --dry-run). out is the lock under which the tool prints its own lines.
+func OnStderr(when string, off bool, verb string, out sync.Locker) *Bar {
+	fd := int(os.Stderr.Fd())
+	if off || when == "never" || when != "always" && !term.IsTerminal(fd) {
+		return nil
+	}
+	return New(os.Stderr, verb, func() int {
+		w, _, _ := term.GetSize(fd)
+		return w
+	}, out)
 }
 
 // New returns a Bar drawing on w (a terminal) every 200ms until Finish;
