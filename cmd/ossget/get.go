@@ -27,6 +27,7 @@ import (
 	"github.com/ossx/ossx/internal/download"
 	"github.com/ossx/ossx/internal/listing"
 	"github.com/ossx/ossx/internal/ossx"
+	"github.com/ossx/ossx/internal/ship"
 )
 
 // getter runs the downloads of one command and reports on each.
@@ -363,6 +364,11 @@ func (g *getter) cat(src ossx.URL) error {
 	var werr error
 	lerr := g.list(g.ctx, src, func(e listing.Entry) bool {
 		if strings.HasSuffix(e.Key, "/") && e.Size == 0 {
+			return true
+		}
+		// gtail's owner objects sit below its destination prefix; they
+		// are not log bytes, and --cat of a gtail prefix is the log.
+		if ship.IsBookkeeping(e.Key) {
 			return true
 		}
 		u := ossx.URL{Bucket: e.Bucket, Key: e.Key}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // dispatch runs the operation req names: the method, whether there is a
@@ -496,7 +497,11 @@ func (s *Server) deleteMultiple(w http.ResponseWriter, req *request) error {
 		return invalidDigest()
 	}
 	var in xmlDelete
-	if err := xml.Unmarshal(controlRefs.protect(body), &in); err != nil || len(in.Objects) == 0 || len(in.Objects) > 1000 {
+	body = controlRefs.protect(body)
+	if utf8.Valid(body) { // ali-oss writes a key's control characters raw; OSS deletes such keys
+		body = []byte(controlRefs.hide(string(body)))
+	}
+	if err := xml.Unmarshal(body, &in); err != nil || len(in.Objects) == 0 || len(in.Objects) > 1000 {
 		return malformedXML()
 	}
 	for i := range in.Objects {

@@ -237,6 +237,26 @@ func TestDeleteMultipleObjects(t *testing.T) {
 	wantCode(t, err, 400, "MalformedXML")
 }
 
+// TestDeleteMultipleObjectsRawControlCharacters: ali-oss's deleteMulti
+// writes a key's control characters raw into the XML ("should encode
+// variant object keys"); OSS deletes the key.
+func TestDeleteMultipleObjectsRawControlCharacters(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	b := bucket(t, ts)
+	key := "ctl\x01\x0a\x0c\x07key"
+	put(t, b, key, []byte("x"))
+	out, err := b.DeleteMultipleObjectsXml("<Delete><Quiet>false</Quiet><Object><Key>" + key + "</Key></Object></Delete>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "<Key>ctl%01%0A%0C%07key</Key>") { // the SDK asks for encoding-type=url
+		t.Fatalf("result: %s", out)
+	}
+	if l, err := b.ListObjects(oss.Prefix("ctl")); err != nil || len(l.Objects) != 0 {
+		t.Fatalf("left: %+v %v", l.Objects, err)
+	}
+}
+
 func TestACLs(t *testing.T) {
 	ts := osslocaltest.Start(t)
 	c := client(t, ts)
