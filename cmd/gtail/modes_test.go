@@ -102,3 +102,34 @@ func TestStdinSigtermWhileOSSDown(t *testing.T) {
 		t.Fatalf("exit %d, want 130 and the bytes lost:\n%s", code, stderr.String())
 	}
 }
+
+// TestStdinSigintLogsStop: Ctrl-C while shipping standard input ships what
+// was read, logs that gtail stopped and exits 0.
+func TestStdinSigintLogsStop(t *testing.T) {
+	r := startRestartable(t)
+	c := exec.Command("gtail", append(fastFlags, "-", "oss://"+testBucket+"/")...)
+	c.Env = r.env()
+	in, err := c.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	c.Stderr = &stderr
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	in.Write([]byte("shipped\n"))
+	waitFor(t, "the first line shipped", func() bool { return bytes.Equal(r.shipped("stdin/"), []byte("shipped\n")) }, &stderr)
+	c.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("gtail did not stop:\n%s", stderr.String())
+	}
+	if code := c.ProcessState.ExitCode(); code != 0 || !strings.Contains(stderr.String(), "stopped") {
+		t.Fatalf("exit %d, want 0 and a line saying gtail stopped:\n%s", code, stderr.String())
+	}
+}

@@ -136,7 +136,14 @@ func pipeStdin(ctx context.Context, o options, dest ossx.URL, app *ship.Appender
 				return err
 			}
 		case <-stop:
-			return flush(true)
+			// Say so, as the file mode does: on a terminal ^C would
+			// otherwise end gtail without a word.
+			log.Info("stopping: shipping what is left", "path", "-")
+			if err := flush(true); err != nil {
+				return err
+			}
+			log.Info("stopped", "path", "-")
+			return nil
 		}
 	}
 }

@@ -34,6 +34,7 @@ type options struct {
 	keyID       string // "" makes up a key for this run
 	keySecret   string
 	buckets     []string
+	autoCreate  bool
 	faults      []osslocal.Rule
 	faultsSeed  int64
 	noCRC64     bool
@@ -56,6 +57,7 @@ func newApp() *cli.App {
 		&cli.StringFlag{Name: "data", Usage: "keep objects in `DIR` (created if missing), across restarts"},
 		&cli.BoolFlag{Name: "memory", Usage: "keep objects in memory only (the default)", DisableDefaultText: true},
 		&cli.StringSliceFlag{Name: "bucket", Usage: "create bucket `NAME` if missing (repeatable); the first is OSS_BUCKET"},
+		&cli.BoolFlag{Name: "auto-create-buckets", Usage: "create a missing bucket when a request first names it (development only; OSS does not)", DisableDefaultText: true},
 		&cli.StringFlag{Name: "access-key-id", Usage: "accept access key `ID` (default: made up for this run)", EnvVars: []string{"OSSLOCAL_ACCESS_KEY_ID"}},
 		&cli.StringFlag{Name: "access-key-secret", Usage: "the `SECRET` of --access-key-id; prefer the environment variable", EnvVars: []string{"OSSLOCAL_ACCESS_KEY_SECRET"}},
 		&cli.StringFlag{Name: "faults", Usage: "inject the faults of `SPEC` (see FAULT RULES)"},
@@ -83,6 +85,7 @@ func parseOptions(c *cli.Context) (options, error) {
 		keyID:       c.String("access-key-id"),
 		keySecret:   c.String("access-key-secret"),
 		buckets:     c.StringSlice("bucket"),
+		autoCreate:  c.Bool("auto-create-buckets"),
 		faultsSeed:  c.Int64("faults-seed"),
 		noCRC64:     c.Bool("no-crc64"),
 		envFile:     c.String("env-file"),
@@ -182,12 +185,13 @@ func run(ctx context.Context, opts options) error {
 	}
 	defer l.Close()
 	srv, err := osslocal.New(osslocal.Options{
-		Credentials: []osslocal.Credential{cred},
-		DataDir:     opts.dataDir,
-		Buckets:     opts.buckets,
-		Faults:      faults,
-		NoCRC64:     opts.noCRC64,
-		Logger:      logger,
+		Credentials:       []osslocal.Credential{cred},
+		DataDir:           opts.dataDir,
+		Buckets:           opts.buckets,
+		AutoCreateBuckets: opts.autoCreate,
+		Faults:            faults,
+		NoCRC64:           opts.noCRC64,
+		Logger:            logger,
 	})
 	if err != nil {
 		return fmt.Errorf("start server: %w", err)

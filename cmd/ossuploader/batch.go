@@ -15,14 +15,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
-	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 	"golang.org/x/time/rate"
 
 	"github.com/ossx/ossx/internal/ossx"
+	"github.com/ossx/ossx/internal/progress"
 	"github.com/ossx/ossx/internal/upload"
 )
 
@@ -107,7 +106,7 @@ type batch struct {
 	cfg      *ossx.Config
 	client   *oss.Client
 	uploader *upload.Uploader
-	bar      *progressbar.ProgressBar
+	bar      *progress.Bar // nil: no progress display
 
 	outMu sync.Mutex // stdout and stderr lines
 	multi bool       // several items: failures are reported one by one
@@ -140,15 +139,11 @@ func newBatch(ctx context.Context, opts options, cfg *ossx.Config, client *oss.C
 	// A dead or failing endpoint is never a silent wait.
 	uo.Retry = cfg.Retry.Logged(func(line string) { b.notice("%s", line) })
 	if b.showProgress() {
-		b.bar = progressbar.NewOptions64(-1,
-			progressbar.OptionSetWriter(os.Stderr),
-			progressbar.OptionShowBytes(true),
-			progressbar.OptionShowTotalBytes(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionSetDescription("uploading"),
-		)
-		uo.Progress = func(n int64) { b.bar.Add64(n) }
+		b.bar = progress.New(os.Stderr, "uploading", func() int {
+			w, _, _ := term.GetSize(int(os.Stderr.Fd()))
+			return w
+		}, &b.outMu)
+		uo.Progress = b.bar.Add
 	}
 	b.uploader = upload.New(client, uo)
 	return b
@@ -188,6 +183,7 @@ func (b *batch) run(plan []source) error {
 		}()
 	}
 	b.produce(ctx, plan, items)
+	b.bar.Final()
 	close(items)
 	wg.Wait()
 	b.finishBar()
@@ -229,6 +225,7 @@ func (b *batch) produce(ctx context.Context, plan []source, items chan<- item) {
 		b.mu.Lock()
 		b.total++
 		b.mu.Unlock()
+		b.bar.AddItem(it.size)
 		select {
 		case items <- it:
 			return true
@@ -291,6 +288,8 @@ func (b *batch) single(s source) error {
 		}
 		size = s.fi.Size()
 	}
+	b.bar.AddItem(size)
+	b.bar.Final()
 	err := b.upload(b.ctx, item{path: s.path, dst: s.dst, size: size})
 	if err != nil && b.ctx.Err() != nil {
 		return interrupted()
@@ -362,20 +361,23 @@ func (b *batch) upload(ctx context.Context, it item) error {
 		b.notice("dry run: would upload %s (%s) to %s", name, sizeText(it.size), it.dst)
 		return b.print(it.path, upload.Result{URL: it.dst, Size: it.size}, true)
 	}
-	if b.bar != nil && it.size > 0 {
-		b.outMu.Lock()
-		if b.bar.GetMax64() < 0 {
-			b.bar.ChangeMax64(0)
-		}
-		b.bar.ChangeMax64(b.bar.GetMax64() + it.size)
-		b.outMu.Unlock()
-	}
+	b.outMu.Lock()
+	b.bar.Start(name)
+	b.outMu.Unlock()
 	var res upload.Result
 	var err error
 	if it.path == "-" {
 		res, err = b.uploader.Stream(ctx, cancelable(ctx, os.Stdin), it.dst)
 	} else {
 		res, err = b.uploader.File(ctx, it.path, it.dst)
+	}
+	switch {
+	case err != nil:
+		b.bar.ItemDone(it.size) // not sent: out of the total
+	case res.Skipped:
+		b.bar.ItemDone(it.size)
+	default:
+		b.bar.ItemDone(0)
 	}
 	if err != nil {
 		return fmt.Errorf("upload %s to %s: %w", name, it.dst, err)
@@ -529,19 +531,9 @@ func (b *batch) notice(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s: %s\n", tool, ossx.EscapeControl(ossx.Redact(fmt.Sprintf(format, args...))))
 }
 
-func (b *batch) clearBar() {
-	if b.bar != nil {
-		b.bar.Clear()
-	}
-}
+func (b *batch) clearBar() { b.bar.Clear() }
 
-func (b *batch) finishBar() {
-	if b.bar != nil {
-		b.outMu.Lock()
-		b.bar.Exit()
-		b.outMu.Unlock()
-	}
-}
+func (b *batch) finishBar() { b.bar.Finish() }
 
 func sizeText(n int64) string {
 	if n < 0 {

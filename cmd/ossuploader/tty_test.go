@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -30,12 +32,12 @@ func TestProgressOnTerminal(t *testing.T) {
 	bin := filepath.Join(dir, "ossuploader") // testscript.Main dispatches on the name
 	osslocaltest.CopyTestBinary(t, bin)
 	src := filepath.Join(dir, "big.bin")
-	if err := os.WriteFile(src, bytes.Repeat([]byte("ossx"), 150_000), 0o644); err != nil {
+	if err := os.WriteFile(src, bytes.Repeat([]byte("ossx"), 300_000), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	env := append(srv.Env(), "HOME="+dir, "XDG_STATE_HOME="+filepath.Join(dir, "state"), "PATH=/usr/bin:/bin", "TERM=dumb")
 
-	cmd := bin + " --bwlimit 600K " + src + " oss://" + srv.Bucket + "/tty.bin"
+	cmd := bin + " --bwlimit 300K " + src + " oss://" + srv.Bucket + "/tty.bin"
 	c := exec.Command(scriptPath, "-qec", cmd, "/dev/null")
 	c.Env = env
 	out, err := c.CombinedOutput()
@@ -44,6 +46,25 @@ func TestProgressOnTerminal(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "uploading") || !strings.Contains(string(out), "%") {
 		t.Errorf("no progress bar on a terminal:\n%q", out)
+	}
+	// Bytes done of the total in IEC units, the file's name, a rate in
+	// KiB/s (--bwlimit 300K is 300 KiB/s; the limiter makes the upload last
+	// over 2s, when a rate is first shown), and percentages that never fall.
+	for _, want := range []string{" / 1.1 MiB  ", "KiB/s", "big.bin"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("progress lacks %q:\n%q", want, out)
+		}
+	}
+	if strings.Contains(string(out), "MB") || strings.Contains(string(out), "kB") {
+		t.Errorf("SI units in the progress:\n%q", out)
+	}
+	last := -1
+	for _, m := range regexp.MustCompile(`  (\d+)%  `).FindAllStringSubmatch(string(out), -1) {
+		p, _ := strconv.Atoi(m[1])
+		if p < last {
+			t.Errorf("percentage fell from %d to %d:\n%q", last, p, out)
+		}
+		last = p
 	}
 	if !strings.Contains(string(out), "oss://"+srv.Bucket+"/tty.bin") {
 		t.Errorf("no URL printed:\n%q", out)

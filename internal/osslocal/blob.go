@@ -59,14 +59,17 @@ func (m memBlob) size() int64 { return m.offs[len(m.offs)-1] }
 func newMemBlobs() *memBlobs { return &memBlobs{m: map[string]memBlob{}} }
 
 // readChunks reads r into chunks that grow from 4 KiB to 1 MiB, so small
-// bodies stay small and large ones are not copied as they grow.
+// bodies stay small and large ones are not copied as they grow. Only r's
+// io.EOF ends the blob: any other error, io.ErrUnexpectedEOF above all
+// (net/http's answer for a body cut short of its Content-Length, when the
+// client died or gave up), fails the write.
 func readChunks(r io.Reader) ([][]byte, int64, error) {
 	var chunks [][]byte
 	var n int64
 	size := 4 << 10
 	for {
 		buf := make([]byte, size)
-		m, err := io.ReadFull(r, buf)
+		m, err := fill(r, buf)
 		if m > 0 {
 			chunk := buf[:m:m]
 			if m <= size/2 {
@@ -77,7 +80,7 @@ func readChunks(r io.Reader) ([][]byte, int64, error) {
 			chunks = append(chunks, chunk)
 			n += int64(m)
 		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
+		if err == io.EOF {
 			return chunks, n, nil
 		}
 		if err != nil {
@@ -87,6 +90,21 @@ func readChunks(r io.Reader) ([][]byte, int64, error) {
 			size *= 2
 		}
 	}
+}
+
+// fill reads r into buf until buf is full or r fails, and returns r's own
+// error: unlike io.ReadFull, which reports a short read as
+// io.ErrUnexpectedEOF and so hides a body that was cut short.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 func (b *memBlobs) write(r io.Reader) (string, int64, error) {

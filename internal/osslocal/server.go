@@ -60,6 +60,11 @@ type Options struct {
 	DataDir string
 	// Buckets are created at start if they do not exist.
 	Buckets []string
+	// AutoCreateBuckets creates a missing bucket on the first authorized
+	// request that names it (not on DeleteBucket), for development: no
+	// NoSuchBucket for a client that never creates its bucket. Real OSS
+	// has no such thing.
+	AutoCreateBuckets bool
 	// MaxAppendSize caps appendable objects; 0 means DefaultMaxAppendSize.
 	MaxAppendSize int64
 	// Faults, when not nil, injects failures in front of the server.
@@ -223,6 +228,9 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.authorize(req)
 	}
+	if err == nil && s.opts.AutoCreateBuckets {
+		err = s.autoCreate(req)
+	}
 	if err == nil {
 		err = s.dispatch(w, req)
 	}
@@ -241,6 +249,22 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	// No query and no headers: presigned URLs and requests carry
 	// signatures and security tokens there.
 	s.log.Debug("request", "request_id", id, "method", r.Method, "bucket", req.bucket, "key", req.key, "status", w.status, "code", code)
+}
+
+// autoCreate creates req's bucket if it is missing (Options.AutoCreateBuckets).
+func (s *Server) autoCreate(req *request) error {
+	// Not for DeleteBucket, nor PutBucket, which creates it itself.
+	if req.bucket == "" || req.key == "" && (req.r.Method == http.MethodDelete || req.r.Method == http.MethodPut) {
+		return nil
+	}
+	if _, err := s.store.createBucket(req.bucket, ACLPrivate, "Standard", s.opts.Now()); err != nil {
+		if isCode(err, "BucketAlreadyExists") {
+			return nil
+		}
+		return err
+	}
+	s.log.Warn("bucket created on first use (auto-create-buckets)", "bucket", req.bucket)
+	return nil
 }
 
 // request is a parsed OSS request.

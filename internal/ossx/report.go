@@ -120,7 +120,11 @@ func HintFor(err error) string {
 			if endpoint != "" {
 				where = endpoint
 			}
-			return fmt.Sprintf("%s does not exist at %s; check the name and that OSS_ENDPOINT / OSS_REGION is the bucket's region", b, where)
+			create := "create it (ossutil mb oss://NAME; for osslocal, start it with --bucket NAME)"
+			if name := xmlField(se.RawMessage, "BucketName"); name != "" {
+				create = strings.ReplaceAll(create, "NAME", name)
+			}
+			return fmt.Sprintf("%s does not exist at %s; check the name and that OSS_ENDPOINT / OSS_REGION is the bucket's region, or %s", b, where, create)
 		case se.Endpoint != "" || se.Code == "PermanentRedirect":
 			// OSS names the bucket's own endpoint when it was addressed
 			// through another region's.
