@@ -84,8 +84,8 @@ type tailer struct {
 	dirty    chan struct{}
 	echoMu   sync.Mutex
 
-	gens     map[*ship.Entry]*gen    // supervisor goroutine only
-	deferred map[[2]uint64]candidate // new files held back as possible copytruncate copies
+	gens     map[*ship.Entry]*gen     // supervisor goroutine only
+	deferred map[[2]uint64]*candidate // new files held back as possible copytruncate copies
 	warned   map[string]bool
 	wg       sync.WaitGroup
 
@@ -107,7 +107,7 @@ func newTailer(o Options, st *ship.State, app *ship.Appender, log *slog.Logger) 
 		sem:      make(chan struct{}, 4),
 		dirty:    make(chan struct{}, 1),
 		gens:     map[*ship.Entry]*gen{},
-		deferred: map[[2]uint64]candidate{},
+		deferred: map[[2]uint64]*candidate{},
 		warned:   map[string]bool{},
 		claimed:  map[string]bool{},
 	}
@@ -555,7 +555,7 @@ func (t *tailer) scan(initial bool) {
 		}
 		seen[di] = true
 		if live[di] {
-			delete(t.deferred, di)
+			t.release(di) // claimed as a copy since it was held
 			continue
 		}
 		f, err := os.Open(p)
@@ -569,14 +569,14 @@ func (t *tailer) scan(initial bool) {
 			continue
 		}
 		if t.looksLikeCopy(p, di, f, fi, now) {
-			f.Close()
-			continue
+			continue // held, with f open
 		}
-		delete(t.deferred, di)
-		if !t.add(p, f, fi, initial) {
+		t.release(di)
+		if !t.add(p, f, fi, initial, false) {
 			f.Close()
 		}
 	}
+	t.vanished(seen, now)
 	t.st.Lock()
 	kept := t.st.Entries[:0]
 	for _, e := range t.st.Entries {
@@ -612,11 +612,58 @@ func (t *tailer) doneMatching(di [2]uint64, f *os.File) *ship.Entry {
 }
 
 // candidate is a new file held back as a possible copytruncate copy, as it
-// was at the last look.
+// was at the last look. It is held open: renamed away or deleted before it
+// is decided, it is still followed as its own file unless it proves to be
+// the copy — a held file is never forgotten.
 type candidate struct {
+	path    string // where it was found
+	f       *os.File
 	size    int64
 	mod     time.Time
 	changed time.Time // when it was first seen, or last seen changing
+}
+
+// release lets go of the held file di (decided, or claimed as a copy).
+func (t *tailer) release(di [2]uint64) {
+	if c := t.deferred[di]; c != nil {
+		c.f.Close()
+		delete(t.deferred, di)
+	}
+}
+
+// vanished decides the held files the scan no longer finds at a followed
+// name (renamed away, deleted) through their open descriptors: one a
+// generation claimed as its copy is let go; one that may still be a copy
+// stays held (the generation finds its copy by listing its directory); any
+// other is followed as its own file, detached, so that it is drained like
+// any rotated file.
+func (t *tailer) vanished(seen map[[2]uint64]bool, now time.Time) {
+	for di, c := range t.deferred {
+		if seen[di] {
+			continue
+		}
+		t.st.Lock()
+		claimed := owned(t.st.Entries, di)
+		t.st.Unlock()
+		if claimed {
+			t.release(di)
+			continue
+		}
+		fi, err := c.f.Stat()
+		if err != nil {
+			t.log.Warn("cannot read a held file", "path", c.path, "err", err)
+			continue // tried again at the next look
+		}
+		if t.looksLikeCopy(c.path, di, c.f, fi, now) {
+			continue
+		}
+		f := c.f
+		delete(t.deferred, di)
+		t.log.Info("renamed before it was followed; following it as its own file", "path", c.path)
+		if !t.add(c.path, f, fi, false, true) {
+			f.Close()
+		}
+	}
 }
 
 // looksLikeCopy holds back a new file that may be logrotate's copytruncate
@@ -639,40 +686,55 @@ type candidate struct {
 // have started copying into it yet.
 func (t *tailer) looksLikeCopy(p string, di [2]uint64, f *os.File, fi os.FileInfo, now time.Time) bool {
 	t.st.Lock()
-	var srcs []ship.Entry
+	var all []ship.Entry
 	for _, e := range t.st.Entries {
-		if !e.Done && filepath.Dir(e.Path) == filepath.Dir(p) && (e.HeadLen > 0 || e.Offset > 0) {
-			srcs = append(srcs, *e)
+		// A generation's copy is never at the generation's own name: a
+		// new file there is its successor (logrotate's create). And a
+		// generation whose name no longer holds its file was renamed
+		// or deleted, not truncated: it has no copy to wait for.
+		if !e.Done && e.Path != p && filepath.Dir(e.Path) == filepath.Dir(p) && (e.HeadLen > 0 || e.Offset > 0) {
+			all = append(all, *e)
 		}
 	}
 	t.st.Unlock()
+	var srcs []ship.Entry
+	for _, e := range all {
+		if sfi, err := os.Stat(e.Path); err == nil && e.Identity.SameInode(sfi) {
+			srcs = append(srcs, e)
+		}
+	}
 	if len(srcs) == 0 {
 		return false
 	}
-	if fi.Size() == 0 {
-		return true
-	}
-	c, seen := t.deferred[di]
-	changed := !seen || c.size != fi.Size() || !c.mod.Equal(fi.ModTime())
-	held, intact := false, true
+	c := t.deferred[di]
+	changed := c == nil || c.size != fi.Size() || !c.mod.Equal(fi.ModTime())
+	held, intact := fi.Size() == 0, true
 	for _, e := range srcs {
+		if fi.Size() == 0 {
+			break
+		}
 		like, ok := copyOf(f, fi.Size(), e, changed)
 		if like {
 			held, intact = true, intact && ok
 		}
 	}
 	if !held {
-		delete(t.deferred, di)
 		return false
 	}
+	if c == nil {
+		c = &candidate{path: p, f: f}
+		t.deferred[di] = c
+	} else if c.f != f {
+		f.Close() // the held descriptor stays
+	}
 	if changed {
-		t.deferred[di] = candidate{size: fi.Size(), mod: fi.ModTime(), changed: now}
+		c.size, c.mod, c.changed = fi.Size(), fi.ModTime(), now
 		// Look again when the wait is over, whether or not anything
 		// else wakes the tailer by then.
 		time.AfterFunc(t.o.RotateWait, t.w.Wake)
 		return true
 	}
-	return !intact || now.Sub(c.changed) < t.o.RotateWait
+	return fi.Size() == 0 || !intact || now.Sub(c.changed) < t.o.RotateWait
 }
 
 // copyOf reports whether f (size bytes, not empty) may be a copy of the
@@ -702,7 +764,7 @@ func copyOf(f *os.File, size int64, e ship.Entry, compare bool) (like, intact bo
 }
 
 // add starts a generation for a file seen for the first time.
-func (t *tailer) add(p string, f *os.File, fi os.FileInfo, initial bool) bool {
+func (t *tailer) add(p string, f *os.File, fi os.FileInfo, initial, detached bool) bool {
 	id, err := follow.Fingerprint(f, fi)
 	if err != nil {
 		t.log.Warn("cannot read", "path", p, "err", err)
@@ -738,7 +800,7 @@ func (t *tailer) add(p string, f *os.File, fi os.FileInfo, initial bool) bool {
 	t.st.Unlock()
 	t.log.Info("following", "path", p, "generation", gen, "from", e.Offset)
 	t.markDirty()
-	t.start(e, f, false)
+	t.start(e, f, detached)
 	return true
 }
 

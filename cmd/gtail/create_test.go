@@ -1,0 +1,78 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// createRotations rotates a.log the way logrotate's create does — rename it,
+// then create a new file at the name, starting with start (empty, or the
+// banner the application writes at the top of every file) — three times,
+// each new file rotated again long before --rotate-wait lets the previous
+// generation go. Every generation must be followed as its own file and
+// shipped whole: none is taken for a copytruncate copy of the one before
+// and held back until it is renamed away and lost.
+func createRotations(t *testing.T, start []byte) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "a.log")
+	want := append(append([]byte(nil), start...), "generation 0\n"...)
+	if err := os.WriteFile(p, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The previous generations stay unfinished the whole test.
+	c, stderr := e.cmd("--rotate-wait=1h", p, "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	shipped := func() bool { return len(e.shipped(prefixOf(p), false)) >= len(want) }
+	waitFor(t, "generation 0 shipped", shipped, stderr)
+	for g := 1; g <= 3; g++ {
+		line := []byte(fmt.Sprintf("generation %d\n", g))
+		appendTo(t, p, line)
+		want = append(want, line...)
+		waitFor(t, fmt.Sprintf("generation %d shipped", g), shipped, stderr)
+		if err := os.Rename(p, fmt.Sprintf("%s.%d", p, g)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, start, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, start...)
+	}
+	appendTo(t, p, []byte("generation 4\n"))
+	want = append(want, "generation 4\n"...)
+	waitFor(t, "generation 4 shipped", shipped, stderr)
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+	if strings.Contains(stderr.String(), "BYTES LOST") {
+		t.Errorf("loss reported:\n%s", stderr)
+	}
+	if keys := e.objects(prefixOf(p)); len(keys) != 4 {
+		t.Errorf("objects %q; want one per file, 4", keys)
+	}
+	sameBytes(t, e.shipped(prefixOf(p), false), want)
+}
+
+// TestCreateRotationEmptyNewFile (the logrotate soak, create): the new file
+// is empty when created. It is at the followed name, so it is the next
+// generation, never a copytruncate copy of the one before.
+func TestCreateRotationEmptyNewFile(t *testing.T) {
+	createRotations(t, nil)
+}
+
+// TestCreateRotationSameBanner (the logrotate soak, create with a banner):
+// every new file starts with the same 2 KB header (W3C-style #Fields), so its
+// head is the previous generation's; it is still followed as its own file.
+func TestCreateRotationSameBanner(t *testing.T) {
+	createRotations(t, append(append([]byte("#Fields:"), bytes.Repeat([]byte(" field"), 340)...), '\n'))
+}
