@@ -544,7 +544,8 @@ func (g *getter) print(res download.Result, p string) error {
 	g.outMu.Lock()
 	defer g.outMu.Unlock()
 	g.clearBar()
-	_, err := fmt.Fprintln(os.Stdout, text)
+	// One path per line, whatever the key holds (see ossx.EscapeControl).
+	_, err := fmt.Fprintln(os.Stdout, ossx.EscapeControl(text))
 	return err
 }
 
@@ -560,7 +561,7 @@ func (g *getter) warn(format string, args ...any) {
 	g.outMu.Lock()
 	defer g.outMu.Unlock()
 	g.clearBar()
-	fmt.Fprintf(os.Stderr, "%s: warning: %s\n", tool, ossx.Redact(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(os.Stderr, "%s: warning: %s\n", tool, ossx.EscapeControl(ossx.Redact(fmt.Sprintf(format, args...))))
 }
 
 // notice prints information that --quiet silences.
@@ -571,7 +572,7 @@ func (g *getter) notice(format string, args ...any) {
 	g.outMu.Lock()
 	defer g.outMu.Unlock()
 	g.clearBar()
-	fmt.Fprintf(os.Stderr, "%s: %s\n", tool, ossx.Redact(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(os.Stderr, "%s: %s\n", tool, ossx.EscapeControl(ossx.Redact(fmt.Sprintf(format, args...))))
 }
 
 func (g *getter) clearBar() { g.bar.Clear() }

@@ -361,11 +361,13 @@ func (r *reporter) report(o remove.Outcome) {
 		fmt.Fprintln(os.Stdout, string(data))
 		return
 	}
+	// One URL per line, whatever the key holds (ossx.EscapeControl, as
+	// ossls and ossuploader print keys); --json has the exact key.
 	if o.UploadID != "" {
-		fmt.Fprintln(os.Stdout, o.UploadID, o.URL.String())
+		fmt.Fprintln(os.Stdout, o.UploadID, ossx.EscapeControl(o.URL.String()))
 		return
 	}
-	fmt.Fprintln(os.Stdout, o.URL.String())
+	fmt.Fprintln(os.Stdout, ossx.EscapeControl(o.URL.String()))
 }
 
 // fail reports a failure of a whole argument.

@@ -41,6 +41,7 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("SECRET", srv.AccessKeySecret)
+			env.Setenv("NL", "\n") // for keys a script cannot spell
 			return nil
 		},
 		Cmds: cmds,
