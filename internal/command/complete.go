@@ -89,9 +89,9 @@ func optionNames(f cli.Flag) []string {
 	var short, long []string
 	for _, n := range f.Names() {
 		if len(n) == 1 {
-			short = append(short, "-"+n)
+			short = append(short, dashed(n))
 		} else {
-			long = append(long, "--"+n)
+			long = append(long, dashed(n))
 		}
 	}
 	return append(short, long...)

@@ -106,7 +106,7 @@ func sameValues(app *cli.App, set *flag.FlagSet) error {
 		for _, n := range names {
 			if given[n] {
 				if from != "" {
-					return fmt.Errorf("cannot use two forms of the same flag: %s %s", optionName(from), optionName(n))
+					return fmt.Errorf("cannot use two forms of the same flag: %s %s", dashed(from), dashed(n))
 				}
 				from = n
 			}
@@ -128,13 +128,6 @@ func sameValues(app *cli.App, set *flag.FlagSet) error {
 		}
 	}
 	return nil
-}
-
-func optionName(n string) string {
-	if len(n) == 1 {
-		return "-" + n
-	}
-	return "--" + n
 }
 
 func helpHint(app *cli.App) string { return "run '" + app.Name + " --help' for usage" }
