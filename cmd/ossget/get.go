@@ -35,9 +35,8 @@ type getter struct {
 	cfg    *ossx.Config
 	client *oss.Client
 	dl     *download.Downloader
-	bar    *progress.Bar // nil: no progress display
 
-	outMu sync.Mutex // stdout and stderr lines
+	out *progress.Console // result, notice, warning and error lines, and the bar
 
 	mu       sync.Mutex
 	total    int
@@ -58,21 +57,17 @@ func newGetter(ctx context.Context, opts options, cfg *ossx.Config, client *oss.
 	}
 	g := &getter{ctx: ctx, opts: opts, cfg: cfg, client: client}
 	// A dead or failing endpoint is never a silent wait.
-	do.Retry = cfg.Retry.Logged(func(line string) { g.notice("%s", line) })
-	g.bar = progress.OnStderr(opts.progress, opts.quiet || opts.dryRun, "downloading", &g.outMu)
-	if g.bar != nil {
-		do.Progress = g.bar.Add
+	do.Retry = cfg.Retry.Logged(func(line string) { g.out.Notice("%s", line) })
+	g.out = progress.NewConsole(tool, opts.progress, opts.quiet || opts.dryRun, opts.quiet, "downloading")
+	if g.out.Bar != nil {
+		do.Progress = g.out.Bar.Add
 	}
 	g.dl = download.New(client, do)
 	return g
 }
 
 // startBar names the object now downloading on the progress line.
-func (g *getter) startBar(u ossx.URL) {
-	g.outMu.Lock()
-	g.bar.Start(u.Key)
-	g.outMu.Unlock()
-}
+func (g *getter) startBar(u ossx.URL) { g.out.Start(u.Key) }
 
 // single downloads one object to a file, a directory or stdout.
 func (g *getter) single(src ossx.URL) error {
@@ -83,8 +78,8 @@ func (g *getter) single(src ossx.URL) error {
 	if err := g.checkVerifiable(src, m); err != nil {
 		return err
 	}
-	g.bar.AddItem(m.Size)
-	g.bar.Final()
+	g.out.Bar.AddItem(m.Size)
+	g.out.Bar.Final()
 	if g.opts.dest == "-" {
 		return g.toStdout(src, m)
 	}
@@ -127,7 +122,7 @@ func (g *getter) fileDest(src ossx.URL) (download.Dest, error) {
 func (g *getter) toFile(src ossx.URL, m download.Meta, dest download.Dest) error {
 	p := filepath.Join(dest.Root.Name(), filepath.FromSlash(dest.Name))
 	if g.opts.dryRun {
-		g.notice("dry run: would download %s (%d bytes) to %s", src, m.Size, p)
+		g.out.Notice("dry run: would download %s (%d bytes) to %s", src, m.Size, p)
 		return g.print(download.Result{URL: src, Meta: m, Verified: "dry-run"}, p)
 	}
 	g.startBar(src)
@@ -137,15 +132,15 @@ func (g *getter) toFile(src ossx.URL, m download.Meta, dest download.Dest) error
 		return fmt.Errorf("download %s to %s: %w", src, p, err)
 	}
 	if res.Skipped {
-		g.bar.ItemDone(m.Size) // not downloaded: out of the total
+		g.out.Bar.ItemDone(m.Size) // not downloaded: out of the total
 	} else {
-		g.bar.ItemDone(0)
+		g.out.Bar.ItemDone(0)
 	}
 	switch {
 	case res.Skipped:
-		g.notice("%s: unchanged, skipped", p)
+		g.out.Notice("%s: unchanged, skipped", p)
 	case res.Resumed > 0:
-		g.notice("%s: resumed, %d part(s) were already downloaded", p, res.Resumed)
+		g.out.Notice("%s: resumed, %d part(s) were already downloaded", p, res.Resumed)
 	}
 	g.warnUnverified(res)
 	return g.print(res, p)
@@ -154,14 +149,14 @@ func (g *getter) toFile(src ossx.URL, m download.Meta, dest download.Dest) error
 // toStdout writes one object to stdout, decoded with --gunzip.
 func (g *getter) toStdout(src ossx.URL, m download.Meta) error {
 	if g.opts.dryRun {
-		g.notice("dry run: would write %s (%d bytes) to stdout", src, m.Size)
+		g.out.Notice("dry run: would write %s (%d bytes) to stdout", src, m.Size)
 		return nil
 	}
 	// A closed stdout (ossget … - | head) ends the download quietly.
 	signal.Ignore(syscall.SIGPIPE)
 	g.startBar(src)
 	res, err := g.stream(src, m, os.Stdout)
-	g.bar.ItemDone(0)
+	g.out.Bar.ItemDone(0)
 	var oe *download.OutputError
 	if errors.As(err, &oe) && errors.Is(oe.Err, syscall.EPIPE) {
 		return nil
@@ -232,7 +227,7 @@ func (g *getter) checkVerifiable(src ossx.URL, m download.Meta) error {
 
 func (g *getter) warnUnverified(res download.Result) {
 	if res.Verified == download.VerifiedNone {
-		g.warn("%s: OSS gave neither a CRC64 nor an MD5: downloaded unverified", res.URL)
+		g.out.Warn("%s: OSS gave neither a CRC64 nor an MD5: downloaded unverified", res.URL)
 	}
 }
 
@@ -268,7 +263,7 @@ func (g *getter) mirror(src ossx.URL) error {
 				}
 				if err := g.mirrorOne(ctx, root, src, e); err != nil {
 					if !strings.HasSuffix(e.Key, "/") {
-						g.bar.ItemDone(e.Size) // not downloaded: out of the total
+						g.out.Bar.ItemDone(e.Size) // not downloaded: out of the total
 					}
 					g.fail(err, cancel)
 				}
@@ -280,7 +275,7 @@ func (g *getter) mirror(src ossx.URL) error {
 		g.total++
 		g.mu.Unlock()
 		if !strings.HasSuffix(e.Key, "/") { // a directory marker is made, not downloaded
-			g.bar.AddItem(e.Size)
+			g.out.Bar.AddItem(e.Size)
 		}
 		select {
 		case items <- e:
@@ -289,7 +284,7 @@ func (g *getter) mirror(src ossx.URL) error {
 			return false
 		}
 	})
-	g.bar.Final()
+	g.out.Bar.Final()
 	close(items)
 	wg.Wait()
 	return g.outcome(lerr)
@@ -306,7 +301,7 @@ func (g *getter) mirrorOne(ctx context.Context, root *os.Root, prefix ossx.URL, 
 	p := filepath.Join(g.opts.dest, filepath.FromSlash(name))
 	if strings.HasSuffix(e.Key, "/") {
 		if g.opts.dryRun {
-			g.notice("dry run: would make directory %s", p)
+			g.out.Notice("dry run: would make directory %s", p)
 			return nil
 		}
 		if err := root.MkdirAll(name, 0o777); err != nil {
@@ -315,7 +310,7 @@ func (g *getter) mirrorOne(ctx context.Context, root *os.Root, prefix ossx.URL, 
 		return nil
 	}
 	if g.opts.dryRun {
-		g.notice("dry run: would download %s (%d bytes) to %s", u, e.Size, p)
+		g.out.Notice("dry run: would download %s (%d bytes) to %s", u, e.Size, p)
 		return g.print(download.Result{URL: u, Meta: download.Meta{Size: e.Size, ETag: e.ETag}, Verified: "dry-run"}, p)
 	}
 	if dir := path.Dir(name); dir != "." {
@@ -367,16 +362,16 @@ func (g *getter) cat(src ossx.URL) error {
 			err = g.checkVerifiable(u, m)
 		}
 		if err == nil && !g.opts.dryRun {
-			g.bar.AddItem(m.Size)
+			g.out.Bar.AddItem(m.Size)
 			g.startBar(u)
 			var res download.Result
 			res, err = g.stream(u, m, os.Stdout)
-			g.bar.ItemDone(0)
+			g.out.Bar.ItemDone(0)
 			if err == nil {
 				g.warnUnverified(res)
 			}
 		} else if err == nil {
-			g.notice("dry run: would write %s (%d bytes) to stdout", u, m.Size)
+			g.out.Notice("dry run: would write %s (%d bytes) to stdout", u, m.Size)
 		}
 		var oe *download.OutputError
 		if errors.As(err, &oe) && errors.Is(oe.Err, syscall.EPIPE) {
@@ -427,7 +422,7 @@ func (g *getter) list(ctx context.Context, src ossx.URL, fn func(listing.Entry) 
 		}
 	}
 	if n == 0 && ctx.Err() == nil {
-		g.warn("nothing below %s", src)
+		g.out.Warn("nothing below %s", src)
 	}
 	return nil
 }
@@ -449,7 +444,7 @@ func (g *getter) fail(err error, cancel context.CancelFunc) {
 	}
 	g.failed++
 	g.mu.Unlock()
-	g.report(err)
+	g.out.Report(err)
 }
 
 // outcome is the batch's error: a fatal one, a listing failure, the count
@@ -462,7 +457,7 @@ func (g *getter) outcome(lerr error) error {
 		return interrupted()
 	case lerr != nil:
 		if g.failed > 0 {
-			g.report(lerr)
+			g.out.Report(lerr)
 			return &ossx.PartialError{Failed: g.failed, Total: g.total}
 		}
 		return lerr
@@ -541,40 +536,6 @@ func (g *getter) print(res download.Result, p string) error {
 		}
 		text = strings.TrimSuffix(buf.String(), "\n")
 	}
-	g.outMu.Lock()
-	defer g.outMu.Unlock()
-	g.clearBar()
-	// One path per line, whatever the key holds (see ossx.EscapeControl).
-	_, err := fmt.Fprintln(os.Stdout, ossx.EscapeControl(text))
-	return err
+	// One path per line, whatever the key holds (see progress.Console).
+	return g.out.Print(text)
 }
-
-func (g *getter) report(err error) {
-	g.outMu.Lock()
-	defer g.outMu.Unlock()
-	g.clearBar()
-	ossx.Report(os.Stderr, tool, err)
-}
-
-// warn prints something the user must know; shown even with --quiet.
-func (g *getter) warn(format string, args ...any) {
-	g.outMu.Lock()
-	defer g.outMu.Unlock()
-	g.clearBar()
-	fmt.Fprintf(os.Stderr, "%s: warning: %s\n", tool, ossx.EscapeControl(ossx.Redact(fmt.Sprintf(format, args...))))
-}
-
-// notice prints information that --quiet silences.
-func (g *getter) notice(format string, args ...any) {
-	if g.opts.quiet {
-		return
-	}
-	g.outMu.Lock()
-	defer g.outMu.Unlock()
-	g.clearBar()
-	fmt.Fprintf(os.Stderr, "%s: %s\n", tool, ossx.EscapeControl(ossx.Redact(fmt.Sprintf(format, args...))))
-}
-
-func (g *getter) clearBar() { g.bar.Clear() }
-
-func (g *getter) finishBar() { g.bar.Finish() }

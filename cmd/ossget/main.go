@@ -202,10 +202,10 @@ func run(ctx context.Context, opts options) error {
 	g := newGetter(ctx, opts, cfg, client, stateDir)
 	if stateErr != nil {
 		g.dl.NoResume(func() {
-			g.warn("%v: large downloads will not resume after an interruption (%s)", stateErr, ossx.StateHint)
+			g.out.Warn("%v: large downloads will not resume after an interruption (%s)", stateErr, ossx.StateHint)
 		})
 	}
-	defer g.finishBar()
+	defer g.out.Finish()
 	switch {
 	case opts.cat:
 		err = g.cat(src)

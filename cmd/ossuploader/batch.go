@@ -106,11 +106,10 @@ type batch struct {
 	cfg      *ossx.Config
 	client   *oss.Client
 	uploader *upload.Uploader
-	bar      *progress.Bar // nil: no progress display
 
-	outMu sync.Mutex // stdout and stderr lines
-	multi bool       // several items: failures are reported one by one
-	md5   sync.Once  // the notice that the server sends no CRC64
+	out   *progress.Console // result, notice, warning and error lines, and the bar
+	multi bool              // several items: failures are reported one by one
+	md5   sync.Once         // the notice that the server sends no CRC64
 
 	mu       sync.Mutex
 	total    int
@@ -137,10 +136,10 @@ func newBatch(ctx context.Context, opts options, cfg *ossx.Config, client *oss.C
 	}
 	b := &batch{ctx: ctx, opts: opts, cfg: cfg, client: client}
 	// A dead or failing endpoint is never a silent wait.
-	uo.Retry = cfg.Retry.Logged(func(line string) { b.notice("%s", line) })
-	b.bar = progress.OnStderr(opts.progress, opts.quiet || opts.dryRun, "uploading", &b.outMu)
-	if b.bar != nil {
-		uo.Progress = b.bar.Add
+	uo.Retry = cfg.Retry.Logged(func(line string) { b.out.Notice("%s", line) })
+	b.out = progress.NewConsole(tool, opts.progress, opts.quiet || opts.dryRun, opts.quiet, "uploading")
+	if b.out.Bar != nil {
+		uo.Progress = b.out.Bar.Add
 	}
 	b.uploader = upload.New(client, uo)
 	return b
@@ -170,10 +169,10 @@ func (b *batch) run(plan []source) error {
 		}()
 	}
 	b.produce(ctx, plan, items)
-	b.bar.Final()
+	b.out.Bar.Final()
 	close(items)
 	wg.Wait()
-	b.finishBar()
+	b.out.Finish()
 
 	if b.fatalErr != nil {
 		return b.fatalErr
@@ -201,7 +200,7 @@ func (b *batch) produce(ctx context.Context, plan []source, items chan<- item) {
 			path := filepath.Clean(it.path)
 			if prev, dup := seen[it.dst]; dup {
 				if prev == path {
-					b.warn("%s: named twice, uploaded once", it.path)
+					b.out.Warn("%s: named twice, uploaded once", it.path)
 				} else {
 					b.failure(it.path, fmt.Errorf("not uploaded: %s is already where %s goes", it.dst, prev))
 				}
@@ -212,7 +211,7 @@ func (b *batch) produce(ctx context.Context, plan []source, items chan<- item) {
 		b.mu.Lock()
 		b.total++
 		b.mu.Unlock()
-		b.bar.AddItem(it.size)
+		b.out.Bar.AddItem(it.size)
 		select {
 		case items <- it:
 			return true
@@ -240,7 +239,7 @@ func (b *batch) produce(ctx context.Context, plan []source, items chan<- item) {
 				},
 				func(path string, err error) {
 					if errors.Is(err, upload.ErrSymlinkSkipped) {
-						b.warn("%s: %v", path, err)
+						b.out.Warn("%s: %v", path, err)
 						return
 					}
 					b.failure(path, err)
@@ -249,7 +248,7 @@ func (b *batch) produce(ctx context.Context, plan []source, items chan<- item) {
 				b.failure(s.path, err)
 			}
 			if found == 0 && err == nil {
-				b.warn("%s: no files to upload", s.path)
+				b.out.Warn("%s: no files to upload", s.path)
 			}
 		default:
 			if !send(item{path: s.path, dst: s.dst, size: s.fi.Size()}) {
@@ -264,7 +263,7 @@ func (b *batch) produce(ctx context.Context, plan []source, items chan<- item) {
 
 // single uploads the one item of a plan; its error is the command's.
 func (b *batch) single(s source) error {
-	defer b.finishBar()
+	defer b.out.Finish()
 	if s.err != nil {
 		return s.err
 	}
@@ -275,8 +274,8 @@ func (b *batch) single(s source) error {
 		}
 		size = s.fi.Size()
 	}
-	b.bar.AddItem(size)
-	b.bar.Final()
+	b.out.Bar.AddItem(size)
+	b.out.Bar.Final()
 	err := b.upload(b.ctx, item{path: s.path, dst: s.dst, size: size})
 	if err != nil && b.ctx.Err() != nil {
 		return interrupted()
@@ -305,7 +304,7 @@ func (b *batch) do(ctx context.Context, it item) {
 	b.mu.Lock()
 	b.failed++
 	b.mu.Unlock()
-	b.report(err)
+	b.out.Report(err)
 }
 
 // failure records an entry that failed before any upload.
@@ -318,7 +317,7 @@ func (b *batch) failure(path string, err error) {
 	if pe := (*fs.PathError)(nil); !errors.As(err, &pe) || pe.Path != path {
 		err = fmt.Errorf("%s: %w", path, err)
 	}
-	b.report(err)
+	b.out.Report(err)
 }
 
 // upload sends one item and prints its line.
@@ -339,18 +338,16 @@ func (b *batch) upload(ctx context.Context, it item) error {
 		}
 	}
 	if w := ossx.KeyWarning(it.dst.Key); w != "" && !b.opts.allowAnyKey {
-		b.warn("%s: %s (--allow-any-key silences this)", it.dst, w)
+		b.out.Warn("%s: %s (--allow-any-key silences this)", it.dst, w)
 	}
 	if it.path == "-" && !b.opts.dryRun && term.IsTerminal(int(os.Stdin.Fd())) {
-		b.notice("reading stdin from the terminal; end it with Ctrl-D")
+		b.out.Notice("reading stdin from the terminal; end it with Ctrl-D")
 	}
 	if b.opts.dryRun {
-		b.notice("dry run: would upload %s (%s) to %s", name, sizeText(it.size), it.dst)
+		b.out.Notice("dry run: would upload %s (%s) to %s", name, sizeText(it.size), it.dst)
 		return b.print(it.path, upload.Result{URL: it.dst, Size: it.size}, true)
 	}
-	b.outMu.Lock()
-	b.bar.Start(name)
-	b.outMu.Unlock()
+	b.out.Start(name)
 	var res upload.Result
 	var err error
 	if it.path == "-" {
@@ -360,28 +357,28 @@ func (b *batch) upload(ctx context.Context, it item) error {
 	}
 	switch {
 	case err != nil:
-		b.bar.ItemDone(it.size) // not sent: out of the total
+		b.out.Bar.ItemDone(it.size) // not sent: out of the total
 	case res.Skipped:
-		b.bar.ItemDone(it.size)
+		b.out.Bar.ItemDone(it.size)
 	default:
-		b.bar.ItemDone(0)
+		b.out.Bar.ItemDone(0)
 	}
 	if err != nil {
 		return fmt.Errorf("upload %s to %s: %w", name, it.dst, err)
 	}
 	if res.Verified == upload.VerifiedMD5 {
 		b.md5.Do(func() {
-			b.notice("the server sends no x-oss-hash-crc64ecma header; verifying every upload by Content-MD5 and ETag instead")
+			b.out.Notice("the server sends no x-oss-hash-crc64ecma header; verifying every upload by Content-MD5 and ETag instead")
 		})
 	}
 	if res.StaleAborted {
-		b.notice("%s: aborted the multipart upload to %s that an earlier, killed run left unfinished", name, it.dst)
+		b.out.Notice("%s: aborted the multipart upload to %s that an earlier, killed run left unfinished", name, it.dst)
 	}
 	switch {
 	case res.Skipped:
-		b.notice("%s: unchanged, skipped", name)
+		b.out.Notice("%s: unchanged, skipped", name)
 	case res.Resumed > 0:
-		b.notice("%s: resumed, %d part(s) were already uploaded", name, res.Resumed)
+		b.out.Notice("%s: resumed, %d part(s) were already uploaded", name, res.Resumed)
 	}
 	if b.opts.deleteSource && it.path != "-" {
 		if err := os.Remove(it.path); err != nil {
@@ -452,12 +449,8 @@ func (b *batch) print(path string, res upload.Result, dryRun bool) error {
 		}
 		text = strings.TrimSuffix(buf.String(), "\n")
 	}
-	b.outMu.Lock()
-	defer b.outMu.Unlock()
-	b.clearBar()
-	// One URL per line, whatever the key holds (see ossx.EscapeControl).
-	_, err = fmt.Fprintln(os.Stdout, ossx.EscapeControl(text))
-	return err
+	// One URL per line, whatever the key holds (see progress.Console).
+	return b.out.Print(text)
 }
 
 // objectURL renders where an object is, as --print and --sign ask.
@@ -490,37 +483,6 @@ func publicURL(endpoint string, u ossx.URL) string {
 	}
 	return "https://" + u.Bucket + "." + ep.Host + "/" + key
 }
-
-// report prints one failed item of a batch.
-func (b *batch) report(err error) {
-	b.outMu.Lock()
-	defer b.outMu.Unlock()
-	b.clearBar()
-	ossx.Report(os.Stderr, tool, err)
-}
-
-// warn prints something left out on purpose; shown even with --quiet.
-func (b *batch) warn(format string, args ...any) {
-	b.outMu.Lock()
-	defer b.outMu.Unlock()
-	b.clearBar()
-	fmt.Fprintf(os.Stderr, "%s: warning: %s\n", tool, ossx.EscapeControl(ossx.Redact(fmt.Sprintf(format, args...))))
-}
-
-// notice prints information that --quiet silences.
-func (b *batch) notice(format string, args ...any) {
-	if b.opts.quiet {
-		return
-	}
-	b.outMu.Lock()
-	defer b.outMu.Unlock()
-	b.clearBar()
-	fmt.Fprintf(os.Stderr, "%s: %s\n", tool, ossx.EscapeControl(ossx.Redact(fmt.Sprintf(format, args...))))
-}
-
-func (b *batch) clearBar() { b.bar.Clear() }
-
-func (b *batch) finishBar() { b.bar.Finish() }
 
 func sizeText(n int64) string {
 	if n < 0 {
