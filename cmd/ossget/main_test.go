@@ -4,7 +4,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,10 +25,8 @@ import (
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/ossx/ossx/internal/command"
 	"github.com/ossx/ossx/internal/osslocal"
 	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
-	"github.com/ossx/ossx/internal/ossx"
 )
 
 func TestMain(m *testing.M) {
@@ -41,10 +38,8 @@ func TestMain(m *testing.M) {
 // secret no output may hold), checkpoints under $WORK/.state/ossx, and
 // gtail (built once) on PATH for the round-trip scripts.
 func TestScripts(t *testing.T) {
-	cmds := osslocaltest.ScriptCmds() // status, faults
+	cmds := osslocaltest.ScriptCmds() // status, faults, fired, mkfile
 	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"fired":       cmdFired,
-		"mkfile":      cmdMkfile,
 		"ossput":      cmdOSSPut,
 		"checkpoints": cmdCheckpoints,
 		"interrupt":   cmdInterrupt,
@@ -113,43 +108,6 @@ func gtailDir(t testing.TB) string {
 	return gtailBuild.dir
 }
 
-// object resolves "oss://bucket/key" or a bare key in the test bucket and
-// opens its bucket with the SDK, as any other OSS client would.
-func object(ts *testscript.TestScript, arg string) (*oss.Bucket, string) {
-	srv := osslocaltest.ScriptServer(ts)
-	u, err := ossx.ParseURL(arg, srv.Bucket)
-	ts.Check(err)
-	c, err := oss.New(srv.Endpoint, srv.AccessKeyID, srv.AccessKeySecret)
-	ts.Check(err)
-	b, err := c.Bucket(u.Bucket)
-	ts.Check(err)
-	return b, u.Key
-}
-
-// fired OP N: at least N faults fired on OP requests so far.
-func cmdFired(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: fired OP N")
-	}
-	want, err := strconv.Atoi(args[1])
-	ts.Check(err)
-	if got := osslocaltest.ScriptServer(ts).Faults.Fired(osslocal.Op(args[0])); got < want {
-		ts.Fatalf("%d faults fired on %s, want at least %d", got, args[0], want)
-	}
-}
-
-// mkfile NAME SIZE: a file of SIZE (e.g. 1500K) random bytes.
-func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: mkfile NAME SIZE")
-	}
-	n, err := command.ParseSize("size", args[1])
-	ts.Check(err)
-	data := make([]byte, n)
-	rand.Read(data)
-	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
-}
-
 // ossput [-append | -multipart] KEY CONTENT|@FILE: create an object, as a
 // normal, an appendable (in three appends) or a multipart (three parts,
 // the last one short) object.
@@ -161,7 +119,7 @@ func cmdOSSPut(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: ossput [-append | -multipart] KEY CONTENT|@FILE")
 	}
-	b, key := object(ts, args[0])
+	b, key := osslocaltest.ScriptObject(ts, args[0])
 	content := args[1]
 	if name, ok := strings.CutPrefix(content, "@"); ok {
 		content = ts.ReadFile(name)

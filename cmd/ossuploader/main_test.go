@@ -4,7 +4,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ossx/ossx/internal/osslocal"
@@ -46,10 +44,8 @@ func TestScripts(t *testing.T) { runScripts(t, false) }
 func TestScriptsNoCRC64(t *testing.T) { runScripts(t, true) }
 
 func runScripts(t *testing.T, noCRC64 bool) {
-	cmds := osslocaltest.ScriptCmds() // status, faults
+	cmds := osslocaltest.ScriptCmds() // status, faults, fired, mkfile
 	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"fired":       cmdFired,
-		"mkfile":      cmdMkfile,
 		"mkfifo":      cmdMkfifo,
 		"ossput":      cmdOSSPut,
 		"osscmp":      cmdOSSCmp,
@@ -88,44 +84,6 @@ func runScripts(t *testing.T, noCRC64 bool) {
 	})
 }
 
-// object resolves "oss://bucket/key" or a bare key in the test bucket and
-// opens its bucket with the SDK, as any other OSS client would.
-func object(ts *testscript.TestScript, arg string) (*oss.Bucket, string) {
-	srv := osslocaltest.ScriptServer(ts)
-	u, err := ossx.ParseURL(arg, srv.Bucket)
-	ts.Check(err)
-	c, err := oss.New(srv.Endpoint, srv.AccessKeyID, srv.AccessKeySecret)
-	ts.Check(err)
-	b, err := c.Bucket(u.Bucket)
-	ts.Check(err)
-	return b, u.Key
-}
-
-// fired OP N: at least N faults fired on OP requests so far; a fault test
-// where none fired would prove nothing.
-func cmdFired(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: fired OP N")
-	}
-	want, err := strconv.Atoi(args[1])
-	ts.Check(err)
-	if got := osslocaltest.ScriptServer(ts).Faults.Fired(osslocal.Op(args[0])); got < want {
-		ts.Fatalf("%d faults fired on %s, want at least %d", got, args[0], want)
-	}
-}
-
-// mkfile NAME SIZE: a file of SIZE (e.g. 1500K) random bytes.
-func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: mkfile NAME SIZE")
-	}
-	n, err := parseSize("size", args[1])
-	ts.Check(err)
-	data := make([]byte, n)
-	rand.Read(data)
-	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
-}
-
 // mkfifo NAME: a named pipe.
 func cmdMkfifo(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
@@ -139,7 +97,7 @@ func cmdOSSPut(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: ossput KEY CONTENT|@FILE")
 	}
-	b, key := object(ts, args[0])
+	b, key := osslocaltest.ScriptObject(ts, args[0])
 	content := args[1]
 	if name, ok := strings.CutPrefix(content, "@"); ok {
 		content = ts.ReadFile(name)
@@ -152,7 +110,7 @@ func cmdOSSCmp(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: osscmp KEY FILE")
 	}
-	b, key := object(ts, args[0])
+	b, key := osslocaltest.ScriptObject(ts, args[0])
 	r, err := b.GetObject(key)
 	ts.Check(err)
 	got, err := io.ReadAll(r)
@@ -170,7 +128,7 @@ func cmdOSSExists(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: ossexists KEY")
 	}
-	b, key := object(ts, args[0])
+	b, key := osslocaltest.ScriptObject(ts, args[0])
 	ok, err := b.IsObjectExist(key)
 	ts.Check(err)
 	if ok == neg {
@@ -183,7 +141,7 @@ func cmdOSSHead(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 3 {
 		ts.Fatalf("usage: osshead KEY HEADER REGEXP")
 	}
-	b, key := object(ts, args[0])
+	b, key := osslocaltest.ScriptObject(ts, args[0])
 	h, err := b.GetObjectDetailedMeta(key)
 	ts.Check(err)
 	re, err := regexp.Compile(args[2])
@@ -247,7 +205,7 @@ func cmdPending(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	want, err := strconv.Atoi(args[0])
 	ts.Check(err)
-	b, _ := object(ts, "x")
+	b, _ := osslocaltest.ScriptObject(ts, "x")
 	res, err := b.ListMultipartUploads()
 	ts.Check(err)
 	if len(res.Uploads) != want {
