@@ -29,7 +29,7 @@ test: ## go vet and every test (what CI runs)
 	$(GO) test -count=1 -timeout 20m ./...
 
 demo: build ## a guided tour against a local osslocal
-	./scripts/demo
+	OSSX_BIN=$(abspath $(BIN)) ./scripts/demo
 
 bench: build ## benchmarks into BENCHMARKS.md
 	./scripts/bench

@@ -88,14 +88,25 @@ func TestDocSnippets(t *testing.T) {
 }
 
 // snippetEnv is the environment of a snippet: a fresh server's OSS_* variables
-// (OSS_BUCKET=my-bucket), the tools first on PATH, HOME in dir.
+// (OSS_BUCKET=my-bucket), the tools first on PATH, HOME in dir, REPO the
+// checkout, and the Go caches of this test (HOME's would be empty).
 func snippetEnv(t *testing.T, bin, dir string) []string {
 	srv := osslocaltest.Start(t, func(o *osslocal.Options) {
 		o.Buckets = []string{"my-bucket"}
 		o.AutoCreateBuckets = true
 	})
-	return append(srv.Env(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"HOME="+dir, "TMPDIR="+dir, "LC_ALL=C", "TZ=UTC")
+	repo, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := append(srv.Env(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"HOME="+dir, "TMPDIR="+dir, "LC_ALL=C", "TZ=UTC", "REPO="+repo)
+	if out, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPATH").Output(); err == nil {
+		if v := strings.Fields(string(out)); len(v) == 3 {
+			env = append(env, "GOCACHE="+v[0], "GOMODCACHE="+v[1], "GOPATH="+v[2])
+		}
+	}
+	return env
 }
 
 func runInterpreted(t *testing.T, bin string, s snippet) {
@@ -204,6 +215,15 @@ done
 // shellRuns says how each marked shell snippet is run, by its name
 // (FILE#HEADING, "-2" for the second snippet under a heading).
 var shellRuns = map[string][]shellRun{
+	"README.md#quick-start": {{
+		name:  "make demo",
+		needs: []string{"make", "go"},
+		// In the checkout, building into this run's directory rather
+		// than the checkout's bin/.
+		setup:  `cd "$REPO"; export BIN=$TMPDIR/bin`,
+		check:  `[[ -x $BIN/ossuploader && -x $BIN/osslocal ]] || fail "nothing built in $BIN"`,
+		stdout: []string{`(?m)^== What next`, `(?m)^osslocal stopped\.$`},
+	}},
 	"README.md#ossuploader": {{
 		name: "uploads",
 		setup: `printf 'jpeg' > 42.jpg; echo pdf > report.pdf
