@@ -480,3 +480,32 @@ func excuse(s snippet) string {
 	}
 	return ""
 }
+
+// TestNotRunRules: the rules excuse what cannot run here and nothing a
+// reader could run against osslocal.
+func TestNotRunRules(t *testing.T) {
+	for _, tc := range []struct {
+		lang, code string
+		excused    bool
+	}{
+		{"sh", "ossls oss://my-bucket/\n", false},
+		{"sh", "gtail --once --gzip app.log oss://my-logs/app/\n", false},
+		{"sh", "osslocal --addr 127.0.0.1:0 --env-file oss.env &\nossls\n", false},
+		{"sh", "ossget oss://b/k - | gunzip | psql mydb\n", false},
+		{"python", "print(1)\n", false},
+		{"sh", "gtail '/var/log/app/*.log' oss://my-logs/prod/   # forever\n", true},
+		{"sh", "exec gtail --state-dir=/state app.log oss://my-logs/app/\n", true},
+		{"sh", "osslocal --bucket dev\n", true},
+		{"sh", "curl -fsSL https://raw.githubusercontent.com/ossx/ossx/main/scripts/install.sh | sh\n", true},
+		{"sh", "go install -trimpath \\\n    github.com/ossx/ossx/cmd/...@latest\n", true},
+		{"sh", "export OSS_REGION=cn-hangzhou OSS_BUCKET=my-bucket\n", true},
+		{"sh", "sudo install -m 755 ossuploader /usr/local/bin/\n", true},
+		{"sh", "make conformance\n", true},
+		{"", "ossls [options]\n", true},
+		{"crontab", "15 3 * * * ossuploader -r /var/backups oss://b/\n", true},
+	} {
+		if got := excuse(snippet{lang: tc.lang, code: tc.code}) != ""; got != tc.excused {
+			t.Errorf("%s %q: excused %v, want %v", tc.lang, tc.code, got, tc.excused)
+		}
+	}
+}
