@@ -180,7 +180,8 @@ type shellRun struct {
 	stdout []string // regular expressions
 }
 
-// upload puts a few objects for the snippets that read, list or delete.
+// The files and objects the ossget and ossrm examples work on, and what
+// they must leave.
 const (
 	setupOssget = `mkdir -p data
 echo '{"debug":false}' > data/config.json
