@@ -8,14 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/ossx/ossx/internal/command"
 	"github.com/ossx/ossx/internal/osslocal"
-	"github.com/ossx/ossx/internal/ossx"
 )
 
 // scriptKey holds a script's server in its testscript values.
@@ -55,7 +54,7 @@ func ScriptServer(ts *testscript.TestScript) *TS {
 //	                         (osslocal.FaultSyntax); an empty SPEC clears them
 //	fired OP N               at least N faults fired on OP requests so far (a
 //	                         fault test where none fired would prove nothing)
-//	mkfile NAME SIZE         a file of SIZE (e.g. 1500K) random bytes
+//	mkfile NAME SIZE         a file of SIZE bytes (N, NK or NM) of random bytes
 //
 // faults and fired need ScriptSetup; status and mkfile do not.
 func ScriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
@@ -69,15 +68,19 @@ func ScriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 
 // ScriptObject resolves "oss://bucket/key", or a bare key in the script's
 // bucket, and opens its bucket with the SDK, as any other OSS client would.
+// (Parsed here rather than by ossx.ParseURL: ossx's own tests use this
+// package.)
 func ScriptObject(ts *testscript.TestScript, arg string) (*oss.Bucket, string) {
 	srv := ScriptServer(ts)
-	u, err := ossx.ParseURL(arg, srv.Bucket)
-	ts.Check(err)
+	bucket, key := srv.Bucket, arg
+	if rest, ok := strings.CutPrefix(arg, "oss://"); ok {
+		bucket, key, _ = strings.Cut(rest, "/")
+	}
 	c, err := oss.New(srv.Endpoint, srv.AccessKeyID, srv.AccessKeySecret)
 	ts.Check(err)
-	b, err := c.Bucket(u.Bucket)
+	b, err := c.Bucket(bucket)
 	ts.Check(err)
-	return b, u.Key
+	return b, key
 }
 
 func cmdFired(ts *testscript.TestScript, neg bool, args []string) {
@@ -95,9 +98,16 @@ func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: mkfile NAME SIZE")
 	}
-	n, err := command.ParseSize("size", args[1])
+	num, unit := args[1], int64(1)
+	switch {
+	case strings.HasSuffix(num, "K"):
+		num, unit = strings.TrimSuffix(num, "K"), 1<<10
+	case strings.HasSuffix(num, "M"):
+		num, unit = strings.TrimSuffix(num, "M"), 1<<20
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
 	ts.Check(err)
-	data := make([]byte, n)
+	data := make([]byte, n*unit)
 	rand.Read(data)
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
 }
