@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +59,15 @@ var pseudoVersion = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`[-.](\d{14})-([0-9a-f]{12})(\+[0-9A-Za-z.-]+)?$`)
 })
 
+// pseudoTime is the RFC 3339 form of a pseudo-version's yyyymmddhhmmss.
+func pseudoTime(compact string) string {
+	t, err := time.Parse("20060102150405", compact)
+	if err != nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
 func matchPseudo(ver string) []string {
 	if !strings.Contains(ver, "-") {
 		return nil
@@ -92,8 +102,8 @@ func read(ver, commit, date string, bi *debug.BuildInfo) stamp {
 		if s.commit == "" {
 			s.commit = m[2]
 		}
-		if t, err := time.Parse("20060102150405", m[1]); err == nil && s.date == "" {
-			s.date = t.UTC().Format(time.RFC3339)
+		if s.date == "" {
+			s.date = pseudoTime(m[1])
 		}
 	}
 	if s.version == "" {
@@ -107,28 +117,36 @@ func read(ver, commit, date string, bi *debug.BuildInfo) stamp {
 
 // String is what `TOOL --version` prints: "TOOL VERSION (COMMIT, DATE)",
 // with ", modified" for a build of a checkout with uncommitted changes, and
-// only what is known: "TOOL v1.2.3" for `go install ...@v1.2.3` (which
-// records no commit), and a sentence saying why for a build that records
+// only what is known and not already in VERSION: "TOOL v1.2.3" for `go
+// install ...@v1.2.3` (which records no commit), "TOOL PSEUDO-VERSION" for
+// an untagged commit, and a sentence saying why for a build that records
 // nothing.
 func String(tool string) string {
 	return format(tool, current())
 }
 
 func format(tool string, s stamp) string {
+	// A pseudo-version already names its commit and time (and "+dirty" a
+	// modified tree): they are not said twice, which keeps the line
+	// within 80 columns.
+	var inVersion []string
+	if m := matchPseudo(s.version); m != nil {
+		inVersion = []string{m[2], pseudoTime(m[1]), m[3]}
+	}
 	var known []string
 	for _, v := range []string{s.commit, s.date} {
-		if v != "" {
+		if v != "" && !slices.Contains(inVersion, v) {
 			known = append(known, v)
 		}
 	}
-	if s.modified {
+	if s.modified && !slices.Contains(inVersion, "+dirty") {
 		known = append(known, "modified")
 	}
 	switch {
 	case len(known) > 0:
 		return fmt.Sprintf("%s %s (%s)", tool, s.version, strings.Join(known, ", "))
 	case s.version == devel:
-		return tool + " " + devel + " (no version information: built without -ldflags version or VCS info)"
+		return tool + " " + devel + " (no version recorded: built without -ldflags or VCS info)"
 	default:
 		return tool + " " + s.version
 	}
