@@ -31,6 +31,9 @@ import (
 // exit status; only the caller exits.
 func Main(args []string) int { return command.Main(newApp(), args, os.Stderr) }
 
+// App is gtail's cli.App, for its name and one-line usage.
+func App() *cli.App { return newApp() }
+
 // options is everything gtail's flags and arguments say.
 type options struct {
 	config  ossx.Options

@@ -25,6 +25,9 @@ import (
 // exit status; only the caller exits.
 func Main(args []string) int { return command.Main(newApp(), args, os.Stderr) }
 
+// App is ossget's cli.App, for its name and one-line usage.
+func App() *cli.App { return newApp() }
+
 const tool = "ossget"
 
 // options are the parsed flags: everything run needs, nothing urfave/cli.

@@ -31,6 +31,9 @@ import (
 // exit status; only the caller exits.
 func Main(args []string) int { return command.Main(newApp(), args, os.Stderr) }
 
+// App is osslocal's cli.App, for its name and one-line usage.
+func App() *cli.App { return newApp() }
+
 // options is everything osslocal's flags say.
 type options struct {
 	addr        string

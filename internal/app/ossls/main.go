@@ -28,6 +28,9 @@ import (
 // exit status; only the caller exits.
 func Main(args []string) int { return command.Main(newApp(), args, os.Stderr) }
 
+// App is ossls's cli.App, for its name and one-line usage.
+func App() *cli.App { return newApp() }
+
 // options is everything ossls's flags and argument say.
 type options struct {
 	config     ossx.Options

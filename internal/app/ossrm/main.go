@@ -30,6 +30,9 @@ import (
 // exit status; only the caller exits.
 func Main(args []string) int { return command.Main(newApp(), args, os.Stderr) }
 
+// App is ossrm's cli.App, for its name and one-line usage.
+func App() *cli.App { return newApp() }
+
 const tool = "ossrm"
 
 // options are the parsed flags.

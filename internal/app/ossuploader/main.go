@@ -24,6 +24,9 @@ import (
 // exit status; only the caller exits.
 func Main(args []string) int { return command.Main(newApp(), args, os.Stderr) }
 
+// App is ossuploader's cli.App, for its name and one-line usage.
+func App() *cli.App { return newApp() }
+
 const usageText = `ossuploader [flags] SRC DEST
 ossuploader [flags] SRC... PREFIX/
 ossuploader -r [flags] DIR... PREFIX/
