@@ -271,7 +271,7 @@ func (b *bench) sizes() error {
 		}
 		b.rep.binSizes = append(b.rep.binSizes, binSize{t, fi.Size()})
 		b.rep.target(t+" binary size", "≤ 7 MB, stripped",
-			fmt.Sprintf("%.2f MB (%s)", float64(fi.Size())/1e6, iec(fi.Size())), fi.Size() <= 7e6)
+			fmt.Sprintf("%s B (%s)", grouped(fi.Size()), iec(fi.Size())), fi.Size() <= 7e6)
 	}
 	return nil
 }
