@@ -9,8 +9,20 @@ LDFLAGS  := -s -w
 # 0.5 ms init at every start (BENCHMARKS.md).
 # nethttpomithttp2 leaves net/http's HTTP/2 code out (−364 KB per binary):
 # ossx's transport has its own DialContext, which turns HTTP/2 off anyway,
-# and OSS speaks HTTP/1.1.
-GOFLAGS_BUILD := -trimpath -tags urfave_cli_no_docs,nethttpomithttp2 -ldflags "$(LDFLAGS)"
+# and OSS speaks HTTP/1.1. urfave_cli_no_suggest drops the "did you mean"
+# matcher (xrash/smetrics) that only App.Run uses, and the tools run
+# through command.Run (−4 KB).
+TAGS     := urfave_cli_no_docs,nethttpomithttp2,urfave_cli_no_suggest
+# No inlining in the code that runs once per TLS connection: handshake
+# messages (crypto/tls, x/crypto/cryptobyte, whose builder calls inlined
+# into every message's marshal and parse made most of crypto/tls), and the
+# server certificate's parsing (crypto/x509, encoding/asn1, math/big).
+# −164 KB per binary. The bytes of a transfer go through AES-GCM's assembly
+# as before; the handshake's cost (one per connection) is within this
+# machine's noise in crypto/tls's benchmarks (BENCHMARKS.md, 1db3fce).
+GCFLAGS  := -gcflags=vendor/golang.org/x/crypto/cryptobyte=-l -gcflags=crypto/tls=-l \
+	-gcflags=crypto/x509=-l -gcflags=encoding/asn1=-l -gcflags=math/big=-l
+GOFLAGS_BUILD := -trimpath -tags $(TAGS) $(GCFLAGS) -ldflags "$(LDFLAGS)"
 
 .PHONY: all help build test demo bench soak lint clean $(TOOLS)
 

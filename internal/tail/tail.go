@@ -825,7 +825,7 @@ func (t *tailer) claim(path string) error {
 	if t.claimed[path] {
 		return nil
 	}
-	key := t.o.Dest.Key + ship.OwnerDir + "owner/" + strings.ReplaceAll(t.o.Host, "/", "_") + "/" + strings.TrimLeft(filepath.ToSlash(path), "/")
+	key := t.o.Dest.Key + keytmpl.OwnerDir + "owner/" + strings.ReplaceAll(t.o.Host, "/", "_") + "/" + strings.TrimLeft(filepath.ToSlash(path), "/")
 	if err := t.app.Claim(t.shipCtx, key, t.st.Owner, "host "+t.o.Host+", state "+t.st.Path()); err != nil {
 		return err
 	}
