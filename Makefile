@@ -13,16 +13,7 @@ LDFLAGS  := -s -w
 # matcher (xrash/smetrics) that only App.Run uses, and the tools run
 # through command.Run (−4 KB).
 TAGS     := urfave_cli_no_docs,nethttpomithttp2,urfave_cli_no_suggest
-# No inlining in the code that runs once per TLS connection: handshake
-# messages (crypto/tls, x/crypto/cryptobyte, whose builder calls inlined
-# into every message's marshal and parse made most of crypto/tls), and the
-# server certificate's parsing (crypto/x509, encoding/asn1, math/big).
-# −164 KB per binary. The bytes of a transfer go through AES-GCM's assembly
-# as before; the handshake's cost (one per connection) is within this
-# machine's noise in crypto/tls's benchmarks (BENCHMARKS.md, 1db3fce).
-GCFLAGS  := -gcflags=vendor/golang.org/x/crypto/cryptobyte=-l -gcflags=crypto/tls=-l \
-	-gcflags=crypto/x509=-l -gcflags=encoding/asn1=-l -gcflags=math/big=-l
-GOFLAGS_BUILD := -trimpath -tags $(TAGS) $(GCFLAGS) -ldflags "$(LDFLAGS)"
+GOFLAGS_BUILD := -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)"
 
 .PHONY: all help build test demo bench soak lint clean $(TOOLS)
 
