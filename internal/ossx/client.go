@@ -119,8 +119,14 @@ const writeBufSize = 1 << 20
 var writeBufs = sync.Pool{New: func() any { b := make([]byte, writeBufSize); return &b }}
 
 // ReadFrom writes a request body (net/http hands it over as an
-// *io.LimitedReader of the content length) in writes of up to writeBufSize.
+// *io.LimitedReader of the content length) in writes of up to writeBufSize,
+// or, for a FileBody, by sendfile(2).
 func (c *deadlineConn) ReadFrom(r io.Reader) (int64, error) {
+	if lr, fb := fileBodyOf(r); fb != nil {
+		n, err := fb.SendFile(c.sendFile)
+		lr.N -= n
+		return n, err
+	}
 	w := struct{ io.Writer }{c} // io.CopyBuffer must not call ReadFrom again
 	if lr, ok := r.(*io.LimitedReader); ok {
 		if m, ok := lr.R.(*bytes.Reader); ok && int64(m.Len()) <= lr.N {
