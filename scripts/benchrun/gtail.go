@@ -252,16 +252,22 @@ func (b *bench) gtailIdle(s *section, maxRSS *int64) error {
 	defer os.RemoveAll(dir)
 	block := logBlock()[:4096]
 	block = block[:bytes.LastIndexByte(block, '\n')+1]
+	// Each file starts differently: files whose bytes are the start of a
+	// followed file's are held back for --rotate-wait as possible
+	// copytruncate copies (internal/tail looksLikeCopy).
+	var total int64
 	for i := range b.cfg.idleFiles {
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("quiet-%02d.log", i)), block, 0o644); err != nil {
+		data := append([]byte(fmt.Sprintf("quiet file %02d\n", i)), block...)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("quiet-%02d.log", i)), data, 0o644); err != nil {
 			return err
 		}
+		total += int64(len(data))
 	}
 	g, err := b.startGtail("idle", filepath.Join(dir, "*.log"), "oss://bench/gtail/idle/")
 	if err != nil {
 		return err
 	}
-	if _, err := b.waitShipped("gtail/idle/", int64(len(block)*b.cfg.idleFiles), time.Minute); err != nil {
+	if _, err := b.waitShipped("gtail/idle/", total, time.Minute); err != nil {
 		g.stop()
 		return err
 	}
