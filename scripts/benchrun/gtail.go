@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/ship"
 )
 
 // logBlock is 64 KiB of log lines (about 110 bytes each, the last one
@@ -326,8 +328,10 @@ func (b *bench) gtailLatency(s *section, maxRSS *int64) error {
 		for {
 			if key == "" {
 				res, err := b.srv.bucket.ListObjectsV2(oss.Prefix("gtail/lat/"))
-				if err == nil && len(res.Objects) == 1 {
-					key = res.Objects[0].Key
+				for _, o := range res.Objects {
+					if err == nil && !ship.IsBookkeeping(o.Key) { // not the owner object
+						key = o.Key
+					}
 				}
 			}
 			if key != "" {
