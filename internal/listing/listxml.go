@@ -8,8 +8,8 @@ import (
 	"io"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 )
@@ -193,31 +193,66 @@ func setListV2(out *oss.ListObjectsResultV2, obj *oss.ObjectProperties, parent, 
 	return nil
 }
 
-var entities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&quot;", `"`, "&apos;", "'")
-
-// xmlText is character data with XML's five entity references replaced;
-// anything else after an & (a character reference) is left to encoding/xml.
+// xmlText is character data with its references replaced: XML's five
+// entities and character references (&#34; &#x22;), which Go's
+// encoding/xml writes for quotes and control characters (osslocal's ETags
+// come as &#34;…&#34;). Anything else after an & is left to encoding/xml.
 func xmlText(b []byte) (string, error) {
 	if bytes.IndexByte(b, '&') < 0 {
 		return string(b), nil
 	}
-	for rest := b; ; {
-		i := bytes.IndexByte(rest, '&')
+	out := make([]byte, 0, len(b))
+	for {
+		i := bytes.IndexByte(b, '&')
 		if i < 0 {
-			break
+			out = append(out, b...)
+			return string(out), nil
 		}
-		rest = rest[i:]
-		known := false
-		for _, e := range []string{"&lt;", "&gt;", "&amp;", "&quot;", "&apos;"} {
-			if bytes.HasPrefix(rest, []byte(e)) {
-				known = true
-				break
-			}
-		}
-		if !known {
+		out = append(out, b[:i]...)
+		b = b[i+1:]
+		semi := bytes.IndexByte(b, ';')
+		if semi < 0 {
 			return "", errUnexpectedXML
 		}
-		rest = rest[1:]
+		switch ref := b[:semi]; string(ref) {
+		case "lt":
+			out = append(out, '<')
+		case "gt":
+			out = append(out, '>')
+		case "amp":
+			out = append(out, '&')
+		case "quot":
+			out = append(out, '"')
+		case "apos":
+			out = append(out, '\'')
+		default:
+			r, ok := charRef(ref)
+			if !ok {
+				return "", errUnexpectedXML
+			}
+			out = utf8.AppendRune(out, r)
+		}
+		b = b[semi+1:]
 	}
-	return entities.Replace(string(b)), nil
+}
+
+// charRef reads the character reference ref (what is between & and ;),
+// "#34" or "#x22", and reports whether it names a character XML allows
+// (XML 1.0, production Char).
+func charRef(ref []byte) (rune, bool) {
+	if len(ref) < 2 || ref[0] != '#' {
+		return 0, false
+	}
+	digits, base := ref[1:], 10
+	if digits[0] == 'x' {
+		digits, base = digits[1:], 16
+	}
+	n, err := strconv.ParseUint(string(digits), base, 32)
+	if err != nil {
+		return 0, false
+	}
+	r := rune(n)
+	ok := r == 0x09 || r == 0x0A || r == 0x0D ||
+		r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
+	return r, ok
 }

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -119,8 +120,17 @@ const writeBufSize = 1 << 20
 var writeBufs = sync.Pool{New: func() any { b := make([]byte, writeBufSize); return &b }}
 
 // ReadFrom writes a request body (net/http hands it over as an
-// *io.LimitedReader of the content length) in writes of up to writeBufSize.
+// *io.LimitedReader of the content length) in writes of up to writeBufSize,
+// or, for a FileBody, by sendfile(2).
 func (c *deadlineConn) ReadFrom(r io.Reader) (int64, error) {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		lr.R = unwrapNopCloser(lr.R)
+	}
+	if lr, fb := fileBodyOf(r); fb != nil {
+		n, err := fb.SendFile(c.sendFile)
+		lr.N -= n
+		return n, err
+	}
 	w := struct{ io.Writer }{c} // io.CopyBuffer must not call ReadFrom again
 	if lr, ok := r.(*io.LimitedReader); ok {
 		if m, ok := lr.R.(*bytes.Reader); ok && int64(m.Len()) <= lr.N {
@@ -138,6 +148,30 @@ func (c *deadlineConn) ReadFrom(r io.Reader) (int64, error) {
 	bp := writeBufs.Get().(*[]byte)
 	defer writeBufs.Put(bp)
 	return io.CopyBuffer(w, r, *bp)
+}
+
+// nopClosers are the types io.NopCloser returns. The SDK wraps every
+// request body that is not an io.ReadCloser in one (oss/conn.go
+// handleBody), and net/http, having wrapped that in its own tracking body,
+// does not take it off again (transferWriter.unwrapBody), so without this
+// a *bytes.Reader body would be copied through the pooled buffer.
+var nopClosers = [...]reflect.Type{
+	reflect.TypeOf(io.NopCloser(struct{ io.Reader }{})),
+	reflect.TypeOf(io.NopCloser(struct {
+		io.Reader
+		io.WriterTo
+	}{})),
+}
+
+// unwrapNopCloser returns the reader inside an io.NopCloser, else r (as
+// net/http's unwrapNopCloser does).
+func unwrapNopCloser(r io.Reader) io.Reader {
+	if t := reflect.TypeOf(r); t == nopClosers[0] || t == nopClosers[1] {
+		if inner, ok := reflect.ValueOf(r).Field(0).Interface().(io.Reader); ok {
+			return inner
+		}
+	}
+	return r
 }
 
 // OpenBucket returns a handle on one bucket.

@@ -47,3 +47,47 @@ func TestDeadlineConnReadFrom(t *testing.T) {
 		})
 	}
 }
+
+// writeCounter is a connection that keeps what is written to it, one write
+// at a time.
+type writeCounter struct {
+	net.Conn
+	writes []int
+	all    bytes.Buffer
+}
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.writes = append(w.writes, len(p))
+	return w.all.Write(p)
+}
+
+func (w *writeCounter) SetWriteDeadline(time.Time) error { return nil }
+
+// The SDK hands net/http every body in an io.NopCloser, which net/http
+// leaves on: ReadFrom takes it off, so an in-memory body still goes out in
+// one write, not copied through the pooled buffer.
+func TestDeadlineConnReadFromNopCloser(t *testing.T) {
+	data := make([]byte, 3*writeBufSize+5)
+	for i := range data {
+		data[i] = byte(i * 13)
+	}
+	for _, body := range []io.Reader{
+		io.NopCloser(bytes.NewReader(data)),
+		io.NopCloser(struct{ io.Reader }{bytes.NewReader(data)}), // no WriterTo: copied
+	} {
+		w := &writeCounter{}
+		c := &deadlineConn{Conn: w, timeout: time.Minute}
+		lr := &io.LimitedReader{R: body, N: int64(len(data))}
+		n, err := c.ReadFrom(lr)
+		if err != nil || n != int64(len(data)) || !bytes.Equal(w.all.Bytes(), data) {
+			t.Fatalf("%T: ReadFrom = %d, %v; bytes equal: %v", body, n, err, bytes.Equal(w.all.Bytes(), data))
+		}
+		_, inMemory := unwrapNopCloser(body).(*bytes.Reader)
+		if want := 1; inMemory && len(w.writes) != want {
+			t.Errorf("%T: %d writes %v, want one", body, len(w.writes), w.writes)
+		}
+		if !inMemory && len(w.writes) != 4 {
+			t.Errorf("%T: %d writes %v, want 4 of up to %d", body, len(w.writes), w.writes, writeBufSize)
+		}
+	}
+}

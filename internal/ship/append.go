@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
@@ -74,11 +75,19 @@ func (a *Appender) Encode(data []byte) []byte {
 		return data
 	}
 	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
+	b.Grow(len(data)/4 + 64) // log lines compress about 8×
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&b) // a new member, header as from gzip.NewWriter
 	zw.Write(data)
 	zw.Close()
+	gzipWriters.Put(zw)
 	return b.Bytes()
 }
+
+// gzipWriters keeps compressors between appends: each holds ~800 KB of
+// compress/flate state, which as garbage per append set gtail --gzip's
+// peak RSS (BENCHMARKS.md).
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
 
 // Append appends body (already encoded) to obj, retrying through outages
 // for as long as ctx allows. It returns the new object state.

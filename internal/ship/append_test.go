@@ -4,8 +4,10 @@ package ship
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -92,5 +94,25 @@ func TestAppendLostAnswer(t *testing.T) {
 	}
 	if faults.Fired(osslocal.OpAppend) != 1 {
 		t.Fatal("the fault did not fire")
+	}
+}
+
+// Encode with gzip makes one complete member per call, the same bytes for
+// the same data however many compressors were used before.
+func TestEncodeGzipMembers(t *testing.T) {
+	a := &Appender{Gzip: true}
+	first := a.Encode([]byte("line one\n"))
+	a.Encode(bytes.Repeat([]byte("other data\n"), 5000))
+	if again := a.Encode([]byte("line one\n")); !bytes.Equal(again, first) {
+		t.Fatalf("the same data encoded differently: %x then %x", first, again)
+	}
+	two := append(append([]byte{}, first...), a.Encode([]byte("line two\n"))...)
+	zr, err := gzip.NewReader(bytes.NewReader(two))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(zr)
+	if err != nil || string(got) != "line one\nline two\n" {
+		t.Fatalf("two members read as %q, %v", got, err)
 	}
 }

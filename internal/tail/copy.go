@@ -30,6 +30,7 @@ type known struct {
 	plain    bool
 
 	held      []byte // the file bytes [heldStart, heldStart+len(held))
+	buf       []byte // the whole buffer held is in (readAhead reuses it)
 	heldStart int64
 	heldCRC   uint64 // CRC64 of the file bytes [0, heldStart); valid with crcOK
 }

@@ -292,7 +292,7 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 		g.k.heldCRC = crc64ecma.Update(g.k.heldCRC, g.k.held[:drop])
 		g.k.heldStart += drop
 		if g.k.held = g.k.held[drop:]; len(g.k.held) == 0 {
-			g.k.held = nil
+			g.k.held, g.k.buf = nil, nil
 		}
 	}
 	pending := size - off
@@ -358,10 +358,18 @@ func (g *gen) readAhead(size int64) error {
 			k.held = k.held[drop:] // no copy: the buffer is renewed below when full
 		}
 		if cap(k.held)-len(k.held) < n {
-			// Room for twice what is held: each byte is copied about once.
-			nb := make([]byte, len(k.held), min(2*holdMax, max(2*(len(k.held)+n), 64<<10)))
-			copy(nb, k.held)
-			k.held = nb
+			if cap(k.buf) >= len(k.held)+n {
+				// Slide what is held to the front of its buffer rather
+				// than take a new one: no garbage of up to 2 MiB per
+				// MiB read, which set gtail's peak RSS (BENCHMARKS.md).
+				// Nothing else refers to these bytes: the generation
+				// goroutine alone reads them, and truncated drops g.k.
+				k.held = k.buf[:copy(k.buf, k.held)]
+			} else {
+				// Room for twice what is held: each byte is copied about once.
+				k.buf = make([]byte, min(2*holdMax, max(2*(len(k.held)+n), 64<<10)))
+				k.held = k.buf[:copy(k.buf, k.held)]
+			}
 		}
 		buf := k.held[len(k.held) : len(k.held)+n]
 		got, err := g.f.ReadAt(buf, end)

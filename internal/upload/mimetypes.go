@@ -17,6 +17,7 @@ import (
 var commonTypes = map[string]string{
 	".7z":     "application/x-7z-compressed",
 	".avif":   "image/avif",
+	".bin":    "application/octet-stream",
 	".bmp":    "image/bmp",
 	".bz2":    "application/x-bzip2",
 	".css":    "text/css",
@@ -82,7 +83,11 @@ func contentType(source, key string) string {
 		if name == "" || name == "-" {
 			continue
 		}
-		if t, ok := commonTypes[strings.ToLower(path.Ext(name))]; ok {
+		ext := strings.ToLower(path.Ext(name))
+		if ext == "" {
+			continue // no extension: nothing to look up, no database to load
+		}
+		if t, ok := commonTypes[ext]; ok {
 			return t
 		}
 		if t := oss.TypeByExtension(name); t != "" {

@@ -11,6 +11,8 @@ func TestContentType(t *testing.T) {
 		// Not in commonTypes: the SDK's table (oss/mime.go).
 		{"app.apk", "", "application/vnd.android.package-archive"},
 		{"noext", "alsonoext", "application/octet-stream"},
+		{"firmware.BIN", "", "application/octet-stream"},
+		{"noext", "key.png", "image/png"},
 	} {
 		if got := contentType(tc.source, tc.key); got != tc.want {
 			t.Errorf("contentType(%q, %q) = %q, want %q", tc.source, tc.key, got, tc.want)

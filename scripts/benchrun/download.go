@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -57,9 +56,9 @@ func (b *bench) download() error {
 		{name: "ossget -j 1 (one range at a time)", args: ossget("-j", "1")},
 		{name: "ossget --threshold above the size (one GET, like curl)", args: ossget("--threshold", fmt.Sprint(size+1))},
 	}
-	if p, err := exec.LookPath("ossutil"); err == nil {
+	if p := b.ossutil(); p != "" {
 		vs = append(vs, &variant{name: "`ossutil cp` (its defaults)", args: func() (string, []string) {
-			return p, []string{"cp", "-f", "oss://bench/get/big.bin", out}
+			return p, b.ossutilArgs("cp", "-f", "oss://bench/get/big.bin", out)
 		}})
 	}
 	for r := range reps {
@@ -86,8 +85,8 @@ func (b *bench) download() error {
 			fmt.Sprintf("CPU %s curl's, wall %s", ratio(st.medianCPU.Seconds(), curl.medianCPU.Seconds()), ratio(st.median.Wall.Seconds(), curl.median.Wall.Seconds())))
 	}
 	s.note("Rows are the run of median wall time; CPU ratios compare median CPU times. ossget verifies the CRC64 of every byte, syncs the file and renames it into place; curl does neither. The output file is on tmpfs.")
-	if _, err := exec.LookPath("ossutil"); err != nil {
-		s.note("ossutil is not on PATH: no ossutil row.")
+	if b.ossutil() == "" {
+		s.note("No ossutil (OSSUTIL unset, none on PATH): no ossutil row.")
 	}
 	perByte := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(size) }
 	def := summarize(vs[1].runs)

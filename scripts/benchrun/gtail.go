@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/keytmpl"
 )
 
 // logBlock is 64 KiB of log lines (about 110 bytes each, the last one
@@ -252,16 +254,22 @@ func (b *bench) gtailIdle(s *section, maxRSS *int64) error {
 	defer os.RemoveAll(dir)
 	block := logBlock()[:4096]
 	block = block[:bytes.LastIndexByte(block, '\n')+1]
+	// Each file starts differently: files whose bytes are the start of a
+	// followed file's are held back for --rotate-wait as possible
+	// copytruncate copies (internal/tail looksLikeCopy).
+	var total int64
 	for i := range b.cfg.idleFiles {
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("quiet-%02d.log", i)), block, 0o644); err != nil {
+		data := append([]byte(fmt.Sprintf("quiet file %02d\n", i)), block...)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("quiet-%02d.log", i)), data, 0o644); err != nil {
 			return err
 		}
+		total += int64(len(data))
 	}
 	g, err := b.startGtail("idle", filepath.Join(dir, "*.log"), "oss://bench/gtail/idle/")
 	if err != nil {
 		return err
 	}
-	if _, err := b.waitShipped("gtail/idle/", int64(len(block)*b.cfg.idleFiles), time.Minute); err != nil {
+	if _, err := b.waitShipped("gtail/idle/", total, time.Minute); err != nil {
 		g.stop()
 		return err
 	}
@@ -320,8 +328,10 @@ func (b *bench) gtailLatency(s *section, maxRSS *int64) error {
 		for {
 			if key == "" {
 				res, err := b.srv.bucket.ListObjectsV2(oss.Prefix("gtail/lat/"))
-				if err == nil && len(res.Objects) == 1 {
-					key = res.Objects[0].Key
+				for _, o := range res.Objects {
+					if err == nil && !keytmpl.IsBookkeeping(o.Key) { // not the owner object
+						key = o.Key
+					}
 				}
 			}
 			if key != "" {

@@ -39,6 +39,7 @@ type config struct {
 	objects    int           // BENCH_OBJECTS: keys listed by ossls
 	repeat     int           // BENCH_REPEAT: runs of the big and directory uploads
 	quick      bool
+	note       string // BENCH_NOTE: said in the report's first line
 }
 
 func loadConfig() (config, error) {
@@ -78,6 +79,7 @@ func loadConfig() (config, error) {
 	}
 	get("BENCH_BIN", func(s string) error { c.bin = s; return nil })
 	get("BENCH_OUT", func(s string) error { c.out = s; return nil })
+	get("BENCH_NOTE", func(s string) error { c.note = s; return nil })
 	get("BENCH_SIZE", sizeVar(&c.size))
 	get("BENCH_SMALL_N", intVar(&c.smallN))
 	get("BENCH_DIR_FILES", intVar(&c.dirFiles))
@@ -136,6 +138,7 @@ Environment:
                          report then holds only them: pair it with BENCH_OUT
   BENCH_BIN=bin          where the tools are
   BENCH_OUT=BENCHMARKS.md
+  BENCH_NOTE=TEXT        said in the report's first line (e.g. what else ran on the machine)
 `)
 	}
 	flag.Parse()
@@ -184,6 +187,7 @@ func run(cfg config) error {
 	defer srv.stop()
 	b.srv = srv
 	b.rep.server = srv.how
+	b.rep.ossutil = b.ossutil()
 	// HOME and XDG_STATE_HOME inside the scratch directory: no ossutil
 	// config file of the user's is read, no checkpoint or state left behind.
 	b.p = proc{env: append(srv.environ(), "HOME="+work, "XDG_STATE_HOME="+filepath.Join(work, "state"), "NO_PROXY=*"),

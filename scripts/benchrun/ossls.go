@@ -19,6 +19,27 @@ func (c *lineCounter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// keyLineCounter counts the lines that name an object (hold "oss://"),
+// whole lines however the pipe splits them.
+type keyLineCounter struct {
+	n    int64
+	part []byte // the unfinished last line
+}
+
+func (c *keyLineCounter) Write(p []byte) (int, error) {
+	for _, line := range bytes.SplitAfter(append(c.part, p...), []byte{'\n'}) {
+		if len(line) == 0 || line[len(line)-1] != '\n' {
+			c.part = append(c.part[:0:0], line...)
+			return len(p), nil
+		}
+		if bytes.Contains(line, []byte("oss://")) {
+			c.n++
+		}
+	}
+	c.part = c.part[:0]
+	return len(p), nil
+}
+
 // seed PUTs n small objects below prefix with 16 concurrent clients and
 // returns how long it took: osslocal's ingest rate for small PUTs.
 func (b *bench) seed(prefix string, from, n int) (time.Duration, error) {
@@ -92,40 +113,70 @@ func (b *bench) ossls() error {
 	}
 	sdkRate := float64(total) / sdk.Seconds()
 
+	// Each variant runs BENCH_REPEAT times, alternating, so that ossls and
+	// ossutil see the same load; the row is the run of median wall time.
 	type variant struct {
-		name string
-		args []string
-		n    int
+		name    string
+		bin     string
+		args    []string
+		n       int
+		keyLine bool // count only the lines naming a key (ossutil adds a header and a summary)
+		runs    []Usage
 	}
-	var plain, plainSmall Usage
-	for i, v := range []variant{
-		{"`ossls -r oss://bench/ls/`", []string{"-r", "oss://bench/ls/"}, total},
-		{"`ossls -r -l oss://bench/ls/`", []string{"-r", "-l", "oss://bench/ls/"}, total},
-		{"`ossls -r --json oss://bench/ls/`", []string{"-r", "--json", "oss://bench/ls/"}, total},
-		{fmt.Sprintf("`ossls -r oss://bench/ls/a/` (%d keys: is memory flat?)", small), []string{"-r", "oss://bench/ls/a/"}, small},
-	} {
-		logf("%s", v.name)
-		var out lineCounter
-		c := b.p.command(b.tool("ossls"), v.args...)
-		c.Stdout = &out
-		u, err := b.p.runCmd(c)
-		if err != nil {
-			return err
-		}
-		if got := out.n.Load(); got != int64(v.n) {
-			return fmt.Errorf("%s printed %d lines, want %d", v.name, got, v.n)
-		}
-		rate := float64(v.n) / u.Wall.Seconds()
-		s.add(v.name, u, fmt.Sprintf("%.0f keys/s", rate), fmt.Sprintf("%s of the SDK loop's rate", ratio(rate, sdkRate)))
-		switch i {
-		case 0:
-			plain = u
-		case 3:
-			plainSmall = u
+	vs := []*variant{
+		{name: "`ossls -r oss://bench/ls/`", bin: b.tool("ossls"), args: []string{"-r", "oss://bench/ls/"}, n: total},
+		{name: "`ossls -r -l oss://bench/ls/`", bin: b.tool("ossls"), args: []string{"-r", "-l", "oss://bench/ls/"}, n: total},
+		{name: "`ossls -r --json oss://bench/ls/`", bin: b.tool("ossls"), args: []string{"-r", "--json", "oss://bench/ls/"}, n: total},
+		{name: fmt.Sprintf("`ossls -r oss://bench/ls/a/` (%d keys: is memory flat?)", small), bin: b.tool("ossls"), args: []string{"-r", "oss://bench/ls/a/"}, n: small},
+	}
+	ossutil := b.ossutil()
+	if ossutil != "" {
+		vs = append(vs,
+			&variant{name: "`ossutil ls -s oss://bench/ls/` (names only, like ossls)", bin: ossutil, args: b.ossutilArgs("ls", "-s", "oss://bench/ls/"), n: total, keyLine: true},
+			&variant{name: "`ossutil ls oss://bench/ls/` (long, like ossls -l)", bin: ossutil, args: b.ossutilArgs("ls", "oss://bench/ls/"), n: total, keyLine: true})
+	}
+	for r := range b.cfg.repeat {
+		for _, v := range vs {
+			logf("run %d/%d: %s", r+1, b.cfg.repeat, v.name)
+			var lines lineCounter
+			var keys keyLineCounter
+			c := b.p.command(v.bin, v.args...)
+			c.Stdout = &lines
+			if v.keyLine {
+				c.Stdout = &keys
+			}
+			u, err := b.p.runCmd(c)
+			if err != nil {
+				return err
+			}
+			got := lines.n.Load()
+			if v.keyLine {
+				got = keys.n
+			}
+			if got != int64(v.n) {
+				return fmt.Errorf("%s printed %d keys, want %d", v.name, got, v.n)
+			}
+			v.runs = append(v.runs, u)
 		}
 	}
+	for _, v := range vs {
+		st := summarize(v.runs)
+		rate := float64(v.n) / st.median.Wall.Seconds()
+		s.add(v.name, st.median, fmt.Sprintf("%.0f keys/s", rate), fmt.Sprintf("%s of the SDK loop's rate", ratio(rate, sdkRate)))
+	}
+	plain, plainSmall := summarize(vs[0].runs).median, summarize(vs[3].runs).median
 	s.info("SDK ListObjectsV2 loop in the harness (1000 per page, no output)", fmt.Sprintf("%.0f keys/s", sdkRate), true)
-	s.note("Output goes to a pipe read by the harness, which counts the lines (each run printed exactly one line per key).")
+	s.note("Output goes to a pipe read by the harness, which counts the lines (each run printed exactly one line per key; ossutil's header and summary lines are not counted). Median of %d alternating runs each.", b.cfg.repeat)
+	if ossutil != "" {
+		for _, pair := range [][2]int{{0, 4}, {1, 5}} {
+			t, o := summarize(vs[pair[0]].runs), summarize(vs[pair[1]].runs)
+			s.note("CPU (user+sys, median): %s %s vs %s %s = %s.", vs[pair[0]].name, dur(t.medianCPU), vs[pair[1]].name, dur(o.medianCPU), ratio(t.medianCPU.Seconds(), o.medianCPU.Seconds()))
+		}
+		t, o := summarize(vs[0].runs).medianCPU, summarize(vs[4].runs).medianCPU
+		b.rep.target("ossls CPU vs ossutil", "≤ 0.5× ossutil's",
+			fmt.Sprintf("%s vs `ossutil ls -s` %s = %s (%d keys, median of %d)", dur(t), dur(o), ratio(t.Seconds(), o.Seconds()), total, b.cfg.repeat),
+			t.Seconds() <= 0.5*o.Seconds())
+	}
 	rate := float64(total) / plain.Wall.Seconds()
 	b.rep.target("ossls rate", "≥ 50,000 keys/s",
 		fmt.Sprintf("%.0f keys/s over %d keys (the server alone, listed by the SDK: %.0f keys/s)", rate, total, sdkRate), rate >= 50000)

@@ -40,6 +40,9 @@ type proc struct {
 func (p proc) command(name string, args ...string) *exec.Cmd {
 	c := exec.Command(name, args...)
 	c.Env = append(os.Environ(), p.env...)
+	// In the scratch directory: ossutil writes its checkpoints
+	// (.ossutil_checkpoint) and reports (ossutil_output) into the current one.
+	c.Dir = p.work
 	return c
 }
 

@@ -22,6 +22,7 @@ type report struct {
 	cfg       config
 	server    string
 	rssHow    string
+	ossutil   string // the ossutil binary measured, "" for none
 	started   time.Time
 	loadStart string
 	elapsed   time.Duration
@@ -99,6 +100,9 @@ func (r *report) generated() string {
 	if r.cfg.quick {
 		w(" — **BENCH_QUICK=1: reduced sizes, figures are only a smoke test**")
 	}
+	if r.cfg.note != "" {
+		w(" — %s", r.cfg.note)
+	}
 	w(".\n\n")
 	w("| Machine | |\n|---|---|\n")
 	w("| CPU | %s × %d (nproc) |\n", cpuModel(), runtime.NumCPU())
@@ -106,6 +110,9 @@ func (r *report) generated() string {
 	w("| Kernel | %s |\n", cmdOut("uname", "-sr"))
 	w("| Go | %s |\n", cmdOut("go", "version"))
 	w("| curl | %s |\n", firstLine(cmdOut("curl", "--version")))
+	if r.ossutil != "" {
+		w("| ossutil | %s (%s) |\n", firstLine(cmdOut(r.ossutil, "--version")), r.ossutil)
+	}
 	w("| Load average (1/5/15 min) | %s at start, %s at end |\n", r.loadStart, loadavg())
 	w("| Server | %s, on loopback; scratch files on tmpfs |\n", r.server)
 	w("| Peak RSS | %s |\n\n", r.rssHow)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	"github.com/ossx/ossx/internal/keytmpl"
 	"github.com/ossx/ossx/internal/osslocal"
 )
 
@@ -151,7 +152,8 @@ func (s *server) deletePrefix(prefix string) error {
 	}
 }
 
-// prefixSize is the total size and count of the objects below prefix.
+// prefixSize is the total size and count of the objects below prefix,
+// leaving gtail's owner objects (.gtail/) out: they are not log bytes.
 func (s *server) prefixSize(prefix string) (size int64, n int, err error) {
 	token := ""
 	for {
@@ -164,6 +166,9 @@ func (s *server) prefixSize(prefix string) (size int64, n int, err error) {
 			return 0, 0, err
 		}
 		for _, o := range res.Objects {
+			if keytmpl.IsBookkeeping(o.Key) {
+				continue
+			}
 			size += o.Size
 			n++
 		}

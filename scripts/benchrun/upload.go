@@ -181,12 +181,20 @@ func (b *bench) smallUploads() error {
 		return err
 	}
 	defer b.srv.deletePrefix("small/")
-	var tool, curl []Usage
+	var tool, curl, ossutilRuns []Usage
 	var toolRSS, curlRSS int64
-	// Alternate the two so that both see the same load on a busy machine.
+	ossutil := b.ossutil()
+	// Alternate them so that all see the same load on a busy machine.
 	// Wall time and CPU come from bare runs (the time wrapper would add a
 	// millisecond to both), peak RSS from a second, wrapped run of each.
 	for i := range n {
+		if ossutil != "" {
+			u, err := b.p.runBare(ossutil, b.ossutilArgs("cp", "-f", small, fmt.Sprintf("oss://bench/small/ossutil-%d", i))...)
+			if err != nil {
+				return err
+			}
+			ossutilRuns = append(ossutilRuns, u)
+		}
 		for _, wrapped := range []bool{false, true} {
 			run := b.p.runBare
 			if wrapped {
@@ -225,17 +233,15 @@ func (b *bench) smallUploads() error {
 		fmt.Sprintf("median %s vs curl %s = %s", dur(ts.median.Wall), dur(cs.median.Wall), ratio(ts.median.Wall.Seconds(), cs.median.Wall.Seconds())),
 		ts.median.Wall <= cs.median.Wall)
 	s.note("CPU per call (user+sys, median): ossuploader %s, curl %s = %s.", dur(ts.medianCPU), dur(cs.medianCPU), ratio(ts.medianCPU.Seconds(), cs.medianCPU.Seconds()))
-	if ossutil := b.ossutil(); ossutil != "" {
-		var runs []Usage
-		for i := range n {
-			u, err := b.p.runBare(ossutil, b.ossutilArgs("cp", "-f", small, fmt.Sprintf("oss://bench/small/ossutil-%d", i))...)
-			if err != nil {
-				return err
-			}
-			runs = append(runs, u)
+	if ossutil != "" {
+		if err := b.checkObject(fmt.Sprintf("small/ossutil-%d", n-1), 4096); err != nil {
+			return err
 		}
-		oss := summarize(runs)
-		s.add("`ossutil cp FILE` (median process)", oss.median, fmt.Sprintf("p90 wall %s", dur(oss.p90)), "")
+		oss := summarize(ossutilRuns)
+		s.add("`ossutil cp FILE KEY` (median process)", oss.median, fmt.Sprintf("p90 wall %s", dur(oss.p90)),
+			fmt.Sprintf("wall %s curl's", ratio(oss.median.Wall.Seconds(), cs.median.Wall.Seconds())))
+		s.note("CPU per call (user+sys, median): ossutil %s; ossuploader's is %s of it. Wall: ossuploader %s ossutil's.",
+			dur(oss.medianCPU), ratio(ts.medianCPU.Seconds(), oss.medianCPU.Seconds()), ratio(ts.median.Wall.Seconds(), oss.median.Wall.Seconds()))
 		b.rep.target("4 KiB upload CPU vs ossutil", "≤ 0.5× ossutil's",
 			fmt.Sprintf("median %s vs ossutil %s = %s", dur(ts.medianCPU), dur(oss.medianCPU), ratio(ts.medianCPU.Seconds(), oss.medianCPU.Seconds())),
 			ts.medianCPU.Seconds() <= 0.5*oss.medianCPU.Seconds())
@@ -335,6 +341,9 @@ func (b *bench) dirUpload() error {
 // ossutil or ossutil64 on PATH; "" when there is none.
 func (b *bench) ossutil() string {
 	if p := os.Getenv("OSSUTIL"); p != "" {
+		if abs, err := filepath.Abs(p); err == nil {
+			return abs // the tools run in the scratch directory
+		}
 		return p
 	}
 	for _, name := range []string{"ossutil", "ossutil64"} {

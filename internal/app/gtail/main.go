@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -205,6 +206,14 @@ func parseSize(s string) (int64, error) {
 func run(ctx context.Context, o options) error {
 	if err := supported(); err != nil {
 		return err
+	}
+	// A daemon whose live heap is small and steady (a file's read-ahead,
+	// one batch, ~4 MB) and makes little garbage: a collection once the
+	// heap grew by a quarter, not by all of it, keeps its peak RSS ~3 MB
+	// lower for a few more collections of a few MB each (BENCHMARKS.md).
+	// A GOGC in the environment still decides.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(25)
 	}
 	log := newLogger(o)
 	cfg, err := ossx.Load(o.config, os.Getenv)
