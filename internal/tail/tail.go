@@ -805,12 +805,14 @@ func (t *tailer) add(p string, f *os.File, fi os.FileInfo, initial, detached boo
 }
 
 func (t *tailer) start(e *ship.Entry, f *os.File, detached bool) {
-	g := &gen{t: t, e: e, f: f, wake: make(chan struct{}, 1), ended: make(chan struct{})}
+	g := &gen{t: t, e: e, f: f, wake: make(chan struct{}, 1), rwake: make(chan struct{}, 1), ended: make(chan struct{})}
 	g.detached.Store(detached)
 	t.gens[e] = g
 	t.total.Add(1)
 	t.w.Watch(e.Path)
-	g.unsubscribe = t.w.Subscribe(e.Path, g.poke)
+	// Every write wakes the reader at once; the gen, which ships, is woken
+	// with the rest by the watcher's settled wakes.
+	g.unsubscribe = t.w.Subscribe(e.Path, g.rpoke)
 	t.wg.Add(1)
 	go g.run()
 }
