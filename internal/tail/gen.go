@@ -1,6 +1,7 @@
 package tail
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +44,7 @@ type gen struct {
 	unsubscribe func() // from the watcher's events for the path
 
 	lastSize     int64
+	again        bool // look again at once
 	lastMod      time.Time
 	lastGrowth   time.Time
 	pendingSince time.Time
@@ -199,12 +201,17 @@ func (g *gen) run() {
 			g.fail(err)
 			return
 		}
-		cut := g.finalSplice() != nil
-		if finished || (stopping && !cut) {
+		if finished {
 			return
 		}
-		if cut {
-			continue // what is left of a truncated file is shipped at once
+		if g.finalSplice() != nil || g.again {
+			// What is left of a truncated file is shipped at once; a
+			// batch found cut short is looked at again at once.
+			g.again = false
+			continue
+		}
+		if stopping {
+			return
 		}
 		timer.Reset(g.nextLook())
 		select {
@@ -411,8 +418,7 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 		(pending > 0 && now.Sub(g.pendingSince) >= o.FlushInterval)
 	if due && pending > 0 {
 		if err := g.flush(g.f, size, all); errors.Is(err, errCut) {
-			g.lastSize = -1 // look again, now: what is left comes from the copy
-			g.poke()
+			g.lastSize, g.again = -1, true // look again, now: what is left comes from the copy
 			return false, nil
 		} else if err != nil {
 			return false, err
@@ -516,9 +522,17 @@ func (g *gen) truncated() {
 	if sp.f == nil && sp.end == 0 {
 		sp.end = k.offset
 	}
+	from := max(sp.fileEnd, k.offset, sp.heldStart)
+	if copyFile != nil && sp.end > from {
+		// The held bytes beyond the copy were written after it, and the
+		// truncation took the rest of their last line when gtail had
+		// not read all of it: ship whole lines; the piece is lost, and
+		// said so, rather than shipped torn.
+		sp.end = from + int64(bytes.LastIndexByte(sp.held[from-sp.heldStart:sp.end-sp.heldStart], '\n')+1)
+	}
 	// Keep only the held bytes the copy lacks (a few lines, as a rule),
 	// not the whole read-ahead buffer, while what is left waits for OSS.
-	if from := max(sp.fileEnd, k.offset, sp.heldStart); sp.end > from {
+	if sp.end > from {
 		sp.held = append([]byte(nil), sp.held[from-sp.heldStart:sp.end-sp.heldStart]...)
 		sp.heldStart = from
 	} else {

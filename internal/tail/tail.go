@@ -139,22 +139,20 @@ func (t *tailer) run(ctx context.Context) error {
 	if t.total.Load() == 0 {
 		t.log.Warn("no file matches yet", "files", strings.Join(t.o.Sources, " "))
 	}
-	if t.o.Once {
-		close(t.stopping)
-		t.wg.Wait()
-		// A generation that ended (truncated) leaves its file to a new
-		// one: look again until a scan finds nothing new.
-		for n := t.total.Load(); ; n = t.total.Load() {
-			t.scan(false)
-			t.wg.Wait()
-			if t.total.Load() == n {
-				break
-			}
-		}
-	} else {
+	if !t.o.Once {
 		t.follow(ctx, usr1)
-		close(t.stopping)
+	}
+	close(t.stopping)
+	t.wg.Wait()
+	// A generation that ended (truncated) leaves its file to a new one,
+	// which the tailer may not have looked at yet: look again until a scan
+	// finds nothing new. Stopping, what they hold is shipped too.
+	for n := t.total.Load(); ; n = t.total.Load() {
+		t.scan(false)
 		t.wg.Wait()
+		if t.total.Load() == n {
+			break
+		}
 	}
 	stopWatch()
 	<-saverDone
