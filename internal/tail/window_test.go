@@ -28,8 +28,24 @@ import (
 // afterwards, was read by the generation's reader all the same, and every
 // line is shipped exactly once, in order. Nothing here waits on the clock:
 // each step waits for what it needs to see (the append in the server, the
-// line read, the objects' bytes).
+// line read, the objects' bytes). When the truncation took the end of the
+// last line written after the copy before gtail read it, its piece is
+// reported lost, not shipped torn.
 func TestCopytruncateWindowWhileAppending(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after string // written after the copy, read before the truncation
+		want  string
+		lost  string // the BYTES LOST report
+	}{
+		{"a line", "in neither file\n", "first\nin neither file\nnext generation\n", ""},
+		{"a line and a piece of one", "in neither file\nhalf a li", "first\nin neither file\nnext generation\n", "bytes=9"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testWindow(t, tc.after, tc.want, tc.lost) })
+	}
+}
+
+func testWindow(t *testing.T, after, want, lost string) {
 	ts := osslocaltest.Start(t)
 	gate := &appendGate{arrived: make(chan struct{}, 1), open: make(chan struct{})}
 	hs := httptest.NewServer(gate.wrap(ts.Server))
@@ -84,8 +100,8 @@ func TestCopytruncateWindowWhileAppending(t *testing.T) {
 	if err := os.WriteFile(p+".1", b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f.WriteString("in neither file\n")
-	size := int64(len("first\nin neither file\n"))
+	f.WriteString(after)
+	size := int64(len("first\n" + after))
 	waitUntil(t, "the reader to read the line written after the copy, while the append is held", &logs, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -97,16 +113,15 @@ func TestCopytruncateWindowWhileAppending(t *testing.T) {
 	f.WriteString("next generation\n")
 
 	gate.release()
-	want := "first\nin neither file\nnext generation\n"
 	waitUntil(t, "the objects to hold every line", &logs, func() bool { return shipped(t, bucket) == want })
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v\n%s", err, logs.String())
+	if err := stop(); (err != nil) != (lost != "") {
+		t.Fatalf("Run: %v\n%s", err, logs.String()) // an error says bytes were lost, and only then
 	}
 	if got := shipped(t, bucket); got != want {
 		t.Fatalf("objects hold %q, want %q", got, want)
 	}
-	if strings.Contains(logs.String(), "BYTES LOST") {
-		t.Fatalf("bytes reported lost:\n%s", logs.String())
+	if l := logs.String(); strings.Contains(l, "BYTES LOST") != (lost != "") || !strings.Contains(l, lost) {
+		t.Fatalf("want BYTES LOST %q in the log:\n%s", lost, l)
 	}
 }
 
