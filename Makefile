@@ -1,6 +1,7 @@
 # ossx — see README.md. `make demo` and `make test` are the quick start.
 GO       ?= go
 BIN      ?= bin
+# Every cmd/ directory, the multi-call ossx (every tool in one binary) too.
 TOOLS    := $(notdir $(wildcard cmd/*))
 LDFLAGS  := -s -w
 # urfave_cli_no_docs drops urfave/cli's ToMarkdown/ToMan (we write our own man

@@ -5,6 +5,7 @@
 #
 #   curl -fsSL https://raw.githubusercontent.com/ossx/ossx/main/scripts/install.sh | sh
 #   curl -fsSL .../install.sh | sh -s -- --version v1.2.0 --tools ossuploader,gtail --dir /opt/bin
+#   curl -fsSL .../install.sh | sh -s -- --multi-call     # one binary, ossx, linked as every tool
 #
 # Run with --help for the options. See docs/install.md.
 set -eu
@@ -14,7 +15,7 @@ all_tools="ossuploader gtail ossls ossget ossrm osslocal"
 
 usage() {
 	cat <<EOF
-usage: install.sh [--version vX.Y.Z] [--tools LIST] [--dir DIR] [--base-url URL]
+usage: install.sh [--version vX.Y.Z] [--tools LIST] [--dir DIR] [--base-url URL] [--multi-call]
 
 Downloads the ossx release archive for this OS and architecture, verifies its
 SHA-256 against the release's checksums.txt and installs the chosen tools.
@@ -30,6 +31,10 @@ OPTIONS
                    tree laid out like GitHub's:
                      URL/download/vX.Y.Z/checksums.txt and the archives
                      URL/latest/download/LATEST   (holds the newest tag, e.g. v1.2.0)
+   --multi-call    install the multi-call binary ossx instead (every tool in one
+                   download) and, in DIR, a symlink to it named for each of the
+                   chosen tools; on windows ossx.exe alone, run as ossx TOOL
+                   (default: on when \$OSSX_MULTICALL is 1)
    -h, --help      show this help
 
 ENVIRONMENT
@@ -56,6 +61,7 @@ version=${OSSX_VERSION:-latest}
 tools=${OSSX_TOOLS:-}
 dir=${OSSX_DIR:-}
 base=${OSSX_BASE_URL:-https://github.com/ossx/ossx/releases}
+multi=${OSSX_MULTICALL:-0}
 
 # needarg OPTION COUNT: the option needs a value.
 needarg() { [ "$2" -ge 2 ] || usage_die "$1 needs a value"; }
@@ -69,6 +75,7 @@ while [ $# -gt 0 ]; do
 	--dir=*) dir=${1#*=}; shift ;;
 	--base-url) needarg "$1" $#; base=$2; shift 2 ;;
 	--base-url=*) base=${1#*=}; shift ;;
+	--multi-call) multi=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage_die "unknown argument: $1" ;;
 	esac
@@ -76,6 +83,11 @@ done
 base=${base%/}
 [ -n "$base" ] || usage_die "empty --base-url"
 [ -n "$version" ] || usage_die "empty --version"
+case $multi in
+0 | '') multi= ;;
+1) ;;
+*) usage_die "OSSX_MULTICALL=$multi: want 1 or 0" ;;
+esac
 
 # Tools: validate every name before touching the network.
 chosen=$tools
@@ -103,7 +115,12 @@ aarch64 | arm64 | armv8*) arch=arm64 ;;
 *) die "unsupported architecture: $raw_arch" "releases exist for amd64 and arm64; elsewhere: go install github.com/ossx/ossx/cmd/...@latest" ;;
 esac
 ext=tar.gz exe=
-if [ "$os" = windows ]; then
+if [ "$os" = windows ] && [ -n "$multi" ]; then
+	# No symlinks to make on Windows: ossx.exe TOOL runs each tool (and its
+	# gtail refuses to start there, as gtail does).
+	[ -z "$chosen" ] || die "--tools with --multi-call names the links to make, which windows lacks" "omit --tools: ossx.exe TOOL runs every tool"
+	ext=zip exe=.exe tools=
+elif [ "$os" = windows ]; then
 	ext=zip exe=.exe
 	# gtail needs inode numbers and flock; releases carry no Windows build.
 	case " $tools " in
@@ -189,6 +206,7 @@ v*) ;;
 esac
 
 archive=ossx_${version#v}_${os}_${arch}.$ext
+[ -z "$multi" ] || archive=ossx-multicall_${version#v}_${os}_${arch}.$ext
 url=$base/download/$version
 say "installing ossx $version ($os/$arch) from $url/"
 
@@ -220,26 +238,41 @@ if [ "$ext" = zip ]; then
 else
 	tar -xzf "$tmp/$archive" -C "$tmp/x" || die "cannot unpack $archive"
 fi
-for t in $tools; do
+# bins: the files to install; links: the tools that become symlinks to ossx.
+bins=$tools links=
+if [ -n "$multi" ]; then
+	bins=ossx links=$tools
+fi
+for t in $bins; do
 	[ -f "$tmp/x/$t$exe" ] || die "$archive has no $t$exe"
 done
 
-# Stage every tool next to its destination, then rename each into place:
-# a failure before the renames leaves the directory as it was, and a rename
-# never leaves a half-written binary.
+# Stage every tool (and link) next to its destination, then rename each
+# into place: a failure before the renames leaves the directory as it was,
+# and a rename never leaves a half-written binary. Links are relative
+# ("gtail -> ossx") and renamed in after ossx, so none ever dangles; each
+# replaces whatever held its name, a single-tool binary included.
 mkdir -p "$dir" 2>/dev/null || die "cannot create $dir" "run as root, or choose another directory with --dir"
-for t in $tools; do
+for t in $bins; do
 	dst=$dir/.$t$exe.install.$$
 	staging=1
 	cp "$tmp/x/$t$exe" "$dst" 2>/dev/null && chmod 755 "$dst" ||
 		die "cannot write to $dir" "run as root, or choose another directory with --dir"
 done
-for t in $tools; do
+for t in $links; do
+	ln -s ossx "$dir/.$t.install.$$" 2>/dev/null || die "cannot make the link $dir/$t -> ossx"
+done
+for t in $bins $links; do
 	mv -f "$dir/.$t$exe.install.$$" "$dir/$t$exe" || die "cannot install $dir/$t$exe"
 	echo "$dir/$t$exe"
 done
 staging=
-say "installed $(echo $tools) $version into $dir"
+if [ -n "$multi" ]; then
+	say "installed ossx $version into $dir$([ -z "$links" ] || echo ", linked as $(echo $links)")"
+	[ -n "$links" ] || say "run the tools as ossx$exe TOOL"
+else
+	say "installed $(echo $tools) $version into $dir"
+fi
 case ":${PATH:-}:" in
 *":$dir:"*) ;;
 *) say "hint: $dir is not in your PATH; add it: export PATH=\"$dir:\$PATH\"" ;;

@@ -87,8 +87,12 @@ func (r *release) fromDist(t *testing.T, dist string) {
 	}
 	r.version, r.real = "v"+meta.Version, true
 	files, _ := filepath.Glob(filepath.Join(dist, "ossx_*"))
-	files = append(files, filepath.Join(dist, "checksums.txt"))
+	multi, _ := filepath.Glob(filepath.Join(dist, "ossx-multicall_*"))
+	files = append(append(files, multi...), filepath.Join(dist, "checksums.txt"))
 	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil && fi.IsDir() {
+			continue // a build directory (dist/ossx_linux_amd64_v1/ossx)
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -99,7 +103,9 @@ func (r *release) fromDist(t *testing.T, dist string) {
 }
 
 // fake builds linux/amd64 and windows/amd64 archives whose tools are shell
-// scripts printing a version line, and their checksums.txt.
+// scripts printing a version line, the same for the multi-call ossx (whose
+// script prints the line of the tool it runs as, by $0 or its first
+// argument), and their checksums.txt.
 func (r *release) fake(t *testing.T) {
 	t.Helper()
 	r.version = "v1.2.3"
@@ -110,10 +116,18 @@ func (r *release) fake(t *testing.T) {
 	// As goreleaser.yaml builds them: no gtail for Windows.
 	winFiles := maps.Clone(files)
 	delete(winFiles, "gtail")
+	multiFiles := map[string][]byte{"README.md": files["README.md"], "LICENSE": files["LICENSE"],
+		"ossx": []byte(`#!/bin/sh
+n=${0##*/}
+if [ "$n" = ossx ] && [ "$1" != --version ]; then n=$1; shift; fi
+echo "$n v1.2.3 (abc1234def56, 2026-11-21T11:36:41Z)"
+`)}
 	var sums strings.Builder
 	for name, data := range map[string][]byte{
-		"ossx_1.2.3_linux_amd64.tar.gz": tarGz(t, files),
-		"ossx_1.2.3_windows_amd64.zip":  zipExe(t, winFiles),
+		"ossx_1.2.3_linux_amd64.tar.gz":           tarGz(t, files),
+		"ossx_1.2.3_windows_amd64.zip":            zipExe(t, winFiles),
+		"ossx-multicall_1.2.3_linux_amd64.tar.gz": tarGz(t, multiFiles),
+		"ossx-multicall_1.2.3_windows_amd64.zip":  zipExe(t, multiFiles),
 	} {
 		writeFile(t, filepath.Join(r.dir(), name), data, 0o644)
 		sum := sha256.Sum256(data)
@@ -233,7 +247,7 @@ func envs(t *testing.T) []env {
 func pathWithout(t *testing.T, exclude string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, cmd := range []string{"uname", "id", "mktemp", "mkdir", "rm", "cp", "mv", "chmod", "cat", "tr", "sed",
+	for _, cmd := range []string{"uname", "id", "mktemp", "mkdir", "rm", "cp", "mv", "ln", "chmod", "cat", "tr", "sed",
 		"awk", "grep", "tail", "tar", "gzip", "unzip", "sha256sum", "shasum", "openssl", "curl", "wget", "sh", "dirname"} {
 		if cmd == exclude {
 			continue
@@ -319,6 +333,22 @@ func checkInstalled(t *testing.T, r *release, dir string, want []string) {
 	}
 }
 
+// checkMultiCall checks that dir holds ossx and, for each of links, a
+// relative symlink to it, and that each runs as the tool it is named for.
+func checkMultiCall(t *testing.T, r *release, dir string, links []string) {
+	t.Helper()
+	checkInstalled(t, r, dir, append([]string{"ossx"}, links...))
+	for _, tool := range links {
+		if target, err := os.Readlink(filepath.Join(dir, tool)); err != nil || target != "ossx" {
+			t.Errorf("%s: link to %q, %v; want a symlink to ossx", tool, target, err)
+		}
+	}
+	fi, err := os.Lstat(filepath.Join(dir, "ossx"))
+	if err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("ossx is not a regular file: %v, %v", fi, err)
+	}
+}
+
 // checkFailed checks a failed run: exit code, one error line starting with
 // wantErr (and at most a hint line), nothing on stdout.
 func checkFailed(t *testing.T, res result, code int, wantErr string) {
@@ -390,8 +420,53 @@ func TestInstall(t *testing.T) {
 				}
 				checkInstalled(t, r, dir, []string{"ossls"})
 			})
+			t.Run("multi-call, all tools", func(t *testing.T) {
+				dir := t.TempDir()
+				res := install(t, e, []string{"OSSX_BASE_URL=" + r.url}, "--dir", dir, "--multi-call")
+				if res.code != 0 {
+					t.Fatalf("exit %d\n%s", res.code, res.stderr)
+				}
+				checkMultiCall(t, r, dir, tools)
+				want := []string{filepath.Join(dir, "ossx")}
+				for _, tool := range tools {
+					want = append(want, filepath.Join(dir, tool))
+				}
+				if got := strings.Fields(res.stdout); !slices.Equal(got, want) {
+					t.Errorf("stdout %q, want the installed paths %q", got, want)
+				}
+			})
+			t.Run("multi-call replaces single-tool binaries", func(t *testing.T) {
+				dir := t.TempDir()
+				writeFile(t, filepath.Join(dir, "ossls"), []byte("#!/bin/sh\necho old\n"), 0o755)
+				res := install(t, e, []string{"OSSX_MULTICALL=1"}, "--base-url", r.url, "--dir", dir, "--tools", "ossls,gtail")
+				if res.code != 0 {
+					t.Fatalf("exit %d\n%s", res.code, res.stderr)
+				}
+				checkMultiCall(t, r, dir, []string{"ossls", "gtail"})
+			})
 			if !r.real {
 				win := []string{"OSSX_OS=MINGW64_NT-10.0", "OSSX_ARCH=x86_64"}
+				t.Run("windows multi-call: ossx.exe alone", func(t *testing.T) {
+					dir := t.TempDir()
+					res := install(t, e, win, "--base-url", r.url, "--dir", dir, "--multi-call")
+					if res.code != 0 {
+						t.Fatalf("exit %d\n%s", res.code, res.stderr)
+					}
+					if got := listDir(t, dir); len(got) != 1 || got[0] != "ossx.exe" {
+						t.Errorf("%s holds %q, want ossx.exe", dir, got)
+					}
+					if !strings.Contains(res.stderr, "run the tools as ossx.exe TOOL") {
+						t.Errorf("no hint on how to run the tools:\n%s", res.stderr)
+					}
+				})
+				t.Run("windows multi-call links refused", func(t *testing.T) {
+					dir := t.TempDir()
+					res := install(t, e, win, "--base-url", r.url, "--dir", dir, "--multi-call", "--tools", "ossls")
+					checkFailed(t, res, 1, "--tools with --multi-call names the links to make, which windows lacks")
+					if got := listDir(t, dir); len(got) != 0 {
+						t.Errorf("%s holds %q, want nothing", dir, got)
+					}
+				})
 				t.Run("windows zip", func(t *testing.T) {
 					dir := t.TempDir()
 					res := install(t, e, win, "--base-url", r.url, "--dir", dir, "--tools", "ossls")
@@ -450,16 +525,18 @@ func TestInstallErrors(t *testing.T) {
 	// A mirror whose archives were corrupted or tampered with: the bytes no
 	// longer match checksums.txt.
 	bad := newRelease(t, false)
-	archives, _ := filepath.Glob(filepath.Join(bad.dir(), "ossx_*_linux_amd64.tar.gz"))
-	if len(archives) != 1 {
-		t.Fatalf("archives %q", archives)
+	archives, _ := filepath.Glob(filepath.Join(bad.dir(), "ossx*_linux_amd64.tar.gz"))
+	if len(archives) != 2 {
+		t.Fatalf("archives %q, want the single-tool and the multi-call one", archives)
 	}
-	data, err := os.ReadFile(archives[0])
-	if err != nil {
-		t.Fatal(err)
+	for _, a := range archives {
+		data, err := os.ReadFile(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[len(data)/2] ^= 0xff
+		writeFile(t, a, data, 0o644)
 	}
-	data[len(data)/2] ^= 0xff
-	writeFile(t, archives[0], data, 0o644)
 
 	// A mirror answering 200 with a page where LATEST should be.
 	soft404 := newRelease(t, false)
@@ -473,6 +550,9 @@ func TestInstallErrors(t *testing.T) {
 		wantErr string
 	}{
 		{"checksum mismatch", nil, []string{"--base-url", bad.url}, 1, "checksum mismatch for ossx_"},
+		{"checksum mismatch, multi-call", nil, []string{"--base-url", bad.url, "--multi-call"}, 1, "checksum mismatch for ossx-multicall_"},
+		{"bad OSSX_MULTICALL", []string{"OSSX_MULTICALL=yes"}, []string{"--base-url", r.url}, 2, "OSSX_MULTICALL=yes: want 1 or 0"},
+		{"unknown tool, multi-call", nil, []string{"--base-url", r.url, "--multi-call", "--tools", "ossx"}, 2, "unknown tool: ossx (choose from: "},
 		{"missing version", nil, []string{"--base-url", r.url, "--version", "v9.9.9"}, 1, "version v9.9.9 not found: " + r.url + "/download/v9.9.9/checksums.txt: HTTP 404"},
 		{"no latest", nil, []string{"--base-url", noRelease.URL}, 1, "cannot find the latest version at " + noRelease.URL},
 		{"LATEST is not a version", nil, []string{"--base-url", soft404.url}, 1, "cannot find the latest version at " + soft404.url},
@@ -532,9 +612,10 @@ func TestInstallHelp(t *testing.T) {
 }
 
 // TestInstallKilled kills install.sh with SIGKILL (no trap runs) at each
-// step that writes into the install directory: while staging a copy and
-// at each rename. Every tool in the directory must then be either the old
-// install, untouched, or the complete new binary; a staging file may be
+// step that writes into the install directory: while staging a copy (and,
+// with --multi-call, a link) and at each rename. Every tool in the
+// directory must then be either the old install, untouched, or the
+// complete new binary (or a link to ossx that runs); a staging file may be
 // left behind under a hidden name, never under a tool's name.
 func TestInstallKilled(t *testing.T) {
 	dash, err := exec.LookPath("dash")
@@ -545,18 +626,30 @@ func TestInstallKilled(t *testing.T) {
 		t.Skip("curl not installed")
 	}
 	r := newRelease(t, false)
-	for _, step := range []string{"cp", "mv"} {
+	for _, tc := range []struct {
+		multi bool
+		step  string
+		call  int
+	}{
+		{false, "cp", 1}, {false, "cp", 3}, {false, "mv", 1}, {false, "mv", 3},
+		// --multi-call copies one file (ossx), then makes a link per tool.
+		{true, "cp", 1}, {true, "ln", 1}, {true, "ln", 3}, {true, "mv", 1}, {true, "mv", 3},
+	} {
+		step, call := tc.step, tc.call
 		real, err := exec.LookPath(step)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, call := range []int{1, 3} {
-			t.Run(fmt.Sprintf("%s#%d", step, call), func(t *testing.T) {
-				// A wrapper for cp or mv that, on its call-th run, writes
-				// half the file (cp) and kills the installer, its parent.
-				wrap := t.TempDir()
-				counter := filepath.Join(t.TempDir(), "calls")
-				writeFile(t, filepath.Join(wrap, step), []byte(`#!/bin/sh
+		name := fmt.Sprintf("%s#%d", step, call)
+		if tc.multi {
+			name = "multi-call " + name
+		}
+		t.Run(name, func(t *testing.T) {
+			// A wrapper for cp, ln or mv that, on its call-th run, writes
+			// half the file (cp) and kills the installer, its parent.
+			wrap := t.TempDir()
+			counter := filepath.Join(t.TempDir(), "calls")
+			writeFile(t, filepath.Join(wrap, step), []byte(`#!/bin/sh
 n=$(cat "`+counter+`" 2>/dev/null || echo 0); n=$((n + 1)); echo $n >"`+counter+`"
 if [ "$n" -eq `+fmt.Sprint(call)+` ]; then
 	if [ `+step+` = cp ]; then head -c 100 "$1" >"$2"; fi
@@ -565,33 +658,36 @@ if [ "$n" -eq `+fmt.Sprint(call)+` ]; then
 fi
 exec `+real+` "$@"
 `), 0o755)
-				dir := t.TempDir()
-				old := []byte("#!/bin/sh\necho old\n")
-				writeFile(t, filepath.Join(dir, "ossls"), old, 0o755)
-				e := env{"dash+curl", []string{dash}, wrap + string(os.PathListSeparator) + os.Getenv("PATH")}
-				res := install(t, e, nil, "--base-url", r.url, "--dir", dir)
-				if res.code != -1 && res.code != 137 {
-					t.Fatalf("install.sh was not killed: exit %d\n%s", res.code, res.stderr)
+			dir := t.TempDir()
+			old := []byte("#!/bin/sh\necho old\n")
+			writeFile(t, filepath.Join(dir, "ossls"), old, 0o755)
+			e := env{"dash+curl", []string{dash}, wrap + string(os.PathListSeparator) + os.Getenv("PATH")}
+			args := []string{"--base-url", r.url, "--dir", dir}
+			if tc.multi {
+				args = append(args, "--multi-call")
+			}
+			res := install(t, e, nil, args...)
+			if res.code != -1 && res.code != 137 {
+				t.Fatalf("install.sh was not killed: exit %d\n%s", res.code, res.stderr)
+			}
+			installed := 0
+			for _, name := range listDir(t, dir) {
+				if strings.HasPrefix(name, ".") && strings.Contains(name, ".install.") {
+					continue // a staging file, under a name no one runs
 				}
-				installed := 0
-				for _, name := range listDir(t, dir) {
-					if strings.HasPrefix(name, ".") && strings.Contains(name, ".install.") {
-						continue // a staging file, under a name no one runs
-					}
-					out, err := exec.Command(filepath.Join(dir, name), "--version").Output()
-					switch {
-					case name == "ossls" && string(out) == "old\n":
-					case err == nil && versionLine.MatchString(string(out)) && strings.HasPrefix(string(out), name+" "+r.version+" "):
-						installed++
-					default:
-						t.Errorf("%s after the kill: %q, %v", name, out, err)
-					}
+				out, err := exec.Command(filepath.Join(dir, name), "--version").Output()
+				switch {
+				case name == "ossls" && string(out) == "old\n":
+				case err == nil && versionLine.MatchString(string(out)) && strings.HasPrefix(string(out), name+" "+r.version+" "):
+					installed++
+				default:
+					t.Errorf("%s after the kill: %q, %v", name, out, err)
 				}
-				// Staging (cp) finishes before the first rename (mv).
-				if want := map[string]int{"cp": 0, "mv": call - 1}[step]; installed != want {
-					t.Errorf("%d tools installed, want %d", installed, want)
-				}
-			})
-		}
+			}
+			// Staging (cp, ln) finishes before the first rename (mv).
+			if want := map[string]int{"cp": 0, "ln": 0, "mv": call - 1}[step]; installed != want {
+				t.Errorf("%d tools installed, want %d", installed, want)
+			}
+		})
 	}
 }

@@ -26,20 +26,26 @@ import (
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/ossx/ossx/internal/app/gtail"
 	"github.com/ossx/ossx/internal/command"
 	"github.com/ossx/ossx/internal/osslocal"
 	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 	"github.com/ossx/ossx/internal/ossx"
 )
 
+// TestMain makes ossget, and gtail for the round-trip scripts, commands
+// the scripts run.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"ossget": main})
+	testscript.Main(m, map[string]func(){
+		"ossget": main,
+		"gtail":  func() { os.Exit(gtail.Main(os.Args)) },
+	})
 }
 
 // TestScripts runs testdata/script/*.txtar, each against its own in-process
 // osslocal (OSS_* in the environment, $BUCKET the empty bucket, $SECRET the
 // secret no output may hold), checkpoints under $WORK/.state/ossx, and
-// gtail (built once) on PATH for the round-trip scripts.
+// gtail on PATH for the round-trip scripts.
 func TestScripts(t *testing.T) {
 	cmds := osslocaltest.ScriptCmds() // status, faults
 	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -67,17 +73,12 @@ func TestScripts(t *testing.T) {
 			env.Setenv("LONG", strings.Repeat("x", 300)) // cannot spell
 			env.Setenv("XDG_STATE_HOME", filepath.Join(env.WorkDir, ".state"))
 			env.Setenv("CLOSED_ENDPOINT", osslocaltest.ClosedEndpoint(env.T().(testing.TB)))
-			if dir := gtailDir(env.T().(testing.TB)); dir != "" {
-				env.Setenv("PATH", dir+string(os.PathListSeparator)+env.Getenv("PATH"))
-			}
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "root":
 				return os.Geteuid() == 0, nil
-			case "gtail":
-				return gtailDir(nil) != "", nil
 			case "tmpfs":
 				return canMountTmpfs(), nil
 			}
@@ -85,32 +86,6 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: cmds,
 	})
-}
-
-var gtailBuild struct {
-	once sync.Once
-	dir  string
-}
-
-// gtailDir builds cmd/gtail once for the round-trip scripts and returns the
-// directory holding it; "" (the scripts skip) when it cannot be built.
-func gtailDir(t testing.TB) string {
-	gtailBuild.once.Do(func() {
-		dir, err := os.MkdirTemp("", "ossget-gtail-")
-		if err != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "gtail"), "../gtail").CombinedOutput()
-		if err != nil {
-			if t != nil {
-				t.Logf("cannot build gtail, skipping the round-trip scripts: %v\n%s", err, out)
-			}
-			os.RemoveAll(dir)
-			return
-		}
-		gtailBuild.dir = dir
-	})
-	return gtailBuild.dir
 }
 
 // object resolves "oss://bucket/key" or a bare key in the test bucket and

@@ -23,6 +23,7 @@ import (
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/ossx/ossx/internal/command"
 	"github.com/ossx/ossx/internal/osslocal"
 	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 	"github.com/ossx/ossx/internal/ossx"
@@ -119,7 +120,7 @@ func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: mkfile NAME SIZE")
 	}
-	n, err := parseSize("size", args[1])
+	n, err := command.ParseSize("size", args[1])
 	ts.Check(err)
 	data := make([]byte, n)
 	rand.Read(data)
@@ -359,36 +360,5 @@ func cmdJSONField(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if !regexp.MustCompile(args[2]).Match(v) {
 		ts.Fatalf("line %d: %s is %s, want a match for %q", n, args[1], v, args[2])
-	}
-}
-
-func TestParseSize(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want int64
-		err  bool
-	}{
-		{"0", 0, false}, {"512", 512, false}, {"100K", 100 << 10, false}, {"8m", 8 << 20, false},
-		{"1.5G", 3 << 29, false}, {"64MiB", 64 << 20, false}, {"10MB", 10 << 20, false}, {"2T", 2 << 40, false},
-		{"", 0, true}, {"M", 0, true}, {"-1", 0, true}, {"10X", 0, true}, {"1e3", 0, true},
-	} {
-		got, err := parseSize("--x", tc.in)
-		if (err != nil) != tc.err || got != tc.want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d, error %v", tc.in, got, err, tc.want, tc.err)
-		}
-	}
-}
-
-func TestPublicURL(t *testing.T) {
-	u := ossx.URL{Bucket: "b", Key: "dir/a b#?.jpg"}
-	for ep, want := range map[string]string{
-		"https://oss-cn-hangzhou.aliyuncs.com": "https://b.oss-cn-hangzhou.aliyuncs.com/dir/a%20b%23%3F.jpg",
-		"http://oss-cn-hangzhou.aliyuncs.com":  "https://b.oss-cn-hangzhou.aliyuncs.com/dir/a%20b%23%3F.jpg",
-		"http://127.0.0.1:9000":                "http://127.0.0.1:9000/b/dir/a%20b%23%3F.jpg",
-		"http://localhost:9000":                "http://localhost:9000/b/dir/a%20b%23%3F.jpg",
-	} {
-		if got := publicURL(ep, u); got != want {
-			t.Errorf("publicURL(%s) = %s, want %s", ep, got, want)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package osslocal
 
 import "github.com/ossx/ossx/internal/osslocal"
 

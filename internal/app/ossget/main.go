@@ -1,7 +1,10 @@
-// Command ossget reads objects back out of OSS, verified against the
+// Package ossget is the ossget command, run by cmd/ossget and, by name, by the
+// multi-call cmd/ossx.
+//
+// ossget reads objects back out of OSS, verified against the
 // object's CRC64, atomically into files, resumably for large objects, to
 // stdout in order, or a whole prefix at once (a mirror, or concatenated).
-package main
+package ossget
 
 import (
 	"context"
@@ -18,7 +21,12 @@ import (
 	"github.com/ossx/ossx/internal/upload"
 )
 
-func main() { os.Exit(command.Main(newApp(), os.Args, os.Stderr)) }
+// Main runs ossget with args (args[0] is the program name) and returns the
+// exit status; only the caller exits.
+func Main(args []string) int { return command.Main(newApp(), args, os.Stderr) }
+
+// App is ossget's cli.App, for its name and one-line usage.
+func App() *cli.App { return newApp() }
 
 const tool = "ossget"
 

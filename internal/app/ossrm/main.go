@@ -1,7 +1,10 @@
-// Command ossrm deletes objects from OSS (single keys, or a whole prefix in
+// Package ossrm is the ossrm command, run by cmd/ossrm and, by name, by the
+// multi-call cmd/ossx.
+//
+// ossrm deletes objects from OSS (single keys, or a whole prefix in
 // batches of 1000) and aborts unfinished multipart uploads, reporting every
 // key that could not be deleted.
-package main
+package ossrm
 
 import (
 	"context"
@@ -23,7 +26,12 @@ import (
 	"github.com/ossx/ossx/internal/remove"
 )
 
-func main() { os.Exit(command.Main(newApp(), os.Args, os.Stderr)) }
+// Main runs ossrm with args (args[0] is the program name) and returns the
+// exit status; only the caller exits.
+func Main(args []string) int { return command.Main(newApp(), args, os.Stderr) }
+
+// App is ossrm's cli.App, for its name and one-line usage.
+func App() *cli.App { return newApp() }
 
 const tool = "ossrm"
 

@@ -1,4 +1,4 @@
-package main
+package ossls
 
 // The help text is ossls's DESCRIPTION and further sections for --help and
 // the man page (internal/command lays them out): a section name at the

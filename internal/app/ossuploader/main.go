@@ -1,6 +1,9 @@
-// Command ossuploader puts files, directories and stdin into Alibaba Cloud
+// Package ossuploader is the ossuploader command, run by cmd/ossuploader and, by name, by the
+// multi-call cmd/ossx.
+//
+// ossuploader puts files, directories and stdin into Alibaba Cloud
 // OSS, verified end to end, and prints where each object went.
-package main
+package ossuploader
 
 import (
 	"context"
@@ -17,7 +20,12 @@ import (
 	"github.com/ossx/ossx/internal/upload"
 )
 
-func main() { os.Exit(command.Main(newApp(), os.Args, os.Stderr)) }
+// Main runs ossuploader with args (args[0] is the program name) and returns the
+// exit status; only the caller exits.
+func Main(args []string) int { return command.Main(newApp(), args, os.Stderr) }
+
+// App is ossuploader's cli.App, for its name and one-line usage.
+func App() *cli.App { return newApp() }
 
 const usageText = `ossuploader [flags] SRC DEST
 ossuploader [flags] SRC... PREFIX/

@@ -1,7 +1,10 @@
-// Command gtail follows log files like tail -F and appends every new byte to
+// Package gtail is the gtail command, run by cmd/gtail and, by name, by the
+// multi-call cmd/ossx.
+//
+// gtail follows log files like tail -F and appends every new byte to
 // OSS appendable objects, exactly once: after any crash the objects hold
 // exactly the bytes the files held, none lost, none twice.
-package main
+package gtail
 
 import (
 	"context"
@@ -24,7 +27,12 @@ import (
 	"github.com/ossx/ossx/internal/tail"
 )
 
-func main() { os.Exit(command.Main(newApp(), os.Args, os.Stderr)) }
+// Main runs gtail with args (args[0] is the program name) and returns the
+// exit status; only the caller exits.
+func Main(args []string) int { return command.Main(newApp(), args, os.Stderr) }
+
+// App is gtail's cli.App, for its name and one-line usage.
+func App() *cli.App { return newApp() }
 
 // options is everything gtail's flags and arguments say.
 type options struct {

@@ -1,6 +1,9 @@
-// Command osslocal serves the Alibaba Cloud OSS API on a local address, for
+// Package osslocal is the osslocal command, run by cmd/osslocal and, by name, by the
+// multi-call cmd/ossx.
+//
+// osslocal serves the Alibaba Cloud OSS API on a local address, for
 // development, CI and `make demo`; see help.go for the manual.
-package main
+package osslocal
 
 import (
 	"context"
@@ -24,7 +27,12 @@ import (
 	"github.com/ossx/ossx/internal/ossx"
 )
 
-func main() { os.Exit(command.Main(newApp(), os.Args, os.Stderr)) }
+// Main runs osslocal with args (args[0] is the program name) and returns the
+// exit status; only the caller exits.
+func Main(args []string) int { return command.Main(newApp(), args, os.Stderr) }
+
+// App is osslocal's cli.App, for its name and one-line usage.
+func App() *cli.App { return newApp() }
 
 // options is everything osslocal's flags say.
 type options struct {

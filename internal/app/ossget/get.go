@@ -1,4 +1,4 @@
-package main
+package ossget
 
 import (
 	"compress/gzip"

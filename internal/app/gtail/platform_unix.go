@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package gtail
 
 // supported reports whether gtail can run here: it needs inode numbers and
 // flock.

@@ -1,4 +1,4 @@
-package main
+package ossget
 
 const usageText = `ossget [flags] oss://BUCKET/KEY FILE
 ossget [flags] oss://BUCKET/KEY DIR/

@@ -1,6 +1,9 @@
-// Command ossls lists OSS buckets, objects and unfinished multipart uploads,
+// Package ossls is the ossls command, run by cmd/ossls and, by name, by the
+// multi-call cmd/ossx.
+//
+// ossls lists OSS buckets, objects and unfinished multipart uploads,
 // streaming page by page, as plain URLs, long columns or JSON lines.
-package main
+package ossls
 
 import (
 	"context"
@@ -21,7 +24,12 @@ import (
 	"github.com/ossx/ossx/internal/ossx"
 )
 
-func main() { os.Exit(command.Main(newApp(), os.Args, os.Stderr)) }
+// Main runs ossls with args (args[0] is the program name) and returns the
+// exit status; only the caller exits.
+func Main(args []string) int { return command.Main(newApp(), args, os.Stderr) }
+
+// App is ossls's cli.App, for its name and one-line usage.
+func App() *cli.App { return newApp() }
 
 // options is everything ossls's flags and argument say.
 type options struct {
