@@ -722,17 +722,20 @@ func (t *tailer) looksLikeCopy(p string, di [2]uint64, f *os.File, fi os.FileInf
 	if c == nil {
 		c = &candidate{path: p, f: f}
 		t.deferred[di] = c
-	} else if c.f != f {
-		f.Close() // the held descriptor stays
 	}
 	if changed {
 		c.size, c.mod, c.changed = fi.Size(), fi.ModTime(), now
 		// Look again when the wait is over, whether or not anything
 		// else wakes the tailer by then.
 		time.AfterFunc(t.o.RotateWait, t.w.Wake)
-		return true
 	}
-	return fi.Size() == 0 || !intact || now.Sub(c.changed) < t.o.RotateWait
+	hold := changed || fi.Size() == 0 || !intact || now.Sub(c.changed) < t.o.RotateWait
+	if hold && c.f != f {
+		f.Close() // the held descriptor stays
+	}
+	// Not held any more: the caller follows the file through f (and lets
+	// the held descriptor go).
+	return hold
 }
 
 // copyOf reports whether f (size bytes, not empty) may be a copy of the

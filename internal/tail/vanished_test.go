@@ -178,3 +178,41 @@ func vanishedTailer(t *testing.T, rotateWait time.Duration) (*tailer, *oss.Bucke
 	tl.w = follow.NewWatcher(ctx, o.Poll, o.SafetyPoll, 20*time.Millisecond, log)
 	return tl, bucket, logs
 }
+
+// TestLookAlikeReleased: a file whose bytes are all a followed file's (two
+// logs written the same, the bench's ten quiet files) is held back as a
+// possible copy, and once it has not changed for --rotate-wait beside the
+// intact original the scan follows it. It used to pass the descriptor it
+// had just closed ("file already closed"), and the file was never shipped.
+func TestLookAlikeReleased(t *testing.T) {
+	tl, bucket, logs := vanishedTailer(t, time.Minute)
+	dir := t.TempDir()
+	content := "the same line\nin both files\n"
+	for _, n := range []string{"a.log", "b.log"} {
+		os.WriteFile(filepath.Join(dir, n), []byte(content), 0o644)
+	}
+	tl.o.Sources = []string{filepath.Join(dir, "*.log")}
+	tl.scan(true) // a.log is followed; b.log, its bytes a.log's, is held
+	if len(tl.deferred) != 1 {
+		t.Fatalf("held: %d files, want 1\n%s", len(tl.deferred), logs)
+	}
+	for _, c := range tl.deferred {
+		c.changed = c.changed.Add(-2 * time.Minute) // --rotate-wait is over
+	}
+	tl.scan(false)
+	if len(tl.deferred) != 0 {
+		t.Fatalf("still held: %d files\n%s", len(tl.deferred), logs)
+	}
+	close(tl.stopping) // the generations ship what they have and end
+	tl.wg.Wait()
+	var paths []string
+	for _, e := range tl.st.Entries {
+		paths = append(paths, filepath.Base(e.Path))
+	}
+	if got := strings.Join(paths, " "); got != "a.log b.log" {
+		t.Fatalf("followed %q, want a.log b.log\n%s", got, logs)
+	}
+	if got := shipped(t, bucket); got != content+content {
+		t.Fatalf("objects hold %q, want both files' bytes\n%s", got, logs)
+	}
+}
