@@ -9,8 +9,11 @@ LDFLAGS  := -s -w
 # 0.5 ms init at every start (BENCHMARKS.md).
 # nethttpomithttp2 leaves net/http's HTTP/2 code out (−364 KB per binary):
 # ossx's transport has its own DialContext, which turns HTTP/2 off anyway,
-# and OSS speaks HTTP/1.1.
-GOFLAGS_BUILD := -trimpath -tags urfave_cli_no_docs,nethttpomithttp2 -ldflags "$(LDFLAGS)"
+# and OSS speaks HTTP/1.1. urfave_cli_no_suggest drops the "did you mean"
+# matcher (xrash/smetrics) that only App.Run uses, and the tools run
+# through command.Run (−4 KB).
+TAGS     := urfave_cli_no_docs,nethttpomithttp2,urfave_cli_no_suggest
+GOFLAGS_BUILD := -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)"
 
 .PHONY: all help build test demo bench soak lint clean $(TOOLS)
 
@@ -30,7 +33,7 @@ test: ## go vet and every test (what CI runs)
 	$(GO) test -count=1 -timeout 20m ./...
 
 demo: build ## a guided tour against a local osslocal
-	./scripts/demo
+	OSSX_BIN=$(abspath $(BIN)) ./scripts/demo
 
 bench: build ## benchmarks into BENCHMARKS.md
 	./scripts/bench

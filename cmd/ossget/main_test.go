@@ -3,10 +3,6 @@
 package main
 
 import (
-	"bytes"
-	"crypto/rand"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -14,23 +10,19 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ossx/ossx/internal/app/gtail"
-	"github.com/ossx/ossx/internal/command"
 	"github.com/ossx/ossx/internal/osslocal"
 	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
-	"github.com/ossx/ossx/internal/ossx"
 )
 
 // TestMain makes ossget, and gtail for the round-trip scripts, commands
@@ -47,19 +39,16 @@ func TestMain(m *testing.M) {
 // secret no output may hold), checkpoints under $WORK/.state/ossx, and
 // gtail on PATH for the round-trip scripts.
 func TestScripts(t *testing.T) {
-	cmds := osslocaltest.ScriptCmds() // status, faults
+	cmds := osslocaltest.ScriptCmds() // status, faults, fired, mkfile
+	maps.Copy(cmds, osslocaltest.CheckpointCmds("downloads"))
 	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"fired":       cmdFired,
-		"mkfile":      cmdMkfile,
-		"ossput":      cmdOSSPut,
-		"checkpoints": cmdCheckpoints,
-		"interrupt":   cmdInterrupt,
-		"replace":     cmdReplace,
-		"temps":       cmdTemps,
-		"tmpfs":       cmdTmpfs,
-		"nocrc":       cmdNoCRC,
-		"bgget":       cmdBgGet,
-		"bgkill":      cmdBgKill,
+		"ossput":  cmdOSSPut,
+		"replace": cmdReplace,
+		"temps":   cmdTemps,
+		"tmpfs":   cmdTmpfs,
+		"nocrc":   cmdNoCRC,
+		"bgget":   cmdBgGet,
+		"bgkill":  cmdBgKill,
 	})
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -88,43 +77,6 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// object resolves "oss://bucket/key" or a bare key in the test bucket and
-// opens its bucket with the SDK, as any other OSS client would.
-func object(ts *testscript.TestScript, arg string) (*oss.Bucket, string) {
-	srv := osslocaltest.ScriptServer(ts)
-	u, err := ossx.ParseURL(arg, srv.Bucket)
-	ts.Check(err)
-	c, err := oss.New(srv.Endpoint, srv.AccessKeyID, srv.AccessKeySecret)
-	ts.Check(err)
-	b, err := c.Bucket(u.Bucket)
-	ts.Check(err)
-	return b, u.Key
-}
-
-// fired OP N: at least N faults fired on OP requests so far.
-func cmdFired(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: fired OP N")
-	}
-	want, err := strconv.Atoi(args[1])
-	ts.Check(err)
-	if got := osslocaltest.ScriptServer(ts).Faults.Fired(osslocal.Op(args[0])); got < want {
-		ts.Fatalf("%d faults fired on %s, want at least %d", got, args[0], want)
-	}
-}
-
-// mkfile NAME SIZE: a file of SIZE (e.g. 1500K) random bytes.
-func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: mkfile NAME SIZE")
-	}
-	n, err := command.ParseSize("size", args[1])
-	ts.Check(err)
-	data := make([]byte, n)
-	rand.Read(data)
-	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
-}
-
 // ossput [-append | -multipart] KEY CONTENT|@FILE: create an object, as a
 // normal, an appendable (in three appends) or a multipart (three parts,
 // the last one short) object.
@@ -136,7 +88,7 @@ func cmdOSSPut(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: ossput [-append | -multipart] KEY CONTENT|@FILE")
 	}
-	b, key := object(ts, args[0])
+	b, key := osslocaltest.ScriptObject(ts, args[0])
 	content := args[1]
 	if name, ok := strings.CutPrefix(content, "@"); ok {
 		content = ts.ReadFile(name)
@@ -177,39 +129,6 @@ func thirds(s string, min int) []string {
 	return append(out, s)
 }
 
-// checkpointDir is where ossget keeps its download checkpoints.
-func checkpointDir(ts *testscript.TestScript) string {
-	return filepath.Join(ts.Getenv("XDG_STATE_HOME"), "ossx", "downloads")
-}
-
-// checkpoints N: exactly N download checkpoints exist, each mode 0600 in a
-// 0700 directory; with none, no lock files are left either.
-func cmdCheckpoints(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: checkpoints N")
-	}
-	want, err := strconv.Atoi(args[0])
-	ts.Check(err)
-	dir := checkpointDir(ts)
-	names, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(names) != want {
-		ts.Fatalf("%d checkpoints in %s, want %d", len(names), dir, want)
-	}
-	for _, n := range names {
-		if fi, err := os.Stat(n); err != nil || fi.Mode().Perm() != 0o600 {
-			ts.Fatalf("checkpoint %s: mode %v, %v; want 0600", n, fi.Mode(), err)
-		}
-	}
-	if locks, _ := filepath.Glob(filepath.Join(dir, "*.lock")); want == 0 && len(locks) > 0 {
-		ts.Fatalf("lock files left without checkpoints: %v", locks)
-	}
-	if want > 0 {
-		if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
-			ts.Fatalf("%s: mode %v, %v; want 0700", dir, fi.Mode(), err)
-		}
-	}
-}
-
 // temps DIR N: DIR holds exactly N temporary files (.NAME.ossget-*).
 func cmdTemps(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
@@ -223,98 +142,6 @@ func cmdTemps(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// partsDone is the most parts any download checkpoint records.
-func partsDone(ts *testscript.TestScript) int {
-	names, _ := filepath.Glob(filepath.Join(checkpointDir(ts), "*.json"))
-	most := 0
-	for _, n := range names {
-		data, err := os.ReadFile(n)
-		if err != nil {
-			continue
-		}
-		var cp struct{ Parts []json.RawMessage }
-		if json.Unmarshal(data, &cp) == nil {
-			most = max(most, len(cp.Parts))
-		}
-	}
-	return most
-}
-
-// start runs PROG ARGS in the script's directory and environment.
-func start(ts *testscript.TestScript, args []string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer, chan error) {
-	prog := lookPath(ts, args[0])
-	cmd := exec.Command(prog, args[1:]...)
-	cmd.Dir = ts.MkAbs(".")
-	for _, k := range []string{"PATH", "HOME", "TMPDIR", "XDG_STATE_HOME", "OSS_ENDPOINT", "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_BUCKET"} {
-		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	ts.Check(cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	return cmd, &stdout, &stderr, done
-}
-
-// waitFor polls ready until it holds or PROG ends (fatal) or a minute
-// passes (fatal: a hang, not a slow machine).
-func waitFor(ts *testscript.TestScript, cmd *exec.Cmd, done chan error, stderr *bytes.Buffer, ready func() bool) {
-	deadline := time.After(60 * time.Second)
-	for !ready() {
-		select {
-		case err := <-done:
-			ts.Fatalf("%s ended too early: %v\n%s", cmd.Path, err, stderr.String())
-		case <-deadline:
-			cmd.Process.Kill()
-			ts.Fatalf("%s never got there", cmd.Path)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
-
-// exitStatus renders how a command ended: its status, or "killed".
-func exitStatus(err error) string {
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) {
-		return "0"
-	}
-	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-		return "killed"
-	}
-	return strconv.Itoa(ee.ExitCode())
-}
-
-// interrupt SIGNAL STATUS [fired=OP] PROG [ARGS...]: start PROG, wait until
-// a download checkpoint records a part (with fired=OP: until a fault rule
-// fired on an OP request, which is then under way), send SIGNAL (KILL, INT or TERM) and require
-// exit status STATUS ("killed" for KILL). PROG's output is left in
-// interrupt.stdout and interrupt.stderr.
-func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 3 {
-		ts.Fatalf("usage: interrupt SIGNAL STATUS [fired=OP] PROG [ARGS...]")
-	}
-	sig := map[string]syscall.Signal{"KILL": syscall.SIGKILL, "INT": syscall.SIGINT, "TERM": syscall.SIGTERM}[args[0]]
-	if sig == 0 {
-		ts.Fatalf("unknown signal %s", args[0])
-	}
-	ready := func() bool { return partsDone(ts) >= 1 }
-	if op, ok := strings.CutPrefix(args[2], "fired="); ok {
-		faults := osslocaltest.ScriptServer(ts).Faults
-		before := faults.Fired(osslocal.Op(op))
-		ready = func() bool { return faults.Fired(osslocal.Op(op)) > before }
-		args = append(args[:2:2], args[3:]...)
-	}
-	cmd, stdout, stderr, done := start(ts, args[2:])
-	waitFor(ts, cmd, done, stderr, ready)
-	ts.Check(cmd.Process.Signal(sig))
-	got := exitStatus(<-done)
-	ts.Check(os.WriteFile(ts.MkAbs("interrupt.stdout"), stdout.Bytes(), 0o644))
-	ts.Check(os.WriteFile(ts.MkAbs("interrupt.stderr"), stderr.Bytes(), 0o644))
-	if got != args[1] {
-		ts.Fatalf("%s: exit status %s, want %s\n%s", args[2], got, args[1], stderr.String())
-	}
-}
-
 // replace KEY CONTENT|@FILE STATUS PROG [ARGS...]: start PROG, and once a
 // fault has fired on a GET (set a delay rule on get first: the request is
 // then under way) replace the object KEY, then require PROG's exit STATUS.
@@ -325,26 +152,10 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	faults := osslocaltest.ScriptServer(ts).Faults
 	before := faults.Fired(osslocal.OpGet)
-	cmd, stdout, stderr, done := start(ts, args[3:])
-	waitFor(ts, cmd, done, stderr, func() bool { return faults.Fired(osslocal.OpGet) > before })
+	p := osslocaltest.ScriptStart(ts, args[3:])
+	p.WaitFor(ts, func() bool { return faults.Fired(osslocal.OpGet) > before })
 	cmdOSSPut(ts, false, args[:2])
-	got := exitStatus(<-done)
-	ts.Check(os.WriteFile(ts.MkAbs("replace.stdout"), stdout.Bytes(), 0o644))
-	ts.Check(os.WriteFile(ts.MkAbs("replace.stderr"), stderr.Bytes(), 0o644))
-	if got != args[2] {
-		ts.Fatalf("%s: exit status %s, want %s\n%s", args[3], got, args[2], stderr.String())
-	}
-}
-
-func lookPath(ts *testscript.TestScript, name string) string {
-	for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-			return p
-		}
-	}
-	ts.Fatalf("%s not found in PATH", name)
-	return ""
+	p.Finish(ts, "replace", args[2])
 }
 
 var tmpfsProbe struct {
@@ -421,10 +232,10 @@ func cmdBgGet(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
 		ts.Fatalf("usage: bgget ARGS...")
 	}
-	cmd, _, stderr, done := start(ts, append([]string{"ossget"}, args...))
-	waitFor(ts, cmd, done, stderr, func() bool { return partsDone(ts) >= 1 })
-	bgKills.Store(ts, func() { cmd.Process.Kill(); <-done })
-	ts.Defer(func() { cmd.Process.Kill(); bgKills.Delete(ts) })
+	p := osslocaltest.ScriptStart(ts, append([]string{"ossget"}, args...))
+	p.WaitFor(ts, func() bool { return osslocaltest.CheckpointParts(ts, "downloads") >= 1 })
+	bgKills.Store(ts, func() { p.Cmd.Process.Kill(); <-p.Done })
+	ts.Defer(func() { p.Cmd.Process.Kill(); bgKills.Delete(ts) })
 }
 
 // bgkill: kill -9 the ossget bgget started and wait for it.

@@ -8,13 +8,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
 	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
+	"github.com/ossx/ossx/internal/progress/progresstest"
 )
 
 // TestProgressOnTerminal: --progress auto (the default) draws a progress
@@ -22,10 +22,6 @@ import (
 // the run a pseudo-terminal; --bwlimit keeps the download long enough to
 // draw. What is checked is what the line shows, never how long it took.
 func TestProgressOnTerminal(t *testing.T) {
-	scriptPath, err := exec.LookPath("script")
-	if err != nil {
-		t.Skip("no script(1) to run under a pseudo-terminal")
-	}
 	srv := osslocaltest.Start(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "ossget") // testscript.Main dispatches on the name
@@ -47,7 +43,7 @@ func TestProgressOnTerminal(t *testing.T) {
 	env := append(srv.Env(), "HOME="+dir, "XDG_STATE_HOME="+filepath.Join(dir, "state"), "PATH=/usr/bin:/bin", "TERM=dumb")
 
 	dest := filepath.Join(dir, "big.bin")
-	c := exec.Command(scriptPath, "-qec", bin+" --bwlimit 300K oss://"+srv.Bucket+"/tty/big.bin "+dest, "/dev/null")
+	c := progresstest.Terminal(t, bin+" --bwlimit 300K oss://"+srv.Bucket+"/tty/big.bin "+dest)
 	c.Env = env
 	out, err := c.CombinedOutput()
 	if err != nil {
@@ -56,32 +52,17 @@ func TestProgressOnTerminal(t *testing.T) {
 	if got, err := os.ReadFile(dest); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("downloaded file differs (%v)", err)
 	}
-	// Bytes done of the total in IEC units, the key, a rate in KiB/s
-	// (--bwlimit 300K is 300 KiB/s: the limiter makes the download last
-	// over 2s, when a rate is first shown), percentages that never fall.
-	for _, want := range []string{"downloading", " / 1.1 MiB  ", "%", "KiB/s", "tty/big.bin"} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("progress lacks %q:\n%q", want, out)
-		}
-	}
-	if strings.Contains(string(out), "MB") || strings.Contains(string(out), "kB") {
-		t.Errorf("SI units in the progress:\n%q", out)
-	}
-	last := -1
-	for _, m := range regexp.MustCompile(`  (\d+)%  `).FindAllStringSubmatch(string(out), -1) {
-		p, _ := strconv.Atoi(m[1])
-		if p < last {
-			t.Errorf("percentage fell from %d to %d:\n%q", last, p, out)
-		}
-		last = p
-	}
+	// Bytes done of the total, the key, a rate (--bwlimit 300K is 300
+	// KiB/s: the limiter makes the download last over 2s, when a rate is
+	// first shown).
+	progresstest.Check(t, string(out), "downloading", " / 1.1 MiB  ", "KiB/s", "tty/big.bin")
 	if !strings.Contains(string(out), dest) {
 		t.Errorf("no path printed:\n%q", out)
 	}
 
 	// A recursive download counts its files; each Start draws the line,
 	// and the second object is listed before its download starts.
-	c = exec.Command(scriptPath, "-qec", bin+" -r -j 1 oss://"+srv.Bucket+"/tree/ "+filepath.Join(dir, "tree")+"/", "/dev/null")
+	c = progresstest.Terminal(t, bin+" -r -j 1 oss://"+srv.Bucket+"/tree/ "+filepath.Join(dir, "tree")+"/")
 	c.Env = env
 	out, err = c.CombinedOutput()
 	if err != nil {

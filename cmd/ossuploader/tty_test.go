@@ -7,8 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,16 +15,13 @@ import (
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
 	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
+	"github.com/ossx/ossx/internal/progress/progresstest"
 )
 
 // TestProgressOnTerminal: --progress auto (the default) draws a bar when
 // stderr is a terminal and nothing when it is not. script(1) gives the run a
 // pseudo-terminal; --bwlimit keeps the upload long enough to draw.
 func TestProgressOnTerminal(t *testing.T) {
-	scriptPath, err := exec.LookPath("script")
-	if err != nil {
-		t.Skip("no script(1) to run under a pseudo-terminal")
-	}
 	srv := osslocaltest.Start(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "ossuploader") // testscript.Main dispatches on the name
@@ -37,35 +32,16 @@ func TestProgressOnTerminal(t *testing.T) {
 	}
 	env := append(srv.Env(), "HOME="+dir, "XDG_STATE_HOME="+filepath.Join(dir, "state"), "PATH=/usr/bin:/bin", "TERM=dumb")
 
-	cmd := bin + " --bwlimit 300K " + src + " oss://" + srv.Bucket + "/tty.bin"
-	c := exec.Command(scriptPath, "-qec", cmd, "/dev/null")
+	c := progresstest.Terminal(t, bin+" --bwlimit 300K "+src+" oss://"+srv.Bucket+"/tty.bin")
 	c.Env = env
 	out, err := c.CombinedOutput()
 	if err != nil {
 		t.Fatalf("under a terminal: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "uploading") || !strings.Contains(string(out), "%") {
-		t.Errorf("no progress bar on a terminal:\n%q", out)
-	}
-	// Bytes done of the total in IEC units, the file's name, a rate in
-	// KiB/s (--bwlimit 300K is 300 KiB/s; the limiter makes the upload last
-	// over 2s, when a rate is first shown), and percentages that never fall.
-	for _, want := range []string{" / 1.1 MiB  ", "KiB/s", "big.bin"} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("progress lacks %q:\n%q", want, out)
-		}
-	}
-	if strings.Contains(string(out), "MB") || strings.Contains(string(out), "kB") {
-		t.Errorf("SI units in the progress:\n%q", out)
-	}
-	last := -1
-	for _, m := range regexp.MustCompile(`  (\d+)%  `).FindAllStringSubmatch(string(out), -1) {
-		p, _ := strconv.Atoi(m[1])
-		if p < last {
-			t.Errorf("percentage fell from %d to %d:\n%q", last, p, out)
-		}
-		last = p
-	}
+	// Bytes done of the total, the file's name, a rate (--bwlimit 300K is
+	// 300 KiB/s: the limiter makes the upload last over 2s, when a rate is
+	// first shown).
+	progresstest.Check(t, string(out), "uploading", " / 1.1 MiB  ", "KiB/s", "big.bin")
 	if !strings.Contains(string(out), "oss://"+srv.Bucket+"/tty.bin") {
 		t.Errorf("no URL printed:\n%q", out)
 	}
@@ -88,15 +64,11 @@ func TestProgressOnTerminal(t *testing.T) {
 // pseudo-terminal; the ^C goes in through script's stdin once ossuploader
 // says it is reading.
 func TestInterruptStdinOnTerminal(t *testing.T) {
-	scriptPath, err := exec.LookPath("script")
-	if err != nil {
-		t.Skip("no script(1) to run under a pseudo-terminal")
-	}
 	srv := osslocaltest.Start(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "ossuploader") // testscript.Main dispatches on the name
 	osslocaltest.CopyTestBinary(t, bin)
-	c := exec.Command(scriptPath, "-qec", "exec "+bin+" - oss://"+srv.Bucket+"/tty-stdin", "/dev/null")
+	c := progresstest.Terminal(t, "exec "+bin+" - oss://"+srv.Bucket+"/tty-stdin")
 	c.Env = append(srv.Env(), "HOME="+dir, "PATH=/usr/bin:/bin", "TERM=dumb")
 	in, err := c.StdinPipe()
 	if err != nil {

@@ -4,24 +4,32 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 )
 
 // Go's flag package (under urfave/cli) names a flag with one dash and says
 // "parse error" for a bad value (flag/flag.go parseOne). These are its
-// messages, rewritten into ours.
+// messages, rewritten into ours. Compiled on the first parse error, not at
+// every start.
 var (
-	undefinedRE = regexp.MustCompile(`^flag provided but not defined: -(.+)$`)
-	noValueRE   = regexp.MustCompile(`^flag needs an argument: -(.+)$`)
-	badValueRE  = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-([^:]+): (.*)$`)
+	flagErrOnce                        sync.Once
+	undefinedRE, noValueRE, badValueRE *regexp.Regexp
 )
+
+func compileFlagErrREs() {
+	undefinedRE = regexp.MustCompile(`^flag provided but not defined: -(.+)$`)
+	noValueRE = regexp.MustCompile(`^flag needs an argument: -(.+)$`)
+	badValueRE = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-([^:]+): (.*)$`)
+}
 
 // flagError rewrites a flag parse error of app so that it names the flag as
 // typed on a command line (--name, or -n for a one-letter name) and says
 // what a value of that flag looks like. Other errors are returned as is.
 func flagError(app *cli.App, err error) error {
 	msg := err.Error()
+	flagErrOnce.Do(compileFlagErrREs)
 	if m := undefinedRE.FindStringSubmatch(msg); m != nil {
 		return fmt.Errorf("flag provided but not defined: %s", dashed(m[1]))
 	}

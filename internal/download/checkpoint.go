@@ -1,17 +1,12 @@
 package download
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
 
-	"github.com/ossx/ossx/internal/upload"
+	cpstore "github.com/ossx/ossx/internal/checkpoint"
 )
 
 // checkpoint records a ranged download in progress so that the same command
@@ -40,56 +35,34 @@ type done struct {
 
 const checkpointVersion = 1
 
-type checkpoints struct {
-	dir string // …/ossx/downloads
-	mu  sync.Mutex
-}
+// checkpoints is the store of download checkpoints under a state directory.
+type checkpoints struct{ *cpstore.Store }
 
 func newCheckpoints(stateDir string) *checkpoints {
 	if stateDir == "" {
 		return nil
 	}
-	return &checkpoints{dir: filepath.Join(stateDir, "downloads")}
+	return &checkpoints{cpstore.New(filepath.Join(stateDir, "downloads"))}
 }
 
 // name is the file a checkpoint of endpoint/bucket/key → dest lives in.
 func (s *checkpoints) name(endpoint, bucket, key, dest string) string {
-	h := sha256.New()
-	for _, v := range []string{endpoint, bucket, key, dest} {
-		h.Write([]byte(v))
-		h.Write([]byte{0})
-	}
-	return filepath.Join(s.dir, hex.EncodeToString(h.Sum(nil))[:32])
+	return s.Name(endpoint, bucket, key, dest)
 }
 
-// lock keeps two runs of the same download apart; the kernel drops it when
-// the process dies.
+// lock keeps two runs of the same download apart (cpstore.Store.Lock).
 func (s *checkpoints) lock(name string) (*os.File, error) {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return nil, err
-	}
-	f, err := upload.LockPath(name + ".lock")
-	if errors.Is(err, upload.ErrLocked) {
+	f, err := s.Lock(name)
+	if errors.Is(err, cpstore.ErrLocked) {
 		return nil, errors.New("another ossget is downloading the same object to the same file")
 	}
 	return f, err
 }
 
-func (s *checkpoints) unlock(f *os.File, remove bool) {
-	if remove {
-		os.Remove(f.Name())
-	}
-	f.Close()
-}
-
 // load reads a checkpoint; a missing or unreadable one is nil.
 func (s *checkpoints) load(name string) *checkpoint {
-	data, err := os.ReadFile(name + ".json")
-	if err != nil {
-		return nil
-	}
 	var cp checkpoint
-	if json.Unmarshal(data, &cp) != nil || cp.Version != checkpointVersion {
+	if ok, _ := s.Load(name, &cp); !ok || cp.Version != checkpointVersion {
 		return nil
 	}
 	return &cp
@@ -97,44 +70,16 @@ func (s *checkpoints) load(name string) *checkpoint {
 
 // add records a part and saves cp.
 func (s *checkpoints) add(name string, cp *checkpoint, p done) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cp.Parts = append(cp.Parts, p)
-	return s.write(name, cp)
+	return s.Update(name, cp, func() {
+		cp.Parts = append(cp.Parts, p)
+		cp.sortParts()
+	})
 }
 
 func (s *checkpoints) save(name string, cp *checkpoint) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.write(name, cp)
+	return s.Update(name, cp, cp.sortParts)
 }
 
-// write saves cp atomically: a temporary file (0600), synced, renamed.
-func (s *checkpoints) write(name string, cp *checkpoint) error {
+func (cp *checkpoint) sortParts() {
 	sort.Slice(cp.Parts, func(i, j int) bool { return cp.Parts[i].Off < cp.Parts[j].Off })
-	data, err := json.MarshalIndent(cp, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(s.dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("save checkpoint: %w", err)
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name+".json")
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save checkpoint: %w", err)
-	}
-	return nil
 }
-
-func (s *checkpoints) drop(name string) { os.Remove(name + ".json") }

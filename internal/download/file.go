@@ -19,6 +19,7 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	cpstore "github.com/ossx/ossx/internal/checkpoint"
 	"github.com/ossx/ossx/internal/crc64ecma"
 	"github.com/ossx/ossx/internal/ossx"
 )
@@ -135,7 +136,7 @@ func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Me
 	finished := false
 	defer func() {
 		if lock != nil {
-			cps.unlock(lock, finished)
+			cpstore.Unlock(lock, finished)
 		}
 	}()
 
@@ -190,7 +191,7 @@ func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Me
 		f.Close()
 		dest.Root.Remove(tmp)
 		if cps != nil {
-			cps.drop(cpName)
+			cps.Drop(cpName)
 		}
 		finished = true
 	}
@@ -252,7 +253,7 @@ func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Me
 		return res, err
 	}
 	if cps != nil {
-		cps.drop(cpName)
+		cps.Drop(cpName)
 	}
 	finished = true
 	return res, nil

@@ -1,5 +1,7 @@
 // Package keytmpl expands gtail's object key templates: "{host}/{path}/{date}/{gen}"
 // and the like. A template is parsed once at the edge; expanding it never fails.
+// It also names gtail's own objects below a destination (OwnerDir), which
+// ossget must tell apart without linking gtail's shipping code.
 package keytmpl
 
 import (

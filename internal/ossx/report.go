@@ -46,14 +46,17 @@ func RegisterSecret(s string) {
 
 // userinfoRE finds the user:password@ of an http(s) URL (an endpoint like
 // http://id:SECRET@host), whose password was never registered as a secret.
-var userinfoRE = regexp.MustCompile(`(?i)(https?://)[^\s"'/@]*@`)
+// Compiled when first needed, not at every start.
+var userinfoRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(https?://)[^\s"'/@]*@`)
+})
 
 // Redact replaces every registered secret in s with "[REDACTED]", also in
 // its URL-escaped forms (an STS token travels as security-token=… in
 // presigned URLs, with + / = escaped), and the userinfo of any http(s) URL.
 func Redact(s string) string {
 	if strings.Contains(s, "@") {
-		s = userinfoRE.ReplaceAllString(s, "${1}[REDACTED]@")
+		s = userinfoRE().ReplaceAllString(s, "${1}[REDACTED]@")
 	}
 	secrets.Lock()
 	defer secrets.Unlock()

@@ -81,10 +81,11 @@ type State struct {
 	// put later bytes before earlier ones in key order.
 	KeyClock time.Time
 
-	path   string
-	dest   string
-	lock   *os.File
-	saveMu sync.Mutex
+	path       string
+	dest       string
+	lock       *os.File
+	saveMu     sync.Mutex
+	ownerSaved bool // Owner is in the state file (under mu)
 }
 
 // ErrLocked is returned by Open when another gtail holds the state.
@@ -157,6 +158,7 @@ func Open(dir, dest string) (*State, error) {
 	s.Entries, s.LastGen, s.KeyClock = f.Files, f.LastGen, f.KeyClock
 	if f.Owner != "" {
 		s.Owner = f.Owner
+		s.ownerSaved = true
 	}
 	return s, nil
 }
@@ -233,7 +235,18 @@ func (s *State) Save() error {
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("save state: sync dir: %w", err)
 	}
+	s.mu.Lock()
+	s.ownerSaved = true
+	s.mu.Unlock()
 	return nil
+}
+
+// OwnerSaved reports whether Owner is in the state file already: an owner
+// object must never name an id that a restart would not read back.
+func (s *State) OwnerSaved() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ownerSaved
 }
 
 // Close releases the lock.

@@ -828,7 +828,15 @@ func (t *tailer) claim(path string) error {
 	if t.claimed[path] {
 		return nil
 	}
-	key := t.o.Dest.Key + ship.OwnerDir + "owner/" + strings.ReplaceAll(t.o.Host, "/", "_") + "/" + strings.TrimLeft(filepath.ToSlash(path), "/")
+	// The id goes to disk before the owner object that names it: a gtail
+	// killed in between would otherwise come back with a new id and find
+	// the file owned by "another gtail", itself, for good.
+	if !t.st.OwnerSaved() {
+		if err := t.save(t.shipCtx, "save the state's owner id"); err != nil {
+			return err
+		}
+	}
+	key := t.o.Dest.Key + keytmpl.OwnerDir + "owner/" + strings.ReplaceAll(t.o.Host, "/", "_") + "/" + strings.TrimLeft(filepath.ToSlash(path), "/")
 	if err := t.app.Claim(t.shipCtx, key, t.st.Owner, "host "+t.o.Host+", state "+t.st.Path()); err != nil {
 		return err
 	}

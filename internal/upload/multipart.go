@@ -20,6 +20,7 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	cpstore "github.com/ossx/ossx/internal/checkpoint"
 	"github.com/ossx/ossx/internal/crc64ecma"
 	"github.com/ossx/ossx/internal/ossx"
 )
@@ -96,7 +97,7 @@ func (u *Uploader) multipartFile(ctx context.Context, f *os.File, path string, i
 			return Result{}, err
 		}
 		done := false
-		defer func() { store.unlock(lockf, done) }()
+		defer func() { cpstore.Unlock(lockf, done) }()
 		if cp, err = store.load(name); err != nil {
 			return Result{}, fmt.Errorf("checkpoint: %w", err)
 		}
@@ -104,7 +105,7 @@ func (u *Uploader) multipartFile(ctx context.Context, f *os.File, path string, i
 			// The source or the options changed since the checkpoint was
 			// written: its parts are of no use.
 			u.abort(b, dst.Key, cp.UploadID)
-			if err := store.drop(name); err != nil {
+			if err := store.Drop(name); err != nil {
 				return Result{}, err
 			}
 			cp = nil
@@ -114,7 +115,7 @@ func (u *Uploader) multipartFile(ctx context.Context, f *os.File, path string, i
 				if cp != nil && err != nil {
 					u.abort(b, dst.Key, cp.UploadID)
 				}
-				if derr := store.drop(name); derr != nil && err == nil {
+				if derr := store.Drop(name); derr != nil && err == nil {
 					err = derr
 				}
 				// No checkpoint left to guard: the lock file can go too.

@@ -271,13 +271,13 @@ func (b *bench) sizes() error {
 		}
 		b.rep.binSizes = append(b.rep.binSizes, binSize{t, fi.Size()})
 		b.rep.target(t+" binary size", "≤ 7 MB, stripped",
-			fmt.Sprintf("%.2f MB (%s)", float64(fi.Size())/1e6, iec(fi.Size())), fi.Size() <= 7e6)
+			fmt.Sprintf("%s B (%s)", grouped(fi.Size()), iec(fi.Size())), fi.Size() <= 7e6)
 	}
 	// The multi-call binary of every tool (cmd/ossx).
 	if fi, err := os.Stat(b.tool("ossx")); err == nil {
 		b.rep.binSizes = append(b.rep.binSizes, binSize{"ossx (multi-call, every tool)", fi.Size()})
 		b.rep.target("ossx multi-call binary size", "≤ 10 MB, stripped, every tool",
-			fmt.Sprintf("%.2f MB (%s)", float64(fi.Size())/1e6, iec(fi.Size())), fi.Size() <= 10e6)
+			fmt.Sprintf("%s B (%s)", grouped(fi.Size()), iec(fi.Size())), fi.Size() <= 10e6)
 	}
 	return nil
 }

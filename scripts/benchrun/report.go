@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -123,9 +124,9 @@ func (r *report) generated() string {
 		w("\nMB is 10⁶ bytes, MiB 2²⁰, in every target; sizes are given in both where it matters.\n\n")
 	}
 	if len(r.binSizes) > 0 {
-		w("### Binary sizes (stripped: -s -w -trimpath, CGO_ENABLED=0)\n\n| Tool | Size |\n|---|---|\n")
+		w("### Binary sizes (make build: stripped, with the Makefile's GOFLAGS_BUILD)\n\n| Tool | Bytes | Size |\n|---|---|---|\n")
 		for _, s := range r.binSizes {
-			w("| %s | %.2f MB (%s) |\n", s.name, float64(s.size)/1e6, iec(s.size))
+			w("| %s | %s | %.2f MB (%s) |\n", s.name, grouped(s.size), float64(s.size)/1e6, iec(s.size))
 		}
 		w("\n")
 	}
@@ -196,6 +197,15 @@ func dur(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 	}
+}
+
+// grouped writes n with thousands separators: 7,110,818.
+func grouped(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func iec(n int64) string {

@@ -22,10 +22,10 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ossx/ossx/internal/download"
+	"github.com/ossx/ossx/internal/keytmpl"
 	"github.com/ossx/ossx/internal/listing"
 	"github.com/ossx/ossx/internal/ossx"
 	"github.com/ossx/ossx/internal/progress"
-	"github.com/ossx/ossx/internal/ship"
 )
 
 // getter runs the downloads of one command and reports on each.
@@ -353,7 +353,7 @@ func (g *getter) cat(src ossx.URL) error {
 		}
 		// gtail's owner objects sit below its destination prefix; they
 		// are not log bytes, and --cat of a gtail prefix is the log.
-		if ship.IsBookkeeping(e.Key) {
+		if keytmpl.IsBookkeeping(e.Key) {
 			return true
 		}
 		u := ossx.URL{Bucket: e.Bucket, Key: e.Key}

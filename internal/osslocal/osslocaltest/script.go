@@ -1,14 +1,17 @@
 package osslocaltest
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ossx/ossx/internal/osslocal"
@@ -49,13 +52,64 @@ func ScriptServer(ts *testscript.TestScript) *TS {
 //	                         stdout and stderr are then checked as after exec
 //	faults SPEC              replace the server's fault rules
 //	                         (osslocal.FaultSyntax); an empty SPEC clears them
+//	fired OP N               at least N faults fired on OP requests so far (a
+//	                         fault test where none fired would prove nothing)
+//	mkfile NAME SIZE         a file of SIZE bytes (N, NK or NM) of random bytes
 //
-// faults needs ScriptSetup; status does not.
+// faults and fired need ScriptSetup; status and mkfile do not.
 func ScriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"status": cmdStatus,
 		"faults": cmdFaults,
+		"fired":  cmdFired,
+		"mkfile": cmdMkfile,
 	}
+}
+
+// ScriptObject resolves "oss://bucket/key", or a bare key in the script's
+// bucket, and opens its bucket with the SDK, as any other OSS client would.
+// (Parsed here rather than by ossx.ParseURL: ossx's own tests use this
+// package.)
+func ScriptObject(ts *testscript.TestScript, arg string) (*oss.Bucket, string) {
+	srv := ScriptServer(ts)
+	bucket, key := srv.Bucket, arg
+	if rest, ok := strings.CutPrefix(arg, "oss://"); ok {
+		bucket, key, _ = strings.Cut(rest, "/")
+	}
+	c, err := oss.New(srv.Endpoint, srv.AccessKeyID, srv.AccessKeySecret)
+	ts.Check(err)
+	b, err := c.Bucket(bucket)
+	ts.Check(err)
+	return b, key
+}
+
+func cmdFired(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: fired OP N")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if got := ScriptServer(ts).Faults.Fired(osslocal.Op(args[0])); got < want {
+		ts.Fatalf("%d faults fired on %s, want at least %d", got, args[0], want)
+	}
+}
+
+func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mkfile NAME SIZE")
+	}
+	num, unit := args[1], int64(1)
+	switch {
+	case strings.HasSuffix(num, "K"):
+		num, unit = strings.TrimSuffix(num, "K"), 1<<10
+	case strings.HasSuffix(num, "M"):
+		num, unit = strings.TrimSuffix(num, "M"), 1<<20
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	ts.Check(err)
+	data := make([]byte, n*unit)
+	rand.Read(data)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
 }
 
 func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
