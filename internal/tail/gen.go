@@ -1,11 +1,13 @@
 package tail
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,29 +23,48 @@ import (
 // to its end before it is let go. It reads with ReadAt from the offset in its
 // state entry, so what it ships is always "the file's bytes from Offset".
 //
-// Besides, while it follows a file it reads ahead of shipping and holds the
-// last bytes read (up to holdMax, while the file is being written to): with
+// Besides, while it follows a file a reader beside it (gen.read) reads the
+// file as soon as the watcher reports a write, whatever the gen is doing —
+// an append to a slow or unreachable OSS included — and holds the last
+// bytes read (up to holdMax, while the file is being written to): with
 // copytruncate, lines written after logrotate's copy and before its
 // truncation are in neither file afterwards, but gtail read them from the
-// original, so it ships them after the copy's bytes.
+// original, so it ships them after the copy's bytes. What is shipped is
+// still read from the file by offset (the file is the buffer); the held
+// bytes serve only when the file no longer has them.
 type gen struct {
 	t        *tailer
 	e        *ship.Entry // fields under t.st.Lock
-	f        *os.File
+	f        *os.File    // the generation's file as it was followed (after a truncation, its copy is final.f)
 	wake     chan struct{}
+	rwake    chan struct{} // wakes the reader
 	ended    chan struct{}
 	detached atomic.Bool // the path no longer names this file
 
 	unsubscribe func() // from the watcher's events for the path
 
 	lastSize     int64
+	again        bool // look again at once
 	lastMod      time.Time
 	lastGrowth   time.Time
 	pendingSince time.Time
 
-	k     known   // what the generation's bytes are known to be (read ahead)
-	final *splice // the file was truncated: what is left to ship
+	// mu orders the reader and the gen: both read the file ahead and may
+	// find it truncated. Taken before t.st.Lock, never after.
+	mu       sync.Mutex
+	k        known   // what the generation's bytes are known to be (read ahead)
+	final    *splice // the file was truncated: what is left to ship
+	inflight int64   // the end of the batch being appended from f (0: none)
 }
+
+// errCut stops shipping from the followed file: it was truncated (at some
+// point after the last look), so the batch read from it may not be this
+// generation's bytes; the next look decides what is left (gen.truncated).
+var errCut = errors.New("the file was truncated")
+
+// testHookRead, when set (by tests), is called after each read ahead with
+// the path and how far the generation has been read.
+var testHookRead func(path string, readEnd int64)
 
 // holdMax bounds the bytes held per file (see gen). The bytes that matter
 // are those written in the moment between a copy and a truncation; they are
@@ -51,18 +72,101 @@ type gen struct {
 // of quiet).
 const holdMax = 1 << 20
 
-func (g *gen) poke() {
+func (g *gen) poke() { nudge(g.wake) }
+
+// rpoke wakes the reader: the watcher reported a change of the file.
+func (g *gen) rpoke() { nudge(g.rwake) }
+
+func nudge(c chan struct{}) {
 	select {
-	case g.wake <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
+}
+
+// read is the reader: until stop, it reads what is written to the file as
+// soon as the watcher reports it (see gen), and ends the generation when it
+// finds the file truncated — also while the gen waits on OSS, so that the
+// truncated file's next generation is followed (and read) at once.
+func (g *gen) read(stop <-chan struct{}) {
+	for {
+		select {
+		case <-g.rwake:
+		case <-stop:
+			return
+		}
+		g.mu.Lock()
+		fi, err := g.f.Stat()
+		cut := false
+		if err == nil {
+			cut, err = g.look(fi, false)
+		}
+		g.mu.Unlock()
+		// A read error is the gen's to report: its own look meets it.
+		if err == nil && cut {
+			g.poke()
+		}
+	}
+}
+
+// look reads the file ahead up to its size (fi: its fstat, taken under
+// g.mu), or ends the generation (truncated) when the file was truncated;
+// call with g.mu held. With
+// store it also records the file's identity, extended over a small file's
+// new bytes, and size in the entry (the gen does; the reader leaves the
+// entry to it). cut: the generation ended.
+func (g *gen) look(fi os.FileInfo, store bool) (cut bool, err error) {
+	if g.final != nil {
+		return true, nil
+	}
+	t := g.t
+	size := fi.Size()
+	t.st.Lock()
+	id, off, seen := g.e.Identity, g.e.Offset, g.e.Size
+	t.st.Unlock()
+	// A file never shrinks but by truncation: below the size seen before
+	// is truncated, even when still beyond the offset.
+	chk, err := id.Recheck(g.f, size, max(off, seen, g.k.readEnd(), g.inflight))
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", g.e.Path, err)
+	}
+	if chk == follow.Truncated {
+		g.truncated()
+		return true, nil
+	}
+	if err := g.readAhead(size); err != nil {
+		return false, err
+	}
+	if testHookRead != nil {
+		testHookRead(g.e.Path, g.k.readEnd())
+	}
+	if !store {
+		return false, nil
+	}
+	t.st.Lock()
+	g.e.Identity.HeadLen, g.e.Identity.HeadCRC = id.HeadLen, id.HeadCRC
+	g.k.head = g.e.Identity
+	grew := g.e.Size != size
+	g.e.Size = size // so that bytes lost later can be counted
+	t.st.Unlock()
+	if grew {
+		t.markDirty()
+	}
+	return false, nil
 }
 
 func (g *gen) run() {
 	t := g.t
 	defer t.wg.Done()
 	defer close(g.ended)
-	defer func() { g.f.Close() }()
+	defer func() {
+		g.f.Close()
+		if sp := g.finalSplice(); sp != nil {
+			if c, ok := sp.f.(io.Closer); ok {
+				c.Close() // the copy
+			}
+		}
+	}()
 	if g.unsubscribe != nil {
 		defer g.unsubscribe()
 	}
@@ -77,9 +181,17 @@ func (g *gen) run() {
 		g.fail(err)
 		return
 	}
+	g.mu.Lock()
 	t.st.Lock()
 	g.k = knownOf(g.e, !t.o.Gzip)
 	t.st.Unlock()
+	g.mu.Unlock()
+	if !t.o.Once {
+		stop, stopped := make(chan struct{}), make(chan struct{})
+		go func() { g.read(stop); close(stopped) }()
+		defer func() { close(stop); <-stopped }() // before the files are closed
+		g.rpoke()
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -89,11 +201,17 @@ func (g *gen) run() {
 			g.fail(err)
 			return
 		}
-		if finished || (stopping && g.final == nil) {
+		if finished {
 			return
 		}
-		if g.final != nil {
-			continue // what is left of a truncated file is shipped at once
+		if g.finalSplice() != nil || g.again {
+			// What is left of a truncated file is shipped at once; a
+			// batch found cut short is looked at again at once.
+			g.again = false
+			continue
+		}
+		if stopping {
+			return
 		}
 		timer.Reset(g.nextLook())
 		select {
@@ -232,7 +350,10 @@ func (g *gen) nextLook() time.Duration {
 	if !g.pendingSince.IsZero() {
 		d = min(d, g.pendingSince.Add(o.FlushInterval).Sub(now), g.lastGrowth.Add(o.PartialTimeout).Sub(now))
 	}
-	if g.detached.Load() || (len(g.k.held) > 0 && g.k.heldStart < g.offset()) {
+	g.mu.Lock()
+	heldShipped := len(g.k.held) > 0 && g.k.heldStart < g.offset()
+	g.mu.Unlock()
+	if g.detached.Load() || heldShipped {
 		d = min(d, g.lastGrowth.Add(o.RotateWait).Sub(now))
 	}
 	return max(d, 10*time.Millisecond)
@@ -241,50 +362,37 @@ func (g *gen) nextLook() time.Duration {
 // step looks at the file once and ships what is due. finished: the
 // generation is over (drained after rotation, or truncated).
 func (g *gen) step(stopping bool) (finished bool, err error) {
-	if g.final != nil {
+	if g.finalSplice() != nil {
 		return g.finish()
 	}
-	t, o := g.t, g.t.o
+	o := g.t.o
+	// The size is taken under g.mu: the reader may read past an older one.
+	g.mu.Lock()
 	fi, err := g.f.Stat()
 	if err != nil {
+		g.mu.Unlock()
 		return false, fmt.Errorf("stat %s: %w", g.e.Path, err)
 	}
 	size := fi.Size()
-	t.st.Lock()
-	id, off, seen := g.e.Identity, g.e.Offset, g.e.Size
-	t.st.Unlock()
 	// Unchanged size and mtime: nothing to recheck (a truncate and regrow
 	// changes the mtime), which keeps an idle gtail near zero CPU.
 	if size != g.lastSize || !fi.ModTime().Equal(g.lastMod) || stopping {
-		// A file never shrinks but by truncation: below the size seen
-		// before is truncated, even when still beyond the offset.
-		chk, err := id.Recheck(g.f, size, max(off, seen, g.k.readEnd()))
-		if err != nil {
-			return false, fmt.Errorf("%s: %w", g.e.Path, err)
-		}
-		if chk == follow.Truncated {
-			return g.truncated()
-		}
-		if err := g.readAhead(size); err != nil {
+		cut, err := g.look(fi, true)
+		if err != nil || cut {
+			g.mu.Unlock()
 			return false, err
 		}
 	}
+	g.mu.Unlock()
 	g.lastMod = fi.ModTime()
-	t.st.Lock()
-	g.e.Identity.HeadLen, g.e.Identity.HeadCRC = id.HeadLen, id.HeadCRC
-	g.k.head = g.e.Identity
-	grew := g.e.Size != size
-	g.e.Size = size // so that bytes lost later can be counted
-	t.st.Unlock()
-	if grew {
-		t.markDirty()
-	}
+	off := g.offset()
 
 	now := time.Now()
 	if size != g.lastSize {
 		g.lastSize, g.lastGrowth = size, now
 	}
 	idle := now.Sub(g.lastGrowth)
+	g.mu.Lock()
 	if drop := min(off-g.k.heldStart, int64(len(g.k.held))); idle >= o.RotateWait && drop > 0 {
 		// Quiet: a copy made now holds everything; let the memory of
 		// what was shipped go (what was not is kept: a truncation
@@ -295,6 +403,7 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 			g.k.held, g.k.buf = nil, nil
 		}
 	}
+	g.mu.Unlock()
 	pending := size - off
 	switch {
 	case pending <= 0:
@@ -308,7 +417,10 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 	due := stopping || drained || pending >= int64(o.FlushBytes) ||
 		(pending > 0 && now.Sub(g.pendingSince) >= o.FlushInterval)
 	if due && pending > 0 {
-		if err := g.flush(g.f, size, all); err != nil {
+		if err := g.flush(g.f, size, all); errors.Is(err, errCut) {
+			g.lastSize, g.again = -1, true // look again, now: what is left comes from the copy
+			return false, nil
+		} else if err != nil {
 			return false, err
 		}
 		if g.offset() < size {
@@ -391,13 +503,15 @@ func (g *gen) offset() int64 {
 }
 
 // truncated ends the generation whose file was truncated (copytruncate, or
-// "> app.log"). What is left of it is shipped from its copy, proven to be
-// this generation's (see known.proves), followed by the bytes gtail read
-// from the original before the truncation and that the copy does not hold
-// (written after logrotate's copy); without a copy, from those held bytes
-// alone. What neither holds is lost and said so. The truncated file itself
-// is a new generation for the tailer.
-func (g *gen) truncated() (bool, error) {
+// "> app.log"); call with g.mu held. What is left of it is shipped from its
+// copy, proven to be this generation's (see known.proves), followed by the
+// bytes gtail read from the original before the truncation and that the copy
+// does not hold (written after logrotate's copy); without a copy, from those
+// held bytes alone. What neither holds is lost and said so. The truncated
+// file itself is a new generation for the tailer. The reader may decide this
+// while the gen is appending a batch it read before the truncation: that
+// batch is still this generation's, and what is left starts after it.
+func (g *gen) truncated() {
 	t := g.t
 	k := g.k
 	t.st.Lock()
@@ -416,10 +530,28 @@ func (g *gen) truncated() (bool, error) {
 	if sp.f == nil && sp.end == 0 {
 		sp.end = k.offset
 	}
+	from := max(sp.fileEnd, k.offset, sp.heldStart)
+	if copyFile != nil && sp.end > from {
+		// The held bytes beyond the copy were written after it, and the
+		// truncation took the rest of their last line when gtail had
+		// not read all of it: ship whole lines; the piece is lost, and
+		// said so, rather than shipped torn.
+		sp.end = from + int64(bytes.LastIndexByte(sp.held[from-sp.heldStart:sp.end-sp.heldStart], '\n')+1)
+	}
+	// Keep only the held bytes the copy lacks (a few lines, as a rule),
+	// not the whole read-ahead buffer, while what is left waits for OSS.
+	if sp.end > from {
+		sp.held = append([]byte(nil), sp.held[from-sp.heldStart:sp.end-sp.heldStart]...)
+		sp.heldStart = from
+	} else {
+		sp.held, sp.heldStart = nil, sp.end
+	}
 	t.st.Lock()
-	lost := max(seen, readEnd) - max(sp.end, g.e.Offset)
+	lost := max(seen, readEnd) - max(sp.end, g.e.Offset, g.inflight)
 	g.e.Size = sp.end
-	if copyFile == nil {
+	if copyFile != nil {
+		g.detached.Store(true)
+	} else {
 		// The content this identity described is gone: match nothing,
 		// so that new content starting with the same bytes is not
 		// taken for it.
@@ -427,9 +559,6 @@ func (g *gen) truncated() (bool, error) {
 	}
 	t.st.Unlock()
 	if copyFile != nil {
-		g.f.Close()
-		g.f = copyFile
-		g.detached.Store(true)
 		t.log.Info("copytruncate: finishing the generation from its copy", "path", g.e.Path, "copy", copyFile.Name(),
 			"copy_bytes", copySize, "held_bytes", max(sp.end-copySize, 0))
 	} else {
@@ -446,22 +575,31 @@ func (g *gen) truncated() (bool, error) {
 	g.k = known{}
 	t.markDirty()
 	t.w.Wake()
-	return false, nil
+}
+
+// finalSplice is what is left of a truncated generation, or nil.
+func (g *gen) finalSplice() *splice {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.final
 }
 
 // finish ships what is left of a truncated generation and ends it.
 func (g *gen) finish() (bool, error) {
-	if err := g.flush(g.final, g.final.end, true); err != nil {
+	sp := g.finalSplice()
+	if err := g.flush(sp, sp.end, true); err != nil {
 		return false, err
 	}
-	g.done("truncated generation finished", g.final.end)
+	g.done("truncated generation finished", sp.end)
 	return true, nil
 }
 
-// flush ships the file from the entry's offset up to size: complete lines,
-// or everything when all is set, in appends of at most --flush-bytes.
+// flush ships src from the entry's offset up to size: complete lines, or
+// everything when all is set, in appends of at most --flush-bytes. src is
+// the followed file (g.f) or what is left of it after a truncation.
 func (g *gen) flush(src io.ReaderAt, size int64, all bool) error {
 	t := g.t
+	live := src == io.ReaderAt(g.f)
 	for {
 		off := g.offset()
 		if off >= size {
@@ -470,8 +608,16 @@ func (g *gen) flush(src io.ReaderAt, size int64, all bool) error {
 		t.sem <- struct{}{}
 		buf, _ := t.bufs.Get().([]byte)
 		data, err := follow.Batch(src, off, size, t.o.FlushBytes, all, buf)
+		if err == nil && len(data) > 0 && live {
+			err = g.sending(off + int64(len(data)))
+		}
 		if err == nil && len(data) > 0 {
 			err = g.ship(data)
+		}
+		if live {
+			g.mu.Lock()
+			g.inflight = 0
+			g.mu.Unlock()
 		}
 		if cap(data) > 0 {
 			//lint:ignore SA6002 a slice header per batch is fine
@@ -482,6 +628,37 @@ func (g *gen) flush(src io.ReaderAt, size int64, all bool) error {
 			return err
 		}
 	}
+}
+
+// sending checks, before a batch read from the followed file up to end is
+// appended, that the file still held it when it was read: not truncated
+// since (a file never shrinks but by truncation; one truncated and regrown
+// has another head). Else the batch may be the next generation's bytes, and
+// errCut sends the gen to look again. It marks the batch in flight, for
+// truncated.
+func (g *gen) sending(end int64) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.final != nil {
+		return errCut
+	}
+	fi, err := g.f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", g.e.Path, err)
+	}
+	g.t.st.Lock()
+	id := g.e.Identity
+	g.t.st.Unlock()
+	if fi.Size() < end {
+		return errCut
+	}
+	if ok, err := id.HeadMatches(g.f); err != nil {
+		return fmt.Errorf("%s: %w", g.e.Path, err)
+	} else if !ok {
+		return errCut
+	}
+	g.inflight = end
+	return nil
 }
 
 // ship appends data (the file's bytes at the entry's offset) exactly once.
@@ -574,7 +751,11 @@ func (g *gen) fail(err error) {
 	if errors.Is(err, context.Canceled) {
 		fi, serr := g.f.Stat()
 		if serr == nil {
-			n := max(fi.Size()-g.offset(), 0)
+			size := fi.Size()
+			if sp := g.finalSplice(); sp != nil {
+				size = sp.end
+			}
+			n := max(size-g.offset(), 0)
 			t.unshipped.Add(n)
 			t.log.Warn("not shipped within --shutdown-timeout; the next start ships it", "path", g.e.Path,
 				"offset", g.offset(), "bytes", n)

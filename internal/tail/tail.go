@@ -139,22 +139,20 @@ func (t *tailer) run(ctx context.Context) error {
 	if t.total.Load() == 0 {
 		t.log.Warn("no file matches yet", "files", strings.Join(t.o.Sources, " "))
 	}
-	if t.o.Once {
-		close(t.stopping)
-		t.wg.Wait()
-		// A generation that ended (truncated) leaves its file to a new
-		// one: look again until a scan finds nothing new.
-		for n := t.total.Load(); ; n = t.total.Load() {
-			t.scan(false)
-			t.wg.Wait()
-			if t.total.Load() == n {
-				break
-			}
-		}
-	} else {
+	if !t.o.Once {
 		t.follow(ctx, usr1)
-		close(t.stopping)
+	}
+	close(t.stopping)
+	t.wg.Wait()
+	// A generation that ended (truncated) leaves its file to a new one,
+	// which the tailer may not have looked at yet: look again until a scan
+	// finds nothing new. Stopping, what they hold is shipped too.
+	for n := t.total.Load(); ; n = t.total.Load() {
+		t.scan(false)
 		t.wg.Wait()
+		if t.total.Load() == n {
+			break
+		}
 	}
 	stopWatch()
 	<-saverDone
@@ -724,17 +722,20 @@ func (t *tailer) looksLikeCopy(p string, di [2]uint64, f *os.File, fi os.FileInf
 	if c == nil {
 		c = &candidate{path: p, f: f}
 		t.deferred[di] = c
-	} else if c.f != f {
-		f.Close() // the held descriptor stays
 	}
 	if changed {
 		c.size, c.mod, c.changed = fi.Size(), fi.ModTime(), now
 		// Look again when the wait is over, whether or not anything
 		// else wakes the tailer by then.
 		time.AfterFunc(t.o.RotateWait, t.w.Wake)
-		return true
 	}
-	return fi.Size() == 0 || !intact || now.Sub(c.changed) < t.o.RotateWait
+	hold := changed || fi.Size() == 0 || !intact || now.Sub(c.changed) < t.o.RotateWait
+	if hold && c.f != f {
+		f.Close() // the held descriptor stays
+	}
+	// Not held any more: the caller follows the file through f (and lets
+	// the held descriptor go).
+	return hold
 }
 
 // copyOf reports whether f (size bytes, not empty) may be a copy of the
@@ -805,12 +806,14 @@ func (t *tailer) add(p string, f *os.File, fi os.FileInfo, initial, detached boo
 }
 
 func (t *tailer) start(e *ship.Entry, f *os.File, detached bool) {
-	g := &gen{t: t, e: e, f: f, wake: make(chan struct{}, 1), ended: make(chan struct{})}
+	g := &gen{t: t, e: e, f: f, wake: make(chan struct{}, 1), rwake: make(chan struct{}, 1), ended: make(chan struct{})}
 	g.detached.Store(detached)
 	t.gens[e] = g
 	t.total.Add(1)
 	t.w.Watch(e.Path)
-	g.unsubscribe = t.w.Subscribe(e.Path, g.poke)
+	// Every write wakes the reader at once; the gen, which ships, is woken
+	// with the rest by the watcher's settled wakes.
+	g.unsubscribe = t.w.Subscribe(e.Path, g.rpoke)
 	t.wg.Add(1)
 	go g.run()
 }

@@ -1,0 +1,161 @@
+//go:build unix
+
+package tail
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/keytmpl"
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
+	"github.com/ossx/ossx/internal/ossx"
+	"github.com/ossx/ossx/internal/ship"
+)
+
+// TestCopytruncateWindowWhileAppending drives logrotate's copytruncate
+// window itself — copy, a line written to the original, truncation — while
+// gtail's append to OSS is held up in the server: the line, in neither file
+// afterwards, was read by the generation's reader all the same, and every
+// line is shipped exactly once, in order. Nothing here waits on the clock:
+// each step waits for what it needs to see (the append in the server, the
+// line read, the objects' bytes). When the truncation took the end of the
+// last line written after the copy before gtail read it, its piece is
+// reported lost, not shipped torn.
+func TestCopytruncateWindowWhileAppending(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after string // written after the copy, read before the truncation
+		want  string
+		lost  string // the BYTES LOST report
+	}{
+		{"a line", "in neither file\n", "first\nin neither file\nnext generation\n", ""},
+		{"a line and a piece of one", "in neither file\nhalf a li", "first\nin neither file\nnext generation\n", "bytes=9"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testWindow(t, tc.after, tc.want, tc.lost) })
+	}
+}
+
+func testWindow(t *testing.T, after, want, lost string) {
+	ts := osslocaltest.Start(t)
+	gate := &appendGate{arrived: make(chan struct{}, 1), open: make(chan struct{})}
+	hs := httptest.NewServer(gate.wrap(ts.Server))
+	t.Cleanup(hs.Close)
+
+	var mu sync.Mutex
+	read := map[string]int64{} // how far each path was read ahead
+	testHookRead = func(path string, end int64) {
+		mu.Lock()
+		read[path] = max(read[path], end)
+		mu.Unlock()
+	}
+	t.Cleanup(func() { testHookRead = nil })
+
+	dir := t.TempDir()
+	p := filepath.Join(dir, "app.log")
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString("first\n")
+
+	client, _ := oss.New(hs.URL, ts.AccessKeyID, ts.AccessKeySecret)
+	bucket, _ := client.Bucket(ts.Bucket)
+	st, err := ship.Open(filepath.Join(dir, "state"), "oss://"+ts.Bucket+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var logs logBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	tmpl, _ := keytmpl.Parse("{gen}")
+	// --flush-interval 1ms only makes the first append start soon; what
+	// the test checks does not depend on it.
+	o := Options{Sources: []string{p}, Dest: ossx.URL{Bucket: ts.Bucket}, Key: tmpl, Host: "h",
+		FlushInterval: time.Millisecond, FlushBytes: 1 << 20, PartialTimeout: time.Hour, RollSize: 1 << 30,
+		RotateWait: time.Hour, Poll: 50 * time.Millisecond, SafetyPoll: time.Second, ShutdownTimeout: time.Minute}
+	app := &ship.Appender{Bucket: bucket, Retry: ossx.RetryPolicy{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond}, Log: log}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, o, st, app, log) }()
+	stop := sync.OnceValue(func() error { cancel(); return <-done })
+	t.Cleanup(func() { stop() })
+	t.Cleanup(gate.release) // first: a held append must end for gtail to stop
+
+	<-gate.arrived // gtail is appending "first\n"; the server holds it
+
+	// logrotate: copy, then (the window) a line, then truncation.
+	b, _ := os.ReadFile(p)
+	if err := os.WriteFile(p+".1", b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(after)
+	size := int64(len("first\n" + after))
+	waitUntil(t, "the reader to read the line written after the copy, while the append is held", &logs, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return read[p] >= size
+	})
+	if err := f.Truncate(0); err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("next generation\n")
+
+	gate.release()
+	waitUntil(t, "the objects to hold every line", &logs, func() bool { return shipped(t, bucket) == want })
+	if err := stop(); (err != nil) != (lost != "") {
+		t.Fatalf("Run: %v\n%s", err, logs.String()) // an error says bytes were lost, and only then
+	}
+	if got := shipped(t, bucket); got != want {
+		t.Fatalf("objects hold %q, want %q", got, want)
+	}
+	if l := logs.String(); strings.Contains(l, "BYTES LOST") != (lost != "") || !strings.Contains(l, lost) {
+		t.Fatalf("want BYTES LOST %q in the log:\n%s", lost, l)
+	}
+}
+
+// appendGate holds every AppendObject request until release, and says when
+// one has arrived.
+type appendGate struct {
+	arrived chan struct{}
+	open    chan struct{}
+	once    sync.Once
+}
+
+func (g *appendGate) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := r.URL.Query()["append"]; ok {
+			select {
+			case g.arrived <- struct{}{}:
+			default:
+			}
+			<-g.open
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (g *appendGate) release() { g.once.Do(func() { close(g.open) }) }
+
+// waitUntil polls cond until it holds, failing (with the log) if it never
+// does: a bound for a broken follower, not a timing assertion.
+func waitUntil(t *testing.T, what string, logs *logBuffer, cond func() bool) {
+	t.Helper()
+	for i := 0; !cond(); i++ {
+		if i > 3000 {
+			t.Fatalf("waited in vain for %s\n%s", what, logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
