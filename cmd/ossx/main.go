@@ -56,6 +56,7 @@ func run(args []string) int {
 	}
 	if len(args) > 1 {
 		if t, ok := tools[args[1]]; ok {
+			command.Launcher = progName(args[0])
 			return t.main(args[1:])
 		}
 	}

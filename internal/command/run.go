@@ -130,7 +130,20 @@ func sameValues(app *cli.App, set *flag.FlagSet) error {
 	return nil
 }
 
-func helpHint(app *cli.App) string { return "run '" + app.Name + " --help' for usage" }
+func helpHint(app *cli.App) string { return "run '" + Invocation(app.Name) + " --help' for usage" }
+
+// Launcher is the program that runs a tool named by its first argument —
+// the multi-call binary's "ossx TOOL ..." — or "": hints name a command the
+// user can type, and without links installed "gtail --help" is not one.
+var Launcher string
+
+// Invocation is how the user runs the tool name: name, or "ossx name".
+func Invocation(name string) string {
+	if Launcher == "" {
+		return name
+	}
+	return Launcher + " " + name
+}
 
 // splitShortOptions turns combined short options (-rlH) into single ones
 // (-r -l -H) where every letter is a boolean flag, up to the first

@@ -109,7 +109,7 @@ func parseOptions(c *cli.Context) (options, error) {
 	if len(args) != 2 {
 		return options{}, &ossx.UsageError{
 			Err:  fmt.Errorf("need a source and a destination, got %d argument(s)", len(args)),
-			Hint: "ossget oss://BUCKET/KEY FILE (or DIR/, or - for stdout); run 'ossget --help' for more",
+			Hint: command.Invocation("ossget") + " oss://BUCKET/KEY FILE (or DIR/, or - for stdout); run '" + command.Invocation("ossget") + " --help' for more",
 		}
 	}
 	o := options{

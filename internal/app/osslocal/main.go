@@ -102,7 +102,7 @@ func parseOptions(c *cli.Context) (options, error) {
 		stderr:      c.App.ErrWriter,
 	}
 	ossx.RegisterSecret(opts.keySecret)
-	const hint = "run 'osslocal --help' for usage"
+	hint := "run '" + command.Invocation("osslocal") + " --help' for usage"
 	if c.NArg() > 0 {
 		return opts, &ossx.UsageError{Err: fmt.Errorf("unexpected argument %q", c.Args().First()), Hint: "osslocal takes options only; " + hint}
 	}
@@ -129,7 +129,7 @@ func parseOptions(c *cli.Context) (options, error) {
 	if spec := c.String("faults"); spec != "" {
 		rules, err := osslocal.ParseFaults(spec)
 		if err != nil {
-			return opts, &ossx.UsageError{Err: fmt.Errorf("--faults: %w", err), Hint: "see FAULT RULES in 'osslocal --help'"}
+			return opts, &ossx.UsageError{Err: fmt.Errorf("--faults: %w", err), Hint: "see FAULT RULES in '" + command.Invocation("osslocal") + " --help'"}
 		}
 		opts.faults = rules
 	}

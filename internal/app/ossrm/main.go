@@ -135,7 +135,7 @@ func parseOptions(c *cli.Context) (options, error) {
 		return options{}, err
 	}
 	if len(args) == 0 {
-		return options{}, &ossx.UsageError{Err: errors.New("nothing to delete"), Hint: "ossrm oss://BUCKET/KEY...; run 'ossrm --help' for more"}
+		return options{}, &ossx.UsageError{Err: errors.New("nothing to delete"), Hint: command.Invocation("ossrm") + " oss://BUCKET/KEY...; run '" + command.Invocation("ossrm") + " --help' for more"}
 	}
 	o := options{
 		targets:     args,

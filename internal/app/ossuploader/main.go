@@ -193,7 +193,7 @@ func parseOptions(c *cli.Context) (options, error) {
 	if len(args) < 2 {
 		return options{}, &ossx.UsageError{
 			Err:  fmt.Errorf("need a source and a destination, got %d argument(s)", len(args)),
-			Hint: "ossuploader FILE oss://BUCKET/KEY; run 'ossuploader --help' for more",
+			Hint: command.Invocation("ossuploader") + " FILE oss://BUCKET/KEY; run '" + command.Invocation("ossuploader") + " --help' for more",
 		}
 	}
 	o := options{
@@ -272,7 +272,7 @@ func checkChoices(o options) error {
 		names := slices.DeleteFunc(slices.Clone(ch.allowed), func(s string) bool { return s == "" })
 		return &ossx.UsageError{
 			Err:  fmt.Errorf("%s %q is not one of: %s", ch.flag, ch.value, strings.Join(names, ", ")),
-			Hint: "run 'ossuploader --help' for usage",
+			Hint: "run '" + command.Invocation("ossuploader") + " --help' for usage",
 		}
 	}
 	if o.jobs < 1 || o.jobs > 256 {
