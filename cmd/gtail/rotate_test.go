@@ -189,3 +189,27 @@ func appendTo(t *testing.T, p string, b []byte) {
 		t.Fatal(err)
 	}
 }
+
+// TestRotatedShipsAtOnce: the whole lines of a rotated file are shipped as
+// soon as gtail sees the rotation, not after --flush-interval (an hour
+// here): logrotate may compress and delete the file at its next run, and a
+// gtail killed before then finds it gone (the logrotate soak's create-kill
+// phase lost lines so).
+func TestRotatedShipsAtOnce(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	os.WriteFile(p, []byte("first\nsecond\n"), 0o644)
+	c, stderr := e.cmd("--flush-interval=1h", "--rotate-wait=1h", "--partial-timeout=1h", p, "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	waitFor(t, "gtail following the file", func() bool { return strings.Contains(stderr.String(), "msg=following") }, stderr)
+	os.Rename(p, p+".1")
+	os.WriteFile(p, nil, 0o644)
+	waitFor(t, "the rotated file's lines shipped", func() bool { return string(e.shipped(prefixOf(p), false)) == "first\nsecond\n" }, stderr)
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+}

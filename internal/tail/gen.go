@@ -411,10 +411,15 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 	case g.pendingSince.IsZero():
 		g.pendingSince = now
 	}
-	drained := g.detached.Load() && (o.Once || idle >= o.RotateWait)
+	rotated := g.detached.Load()
+	drained := rotated && (o.Once || idle >= o.RotateWait)
 	// --once leaves a young partial line for the next run; a stop ships it.
 	all := (stopping && !o.Once) || drained || idle >= o.PartialTimeout
-	due := stopping || drained || pending >= int64(o.FlushBytes) ||
+	// A rotated file's whole lines go at once, not after --flush-interval:
+	// logrotate may compress and delete it at its next run, and a gtail
+	// killed before then would find it gone (the logrotate soak's
+	// create-kill phase lost 298 lines so).
+	due := stopping || rotated || pending >= int64(o.FlushBytes) ||
 		(pending > 0 && now.Sub(g.pendingSince) >= o.FlushInterval)
 	if due && pending > 0 {
 		if err := g.flush(g.f, size, all); errors.Is(err, errCut) {
