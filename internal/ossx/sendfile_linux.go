@@ -41,8 +41,9 @@ func (c *deadlineConn) sendFile(f *os.File, off, n int64) (int64, error) {
 					serr = os.NewSyscallError("sendfile", err)
 				case m == 0:
 					eof = true // the file ends before off+n
+				default:
+					sent += int64(m)
 				}
-				sent += int64(m)
 				return true
 			})
 			if werr != nil && serr == nil {
