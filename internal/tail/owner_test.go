@@ -3,13 +3,8 @@
 package tail
 
 import (
-	"io"
-	"log/slog"
 	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
 	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 	"github.com/ossx/ossx/internal/ossx"
@@ -24,10 +19,7 @@ import (
 // save right after the claim.
 func TestClaimSavesOwnerFirst(t *testing.T) {
 	ts := osslocaltest.Start(t)
-	client, _ := oss.New(ts.Endpoint, ts.AccessKeyID, ts.AccessKeySecret)
-	bucket, _ := client.Bucket(ts.Bucket)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	app := &ship.Appender{Bucket: bucket, Retry: ossx.RetryPolicy{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond}, Log: log}
+	_, app, log, _ := shipTo(t, ts, ts.Endpoint)
 	dir := filepath.Join(t.TempDir(), "state")
 	dest := "oss://" + ts.Bucket + "/logs/"
 	o := Options{Dest: ossx.URL{Bucket: ts.Bucket, Key: "logs/"}, Host: "h"}

@@ -5,6 +5,7 @@ package tail
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -62,20 +63,16 @@ func TestTransitions(t *testing.T) {
 			}
 			defer f.Close()
 			f.WriteString("first\n")
-			client, _ := oss.New(ts.Endpoint, ts.AccessKeyID, ts.AccessKeySecret)
-			bucket, _ := client.Bucket(ts.Bucket)
+			bucket, app, log, logs := shipTo(t, ts, ts.Endpoint)
 			st, err := ship.Open(filepath.Join(dir, "state"), "oss://"+ts.Bucket+"/")
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			var logs logBuffer
-			log := slog.New(slog.NewTextHandler(&logs, nil))
 			tmpl, _ := keytmpl.Parse("{gen}")
 			o := Options{Sources: []string{p}, Dest: ossx.URL{Bucket: ts.Bucket}, Key: tmpl, Host: "h",
 				FlushInterval: time.Hour, FlushBytes: 1 << 20, PartialTimeout: time.Hour, RollSize: 1 << 30,
 				RotateWait: 100 * time.Millisecond, Poll: 50 * time.Millisecond, SafetyPoll: time.Second, ShutdownTimeout: 10 * time.Second}
-			app := &ship.Appender{Bucket: bucket, Retry: ossx.RetryPolicy{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond}, Log: log}
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- Run(ctx, o, st, app, log) }()
@@ -109,12 +106,7 @@ func TestTransitions(t *testing.T) {
 			// the new one (its lines wait for --flush-interval, an hour).
 			old := strings.TrimSuffix(tc.want, "new file\n")
 			old = strings.TrimSuffix(old, "next generation\n")
-			for i := 0; shipped(t, bucket) != old; i++ {
-				if i > 3000 {
-					t.Fatalf("objects hold %q, want %q\n%s", shipped(t, bucket), old, logs.String())
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			waitUntil(t, fmt.Sprintf("the objects to hold %q", old), logs, func() bool { return shipped(t, bucket) == old })
 			cancel()
 			err = <-done
 			if err != nil {
@@ -127,6 +119,23 @@ func TestTransitions(t *testing.T) {
 	}
 }
 
+// shipTo is an appender, retrying at once, to ts's bucket through endpoint
+// (ts itself, or a server in front of it), logging into logs.
+func shipTo(t *testing.T, ts *osslocaltest.TS, endpoint string) (bucket *oss.Bucket, app *ship.Appender, log *slog.Logger, logs *logBuffer) {
+	t.Helper()
+	client, err := oss.New(endpoint, ts.AccessKeyID, ts.AccessKeySecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bucket, err = client.Bucket(ts.Bucket); err != nil {
+		t.Fatal(err)
+	}
+	logs = &logBuffer{}
+	log = slog.New(slog.NewTextHandler(logs, nil))
+	app = &ship.Appender{Bucket: bucket, Retry: ossx.RetryPolicy{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond}, Log: log}
+	return bucket, app, log, logs
+}
+
 // shipped is the objects' bytes, concatenated in key order.
 func shipped(t *testing.T, b *oss.Bucket) string {
 	res, err := b.ListObjects()
@@ -135,7 +144,7 @@ func shipped(t *testing.T, b *oss.Bucket) string {
 	}
 	var keys []string
 	for _, o := range res.Objects {
-		if !strings.HasPrefix(o.Key, ".gtail/") {
+		if !keytmpl.IsBookkeeping(o.Key) {
 			keys = append(keys, o.Key)
 		}
 	}

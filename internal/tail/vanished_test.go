@@ -5,7 +5,6 @@ package tail
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,20 +157,16 @@ func TestVanished(t *testing.T) {
 // osslocal), without its supervisor loop: the test calls its parts.
 func vanishedTailer(t *testing.T, rotateWait time.Duration) (*tailer, *oss.Bucket, *logBuffer) {
 	ts := osslocaltest.Start(t)
-	client, _ := oss.New(ts.Endpoint, ts.AccessKeyID, ts.AccessKeySecret)
-	bucket, _ := client.Bucket(ts.Bucket)
+	bucket, app, log, logs := shipTo(t, ts, ts.Endpoint)
 	st, err := ship.Open(t.TempDir(), "oss://"+ts.Bucket+"/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	logs := &logBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
 	tmpl, _ := keytmpl.Parse("{gen}")
 	o := Options{Dest: ossx.URL{Bucket: ts.Bucket}, Key: tmpl, Host: "h",
 		FlushInterval: time.Hour, FlushBytes: 1 << 20, PartialTimeout: time.Hour, RollSize: 1 << 30,
 		RotateWait: rotateWait, Poll: time.Hour, SafetyPoll: time.Hour, ShutdownTimeout: time.Minute}
-	app := &ship.Appender{Bucket: bucket, Retry: ossx.RetryPolicy{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond}, Log: log}
 	tl := newTailer(o, st, app, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -4,7 +4,6 @@ package tail
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
 	"github.com/ossx/ossx/internal/keytmpl"
 	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
@@ -69,22 +66,18 @@ func testWindow(t *testing.T, after, want, lost string) {
 	defer f.Close()
 	f.WriteString("first\n")
 
-	client, _ := oss.New(hs.URL, ts.AccessKeyID, ts.AccessKeySecret)
-	bucket, _ := client.Bucket(ts.Bucket)
+	bucket, app, log, logs := shipTo(t, ts, hs.URL)
 	st, err := ship.Open(filepath.Join(dir, "state"), "oss://"+ts.Bucket+"/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var logs logBuffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
 	tmpl, _ := keytmpl.Parse("{gen}")
 	// --flush-interval 1ms only makes the first append start soon; what
 	// the test checks does not depend on it.
 	o := Options{Sources: []string{p}, Dest: ossx.URL{Bucket: ts.Bucket}, Key: tmpl, Host: "h",
 		FlushInterval: time.Millisecond, FlushBytes: 1 << 20, PartialTimeout: time.Hour, RollSize: 1 << 30,
 		RotateWait: time.Hour, Poll: 50 * time.Millisecond, SafetyPoll: time.Second, ShutdownTimeout: time.Minute}
-	app := &ship.Appender{Bucket: bucket, Retry: ossx.RetryPolicy{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond}, Log: log}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -102,7 +95,7 @@ func testWindow(t *testing.T, after, want, lost string) {
 	}
 	f.WriteString(after)
 	size := int64(len("first\n" + after))
-	waitUntil(t, "the reader to read the line written after the copy, while the append is held", &logs, func() bool {
+	waitUntil(t, "the reader to read the line written after the copy, while the append is held", logs, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return read[p] >= size
@@ -113,7 +106,7 @@ func testWindow(t *testing.T, after, want, lost string) {
 	f.WriteString("next generation\n")
 
 	gate.release()
-	waitUntil(t, "the objects to hold every line", &logs, func() bool { return shipped(t, bucket) == want })
+	waitUntil(t, "the objects to hold every line", logs, func() bool { return shipped(t, bucket) == want })
 	if err := stop(); (err != nil) != (lost != "") {
 		t.Fatalf("Run: %v\n%s", err, logs.String()) // an error says bytes were lost, and only then
 	}
