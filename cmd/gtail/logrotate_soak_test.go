@@ -34,7 +34,10 @@ package main
 // together; OSSX_SOAK_PHASES (comma-separated names) runs others
 // (lrSoakParsePhase: copytruncate-gzip, create-kill-faults-gzip…);
 // OSSX_SOAK_REPORT names a file the summary table is written to;
-// OSSX_SOAK_LOGS a directory gtail's logs are kept in (PHASE.gtail.log).
+// OSSX_SOAK_LOGS a directory gtail's logs are kept in (PHASE.gtail.log);
+// OSSX_SOAK_KEEP a directory a failed phase's whole run is kept in (the
+// archive of files, the objects, gtail's state and log, logrotate's -v
+// output), to find out what happened.
 //
 // TestLogrotateLiveWriter is the short variant: one copytruncate phase of
 // 30 s, gtail running throughout, no faults; it runs whenever logrotate is
@@ -288,7 +291,7 @@ func lrSoakTable(rs []lrSoakResult) string {
 const lrSoakBucket = "logrotate-soak"
 
 func lrSoakPhaseRun(t *testing.T, lr string, cfg lrSoakConfig, ph lrSoakPhase) lrSoakResult {
-	root := t.TempDir()
+	root := lrSoakRoot(t, ph.name)
 	logs, arch, data := filepath.Join(root, "logs"), filepath.Join(root, "archive"), filepath.Join(root, "oss")
 	for _, d := range []string{logs, arch, data} {
 		if err := os.Mkdir(d, 0o755); err != nil {
@@ -338,7 +341,9 @@ func lrSoakPhaseRun(t *testing.T, lr string, cfg lrSoakConfig, ph lrSoakPhase) l
 		go func() { defer wg.Done(); w.run(stop) }()
 	}
 	lrStop, lrDone := make(chan struct{}), make(chan error, 1)
-	go func() { lrDone <- lrSoakRotateLoop(lr, filepath.Join(root, "logrotate.state"), conf, lrStop) }()
+	go func() {
+		lrDone <- lrSoakRotateLoop(lr, filepath.Join(root, "logrotate.state"), conf, filepath.Join(root, "logrotate.out"), lrStop)
+	}()
 	killStop, killDone := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(killDone)
@@ -395,6 +400,27 @@ func lrSoakPhaseRun(t *testing.T, lr string, cfg lrSoakConfig, ph lrSoakPhase) l
 	return res
 }
 
+// lrSoakRoot is the phase's directory: a test temporary one, or with
+// $OSSX_SOAK_KEEP one there that is removed only when the phase passes.
+func lrSoakRoot(t *testing.T, phase string) string {
+	keep := os.Getenv("OSSX_SOAK_KEEP")
+	if keep == "" {
+		return t.TempDir()
+	}
+	root, err := os.MkdirTemp(keep, phase+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("phase kept in %s", root)
+			return
+		}
+		os.RemoveAll(root)
+	})
+	return root
+}
+
 // lrSoakConfigFile writes the logrotate configuration and the hook that
 // archives every .1: as logrotate makes it (postrotate, the copy of a
 // copytruncate) and just before logrotate renames it to .2 and compresses
@@ -439,15 +465,23 @@ exit 0
 	return p
 }
 
-// lrSoakRotateLoop runs logrotate -f every 2–4 s until stop.
-func lrSoakRotateLoop(lr, state, conf string, stop <-chan struct{}) error {
+// lrSoakRotateLoop runs logrotate -f every 2–4 s until stop, its -v
+// output with the times of each run appended to logPath.
+func lrSoakRotateLoop(lr, state, conf, logPath string, stop <-chan struct{}) error {
+	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
 	for {
 		select {
 		case <-stop:
 			return nil
 		case <-time.After(lrSoakJitter(2*time.Second, 4*time.Second)):
 		}
-		out, err := exec.Command(lr, "-s", state, "-f", conf).CombinedOutput()
+		fmt.Fprintf(log, "--- logrotate at %s\n", time.Now().UTC().Format(time.RFC3339Nano))
+		out, err := exec.Command(lr, "-v", "-s", state, "-f", conf).CombinedOutput()
+		fmt.Fprintf(log, "%s--- done at %s\n", out, time.Now().UTC().Format(time.RFC3339Nano))
 		if err != nil {
 			return fmt.Errorf("logrotate: %v\n%s", err, out)
 		}
