@@ -328,3 +328,48 @@ func TestForget(t *testing.T) {
 		t.Fatalf("objects %q: want the replaced one untouched and the file again in a new one", keys)
 	}
 }
+
+// TestFinishedCopyKnownAfterRestart: a generation finished from its
+// copytruncate copy and the line gtail read after the copy is known by the
+// copy's bytes (all of them, not only its head); a glob that matches the
+// copy does not ship it again, after a restart either.
+func TestFinishedCopyKnownAfterRestart(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "a.log")
+	glob := filepath.Join(e.logs, "a.log*")
+	var content bytes.Buffer
+	for i := 1; i <= 1000; i++ { // beyond the head fingerprint's KiB
+		fmt.Fprintf(&content, "line %d\n", i)
+	}
+	if err := os.WriteFile(p, content.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, stderr := e.cmd("--flush-interval=1h", "--partial-timeout=1h", "--rotate-wait=2s", glob, "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	waitSize(t, e.state, content.Len(), stderr)
+	if err := os.WriteFile(p+".1", content.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	appendTo(t, p, []byte("x\n"))
+	waitSize(t, e.state, content.Len()+2, stderr) // gtail read it
+	if err := os.Truncate(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the generation finished", func() bool {
+		return strings.Contains(stderr.String(), "truncated generation finished")
+	}, stderr)
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("gtail: %v\n%s", err, stderr)
+	}
+	if code, out := e.run("--once", glob, "oss://"+testBucket+"/"); code != 0 || strings.Contains(out, "BYTES LOST") {
+		t.Fatalf("gtail --once: exit %d\n%s", code, out)
+	}
+	sameBytes(t, e.shipped(prefixOf(p), false), append(content.Bytes(), "x\n"...))
+	if keys := e.objects(""); len(keys) != 1 {
+		t.Errorf("objects %q; want the generation's one", keys)
+	}
+}

@@ -76,3 +76,45 @@ func TestCreateRotationEmptyNewFile(t *testing.T) {
 func TestCreateRotationSameBanner(t *testing.T) {
 	createRotations(t, append(append([]byte("#Fields:"), bytes.Repeat([]byte(" field"), 340)...), '\n'))
 }
+
+// TestFinishedGenerationInodeReused: a file system gives a deleted file's
+// inode to the next file it creates — with logrotate's create, compress and
+// delaycompress the new app.log often gets the inode of the app.log.1 that
+// the same run has just compressed and deleted. A generation gtail finished
+// is kept in the state while its file matches a glob (and, after a kill -9,
+// until the next start's first look); a new file with its inode and the same
+// first KiB (a banner every file starts with) must be followed as the new
+// file it is, not taken for the finished generation and never shipped. The
+// reuse is played here by rewriting the finished file in place (same device
+// and inode, new bytes after the banner) and moving it to the followed name:
+// to gtail that is what a reused inode looks like.
+func TestFinishedGenerationInodeReused(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	glob := filepath.Join(e.logs, "app.log*")
+	banner := append(append([]byte("#Fields:"), bytes.Repeat([]byte(" field"), 340)...), '\n')
+	gen1 := append(append([]byte(nil), banner...), "the first generation\n"...)
+	if err := os.WriteFile(p, gen1, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	once := func(what string) {
+		t.Helper()
+		if code, stderr := e.run("--once", glob, "oss://"+testBucket+"/"); code != 0 || strings.Contains(stderr, "BYTES LOST") {
+			t.Fatalf("%s: exit %d\n%s", what, code, stderr)
+		}
+	}
+	once("the first run")
+	if err := os.Rename(p, p+".1"); err != nil {
+		t.Fatal(err)
+	}
+	once("the run that finishes the rotated generation")
+	gen2 := append(append([]byte(nil), banner...), "the second generation, in the inode of the first\n"...)
+	if err := os.WriteFile(p+".1", gen2, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(p+".1", p); err != nil {
+		t.Fatal(err)
+	}
+	once("the run after the reuse")
+	sameBytes(t, e.shipped(prefixOf(p), false), append(gen1, gen2...))
+}

@@ -33,7 +33,9 @@ const HeadSize = 1024
 
 // Identity tells one generation of a file from another: the inode, and the
 // CRC64 of its first HeadLen bytes. A truncated and rewritten file keeps its
-// inode but not (in practice) its head.
+// inode but not (in practice) its head. A deleted file's inode may be given
+// to the next file created, which may start the same way (a banner): a
+// generation that is over is fingerprinted over all its bytes.
 type Identity struct {
 	Dev     uint64 `json:"dev"`
 	Ino     uint64 `json:"ino"`
@@ -68,17 +70,28 @@ func (id *Identity) extend(f io.ReaderAt, size int64) error {
 }
 
 // HeadMatches reports whether f still starts with the bytes fingerprinted in
-// id. A file shorter than the fingerprint does not match.
+// id. A file shorter than the fingerprint does not match. The fingerprint may
+// be longer than HeadSize (a finished generation is known by all its bytes);
+// it is read in pieces.
 func (id Identity) HeadMatches(f io.ReaderAt) (bool, error) {
 	if id.HeadLen == 0 {
 		return true, nil
 	}
-	buf := make([]byte, id.HeadLen)
-	n, err := f.ReadAt(buf, 0)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return false, fmt.Errorf("read head: %w", err)
+	buf := make([]byte, min(id.HeadLen, 256<<10))
+	var crc uint64
+	for at := int64(0); at < id.HeadLen; {
+		n := min(id.HeadLen-at, int64(len(buf)))
+		got, err := f.ReadAt(buf[:n], at)
+		if int64(got) < n {
+			if err != nil && !errors.Is(err, io.EOF) {
+				return false, fmt.Errorf("read head: %w", err)
+			}
+			return false, nil // shorter than the fingerprint
+		}
+		crc = crc64ecma.Update(crc, buf[:n])
+		at += n
 	}
-	return int64(n) == id.HeadLen && crc64ecma.Checksum(buf) == id.HeadCRC, nil
+	return crc == id.HeadCRC, nil
 }
 
 // Check is what one look at an open file finds.

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ossx/ossx/internal/crc64ecma"
 )
 
 func TestBatch(t *testing.T) {
@@ -86,5 +88,27 @@ func TestRecheck(t *testing.T) {
 	}
 	if ok, _ := id.HeadMatches(bytes.NewReader([]byte(big))); !ok {
 		t.Fatal("HeadMatches on the same bytes")
+	}
+}
+
+// TestHeadMatchesWholeFile: a fingerprint may cover far more than HeadSize
+// (a finished generation is known by all its bytes); it is read in pieces,
+// and a file that is shorter, or differs anywhere in it, does not match.
+func TestHeadMatchesWholeFile(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 100<<10) // 1.6 MB, several pieces
+	id := Identity{HeadLen: int64(len(data)), HeadCRC: crc64ecma.Checksum(data)}
+	if ok, err := id.HeadMatches(bytes.NewReader(data)); err != nil || !ok {
+		t.Fatalf("the same bytes: %v %v", ok, err)
+	}
+	if ok, _ := id.HeadMatches(bytes.NewReader(append(data, "grown\n"...))); !ok {
+		t.Error("the same bytes, grown since: no match")
+	}
+	if ok, _ := id.HeadMatches(bytes.NewReader(data[:len(data)-1])); ok {
+		t.Error("a byte shorter: matched")
+	}
+	other := append([]byte(nil), data...)
+	other[len(other)-100] = 'x'
+	if ok, _ := id.HeadMatches(bytes.NewReader(other)); ok {
+		t.Error("one byte different near the end: matched")
 	}
 }

@@ -435,16 +435,26 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 		}
 	}
 	if drained && g.offset() >= size {
-		g.done("rotated file drained", size)
+		t := g.t
+		t.st.Lock()
+		n, crc := g.e.Offset, g.e.FileCRC // all shipped: the whole file
+		t.st.Unlock()
+		g.done("rotated file drained", size, n, crc)
 		return true, nil
 	}
 	return false, nil
 }
 
-func (g *gen) done(msg string, size int64) {
+// done ends the generation. Its file's first n bytes, with CRC64 crc, are
+// all of it: the finished entry is fingerprinted over them (see doneMatching),
+// so that a new file given its inode is not taken for it.
+func (g *gen) done(msg string, size, n int64, crc uint64) {
 	t := g.t
 	t.st.Lock()
 	g.e.Done = true
+	if id := &g.e.Identity; (id.Dev != 0 || id.Ino != 0) && !g.e.NoFileCRC && n > id.HeadLen {
+		id.HeadLen, id.HeadCRC = n, crc
+	}
 	t.st.Unlock()
 	t.markDirty()
 	t.log.Info(msg, "path", g.e.Path, "bytes", size)
@@ -595,7 +605,22 @@ func (g *gen) finish() (bool, error) {
 	if err := g.flush(sp, sp.end, true); err != nil {
 		return false, err
 	}
-	g.done("truncated generation finished", sp.end)
+	// The copy (the entry's file now) holds the generation's first
+	// fileEnd bytes; the held bytes after them are in no file.
+	t := g.t
+	t.st.Lock()
+	off, crc := g.e.Offset, g.e.FileCRC
+	t.st.Unlock()
+	n := sp.fileEnd
+	if sp.f != nil && off != n {
+		crcs, err := prefixCRCs(sp.f, []int64{n})
+		if err != nil {
+			n = 0 // fingerprinted by its head only
+		} else {
+			crc = crcs[0]
+		}
+	}
+	g.done("truncated generation finished", sp.end, n, crc)
 	return true, nil
 }
 

@@ -86,6 +86,7 @@ type tailer struct {
 
 	gens     map[*ship.Entry]*gen     // supervisor goroutine only
 	deferred map[[2]uint64]*candidate // new files held back as possible copytruncate copies
+	proven   map[*ship.Entry]fileSig  // finished entries' files as last proven (doneMatching)
 	warned   map[string]bool
 	wg       sync.WaitGroup
 
@@ -108,6 +109,7 @@ func newTailer(o Options, st *ship.State, app *ship.Appender, log *slog.Logger) 
 		dirty:    make(chan struct{}, 1),
 		gens:     map[*ship.Entry]*gen{},
 		deferred: map[[2]uint64]*candidate{},
+		proven:   map[*ship.Entry]fileSig{},
 		warned:   map[string]bool{},
 		claimed:  map[string]bool{},
 	}
@@ -561,7 +563,7 @@ func (t *tailer) scan(initial bool) {
 			t.unreadable(p, err)
 			continue
 		}
-		if e := t.doneMatching(di, f); e != nil {
+		if e := t.doneMatching(di, f, fi); e != nil {
 			keep[e] = true
 			f.Close()
 			continue
@@ -580,6 +582,8 @@ func (t *tailer) scan(initial bool) {
 	for _, e := range t.st.Entries {
 		if !wasDone[e] || keep[e] {
 			kept = append(kept, e)
+		} else {
+			delete(t.proven, e)
 		}
 	}
 	pruned := len(kept) != len(t.st.Entries)
@@ -590,9 +594,13 @@ func (t *tailer) scan(initial bool) {
 	}
 }
 
-// doneMatching returns the finished entry f is (a rotated file already
-// drained, still matched by a glob), if any.
-func (t *tailer) doneMatching(di [2]uint64, f *os.File) *ship.Entry {
+// doneMatching returns the finished entry f (of fi) is (a rotated file
+// already drained, still matched by a glob), if any. A finished entry is
+// fingerprinted over all its file's bytes (gen.done): a new file given a
+// deleted one's inode by the file system, even one starting with the same
+// banner, is not taken for it. A file proven once is not read again until
+// it changes.
+func (t *tailer) doneMatching(di [2]uint64, f *os.File, fi os.FileInfo) *ship.Entry {
 	t.st.Lock()
 	var cands []*ship.Entry
 	for _, e := range t.st.Entries {
@@ -601,12 +609,24 @@ func (t *tailer) doneMatching(di [2]uint64, f *os.File) *ship.Entry {
 		}
 	}
 	t.st.Unlock()
+	sig := fileSig{fi.Size(), fi.ModTime()}
 	for _, e := range cands {
+		if t.proven[e] == sig {
+			return e
+		}
 		if ok, _ := e.Identity.HeadMatches(f); ok {
+			t.proven[e] = sig
 			return e
 		}
 	}
 	return nil
+}
+
+// fileSig is what a file's fstat says of its content: unchanged size and
+// mtime, unchanged file.
+type fileSig struct {
+	size int64
+	mod  time.Time
 }
 
 // candidate is a new file held back as a possible copytruncate copy, as it
