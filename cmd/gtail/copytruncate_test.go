@@ -237,6 +237,16 @@ func TestStateInconsistent(t *testing.T) {
 // hand edit would, leaving everything else as it was.
 func editOffset(t *testing.T, path string, delta int) {
 	t.Helper()
+	editFile(t, path, func(f map[string]any) {
+		off, _ := f["offset"].(json.Number).Int64()
+		f["offset"] = off + int64(delta)
+	})
+}
+
+// editFile changes the state's first file with edit, leaving everything else
+// as it was.
+func editFile(t *testing.T, path string, edit func(map[string]any)) {
+	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -247,9 +257,7 @@ func editOffset(t *testing.T, path string, delta int) {
 	if err := d.Decode(&st); err != nil {
 		t.Fatal(err)
 	}
-	f := st["files"].([]any)[0].(map[string]any)
-	off, _ := f["offset"].(json.Number).Int64()
-	f["offset"] = off + int64(delta)
+	edit(st["files"].([]any)[0].(map[string]any))
 	if b, err = json.Marshal(st); err != nil {
 		t.Fatal(err)
 	}

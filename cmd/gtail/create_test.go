@@ -10,6 +10,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/ossx/ossx/internal/follow"
 )
 
 // createRotations rotates a.log the way logrotate's create does — rename it,
@@ -117,4 +120,61 @@ func TestFinishedGenerationInodeReused(t *testing.T) {
 	}
 	once("the run after the reuse")
 	sameBytes(t, e.shipped(prefixOf(p), false), append(gen1, gen2...))
+}
+
+// TestGenerationInodeReusedWhileDown: a generation's file is deleted while
+// gtail is not running (logrotate compressed the .1) and the file system
+// gives its inode to the new file at the followed name, which starts with
+// the same banner and is already longer. By inode, head and size it looks
+// like the generation; it was born after gtail last saved its state, and
+// its bytes are not the ones the generation skipped (--from end), so it is
+// a new file and shipped whole — not from the old generation's offset, a
+// torn line first and its start never shipped. The reuse is played by
+// giving the new file's inode to the generation in the state, whose save
+// time is kept.
+func TestGenerationInodeReusedWhileDown(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	banner := append(append([]byte("#Fields:"), bytes.Repeat([]byte(" field"), 340)...), '\n')
+	if err := os.WriteFile(p, append(append([]byte(nil), banner...), "an old line, skipped\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--once", "--from=end", p, "oss://" + testBucket + "/"}
+	if code, stderr := e.run(args...); code != 0 {
+		t.Fatalf("the first run: exit %d\n%s", code, stderr)
+	}
+	state := stateFile(t, e.state)
+	fi, err := os.Stat(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := fi.ModTime()
+	// Born strictly after the save, even with a coarse file system clock.
+	for !time.Now().After(saved.Add(50 * time.Millisecond)) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	os.Remove(p)
+	gen2 := append(append([]byte(nil), banner...), "the new file's first line\nits second line\n"...)
+	if err := os.WriteFile(p, gen2, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ok := follow.Born(f)
+	nfi, _ := f.Stat()
+	f.Close()
+	if !ok {
+		t.Skip("the file system here records no birth time")
+	}
+	_, ino := follow.DevIno(nfi)
+	editFile(t, state, func(f map[string]any) { f["ino"] = ino })
+	if err := os.Chtimes(state, saved, saved); err != nil {
+		t.Fatal(err)
+	}
+	if code, stderr := e.run(args...); code != 0 || strings.Contains(stderr, "BYTES LOST") {
+		t.Fatalf("the run after the reuse: exit %d\n%s", code, stderr)
+	}
+	sameBytes(t, e.shipped(prefixOf(p), false), gen2)
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ossx/ossx/internal/crc64ecma"
 )
@@ -110,5 +111,34 @@ func TestHeadMatchesWholeFile(t *testing.T) {
 	other[len(other)-100] = 'x'
 	if ok, _ := id.HeadMatches(bytes.NewReader(other)); ok {
 		t.Error("one byte different near the end: matched")
+	}
+}
+
+// TestBorn: a file's birth time, where the file system records it, is when
+// it was created, and a file created later was born later.
+func TestBorn(t *testing.T) {
+	dir := t.TempDir()
+	open := func(name string) *os.File {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	a := open("a")
+	born, ok := Born(a)
+	if !ok {
+		t.Skip("the file system here records no birth time")
+	}
+	if d := time.Since(born); d < 0 || d > time.Hour {
+		t.Fatalf("born %v, %v ago", born, d)
+	}
+	// Coarse clocks may give both the same time: wait until they cannot.
+	for b, _ := Born(a); !time.Now().After(b.Add(50 * time.Millisecond)); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if later, _ := Born(open("b")); !later.After(born) {
+		t.Errorf("b born %v, not after a (%v)", later, born)
 	}
 }

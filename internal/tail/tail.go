@@ -299,11 +299,16 @@ func (t *tailer) resume() {
 	t.st.Lock()
 	entries := append([]*ship.Entry(nil), t.st.Entries...)
 	t.st.Unlock()
+	// When the state was last saved: every file it records existed then.
+	var saved time.Time
+	if fi, err := os.Stat(t.st.Path()); err == nil {
+		saved = fi.ModTime()
+	}
 	for _, e := range entries {
 		if e.Done {
 			continue
 		}
-		f, detached := t.locate(e)
+		f, detached := t.locate(e, saved)
 		if f == nil {
 			t.st.Lock()
 			lost := e.Size - e.Offset
@@ -331,17 +336,18 @@ func (t *tailer) resume() {
 }
 
 // locate finds the file of e: at its path, else by inode among the matches
-// and e's directory (rotated by rename), else a copy (copytruncate).
-func (t *tailer) locate(e *ship.Entry) (f *os.File, detached bool) {
+// and e's directory (rotated by rename), else a copy (copytruncate). saved
+// is when the state was last saved (zero: unknown).
+func (t *tailer) locate(e *ship.Entry, saved time.Time) (f *os.File, detached bool) {
 	// The file must hold at least what was seen of it: a file never
 	// shrinks but by truncation.
 	least := max(e.Offset, e.Size)
-	if f := openMatching(e.Path, e.Identity, least); f != nil {
+	if f := t.reopen(e, e.Path, least, saved); f != nil {
 		return f, false
 	}
 	cands := append(t.expand(), dirFiles(filepath.Dir(e.Path))...)
 	for _, p := range cands {
-		if f := openMatching(p, e.Identity, least); f != nil {
+		if f := t.reopen(e, p, least, saved); f != nil {
 			t.log.Info("found rotated file", "path", e.Path, "now", p)
 			return f, true
 		}
@@ -354,6 +360,37 @@ func (t *tailer) locate(e *ship.Entry) (f *os.File, detached bool) {
 		return f, true
 	}
 	return nil, false
+}
+
+// reopen opens p if it is e's file, with at least least bytes. Its inode and
+// head are not enough when it was born after the state was saved: the
+// generation's file was deleted while gtail was not running and the file
+// system gave its inode to a new file (logrotate's create with compress
+// makes the new file just after deleting the old .1), which may start the
+// same way (a banner). That file is e's only if it holds the bytes e
+// shipped or skipped (a clock stepped back can make a file look younger
+// than it is); one that cannot prove it is a new file, and e's file is gone.
+func (t *tailer) reopen(e *ship.Entry, p string, least int64, saved time.Time) *os.File {
+	f := openMatching(p, e.Identity, least)
+	if f == nil || saved.IsZero() {
+		return f
+	}
+	born, ok := follow.Born(f)
+	if !ok || !born.After(saved) {
+		return f
+	}
+	t.st.Lock()
+	off, crc, v1 := e.Offset, e.FileCRC, e.NoFileCRC
+	t.st.Unlock()
+	if off > 0 && !v1 {
+		if crcs, err := prefixCRCs(f, []int64{off}); err == nil && crcs[0] == crc {
+			return f
+		}
+	}
+	t.log.Warn("a file with the inode of a generation was created after gtail last saved its state: a new file, not that generation",
+		"path", e.Path, "file", p, "born", born, "state_saved", saved)
+	f.Close()
+	return nil
 }
 
 // openMatching opens p if it is the generation id with at least offset bytes.
