@@ -37,7 +37,9 @@ package main
 // OSSX_SOAK_LOGS a directory gtail's logs are kept in (PHASE.gtail.log);
 // OSSX_SOAK_KEEP a directory a failed phase's whole run is kept in (the
 // archive of files, the objects, gtail's state and log, logrotate's -v
-// output), to find out what happened.
+// output), to find out what happened; OSSX_SOAK_WRITERS (comma-separated
+// file names: c.log) runs only those writers; OSSX_SOAK_KILL_EVERY (MIN-MAX,
+// default 3s-10s) is how long gtail runs between kills.
 //
 // TestLogrotateLiveWriter is the short variant: one copytruncate phase of
 // 30 s, gtail running throughout, no faults; it runs whenever logrotate is
@@ -120,8 +122,9 @@ func lrSoakParsePhase(name string) (lrSoakPhase, error) {
 type lrSoakConfig struct {
 	dur       time.Duration // writing time of one phase
 	writers   []lrSoakWriterSpec
-	catchUp   time.Duration // at most this long for gtail to ship the rest
-	reportEnv bool          // write the table to $OSSX_SOAK_REPORT
+	catchUp   time.Duration    // at most this long for gtail to ship the rest
+	reportEnv bool             // write the table to $OSSX_SOAK_REPORT
+	killEvery [2]time.Duration // gtail runs this long (at random between) between kills
 }
 
 type lrSoakWriterSpec struct {
@@ -167,6 +170,32 @@ func TestLogrotateSoak(t *testing.T) {
 		},
 		catchUp:   3 * time.Minute,
 		reportEnv: true,
+		killEvery: [2]time.Duration{3 * time.Second, 10 * time.Second},
+	}
+	if s := os.Getenv("OSSX_SOAK_WRITERS"); s != "" {
+		keep := map[string]bool{}
+		for _, f := range strings.Split(s, ",") {
+			keep[strings.TrimSpace(f)] = true
+		}
+		var ws []lrSoakWriterSpec
+		for _, w := range cfg.writers {
+			if keep[w.file] {
+				ws = append(ws, w)
+			}
+		}
+		if len(ws) == 0 {
+			t.Fatalf("OSSX_SOAK_WRITERS=%s: names none of a.log, b.log, c.log", s)
+		}
+		cfg.writers = ws
+	}
+	if s := os.Getenv("OSSX_SOAK_KILL_EVERY"); s != "" {
+		lo, hi, _ := strings.Cut(s, "-")
+		a, err1 := time.ParseDuration(lo)
+		b, err2 := time.ParseDuration(hi)
+		if err1 != nil || err2 != nil || a <= 0 || b <= a {
+			t.Fatalf("OSSX_SOAK_KILL_EVERY=%s: want MIN-MAX, as 3s-10s", s)
+		}
+		cfg.killEvery = [2]time.Duration{a, b}
 	}
 	lrSoakRun(t, lr, cfg, phases)
 }
@@ -348,7 +377,7 @@ func lrSoakPhaseRun(t *testing.T, lr string, cfg lrSoakConfig, ph lrSoakPhase) l
 	go func() {
 		defer close(killDone)
 		if ph.kill {
-			g.killLoop(killStop)
+			g.killLoop(killStop, cfg.killEvery)
 		}
 	}()
 
@@ -540,16 +569,16 @@ func lrSoakGtailPath() string {
 	return "gtail"
 }
 
-// killLoop kills gtail with SIGKILL at random moments and starts it again
-// after 0.2–1.5 s (less than logrotate's shortest interval, so every .1
-// is still uncompressed at some moment gtail runs), until stop; it leaves
-// gtail running.
-func (g *lrSoakGtail) killLoop(stop <-chan struct{}) {
+// killLoop kills gtail with SIGKILL at random moments (every[0]–every[1]
+// after it started) and starts it again after 0.2–1.5 s (less than
+// logrotate's shortest interval, so every .1 is still uncompressed at some
+// moment gtail runs), until stop; it leaves gtail running.
+func (g *lrSoakGtail) killLoop(stop <-chan struct{}, every [2]time.Duration) {
 	for {
 		select {
 		case <-stop:
 			return
-		case <-time.After(lrSoakJitter(3*time.Second, 10*time.Second)):
+		case <-time.After(lrSoakJitter(every[0], every[1])):
 		}
 		g.mu.Lock()
 		if g.cmd != nil {
