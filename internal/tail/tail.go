@@ -330,9 +330,31 @@ func (t *tailer) resume() {
 			}
 			continue
 		}
+		t.seen(e, f)
 		t.start(e, f, detached)
 	}
 	t.markDirty()
+}
+
+// seen records in e what its file, just found, holds now: written while
+// gtail was not running, those bytes are known from this moment, and the
+// state says so at its next save — before the generation's first look,
+// which waits for OSS (its owner object, its object's length), however long
+// that takes. Should gtail be killed before it ships them and logrotate
+// delete the file before the next start, they are reported lost, not lost
+// unseen.
+func (t *tailer) seen(e *ship.Entry, f *os.File) {
+	fi, err := f.Stat()
+	if err != nil {
+		return // the generation's first look meets it
+	}
+	t.st.Lock()
+	defer t.st.Unlock()
+	id := e.Identity
+	if chk, err := id.Recheck(f, fi.Size(), max(e.Offset, e.Size)); err != nil || chk != follow.Same {
+		return
+	}
+	e.Identity, e.Size = id, max(e.Size, fi.Size())
 }
 
 // locate finds the file of e: at its path, else by inode among the matches
