@@ -99,7 +99,7 @@ func (g *gen) read(stop <-chan struct{}) {
 		fi, err := g.f.Stat()
 		cut := false
 		if err == nil {
-			cut, err = g.look(fi, false)
+			cut, err = g.look(fi)
 		}
 		g.mu.Unlock()
 		// A read error is the gen's to report: its own look meets it.
@@ -111,11 +111,12 @@ func (g *gen) read(stop <-chan struct{}) {
 
 // look reads the file ahead up to its size (fi: its fstat, taken under
 // g.mu), or ends the generation (truncated) when the file was truncated;
-// call with g.mu held. With
-// store it also records the file's identity, extended over a small file's
-// new bytes, and size in the entry (the gen does; the reader leaves the
-// entry to it). cut: the generation ended.
-func (g *gen) look(fi os.FileInfo, store bool) (cut bool, err error) {
+// call with g.mu held. It records the file's identity, extended over a
+// small file's new bytes, and size in the entry — the reader too, while the
+// gen waits for OSS: what gtail has seen is in the state at its next save,
+// so that bytes lost later (a kill -9, then logrotate deleting the file
+// before the restart) are counted and reported. cut: the generation ended.
+func (g *gen) look(fi os.FileInfo) (cut bool, err error) {
 	if g.final != nil {
 		return true, nil
 	}
@@ -139,9 +140,6 @@ func (g *gen) look(fi os.FileInfo, store bool) (cut bool, err error) {
 	}
 	if testHookRead != nil {
 		testHookRead(g.e.Path, g.k.readEnd())
-	}
-	if !store {
-		return false, nil
 	}
 	t.st.Lock()
 	g.e.Identity.HeadLen, g.e.Identity.HeadCRC = id.HeadLen, id.HeadCRC
@@ -377,7 +375,7 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 	// Unchanged size and mtime: nothing to recheck (a truncate and regrow
 	// changes the mtime), which keeps an idle gtail near zero CPU.
 	if size != g.lastSize || !fi.ModTime().Equal(g.lastMod) || stopping {
-		cut, err := g.look(fi, true)
+		cut, err := g.look(fi)
 		if err != nil || cut {
 			g.mu.Unlock()
 			return false, err

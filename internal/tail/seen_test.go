@@ -108,3 +108,45 @@ func (g *requestGate) release() {
 		close(g.open)
 	}
 }
+
+// TestSeenWhileAppending: what the reader reads while the generation's
+// append waits for OSS (slow, failing, unreachable) is recorded in the state
+// on disk too: a gtail killed then, its rotated file deleted by logrotate's
+// next run before the restart, reports those bytes lost instead of losing
+// them unseen.
+func TestSeenWhileAppending(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	gate := &appendGate{arrived: make(chan struct{}, 1), open: make(chan struct{})}
+	hs := httptest.NewServer(gate.wrap(ts.Server))
+	t.Cleanup(hs.Close)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "app.log")
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString("first\n")
+	_, app, log, logs := shipTo(t, ts, hs.URL)
+	st, err := ship.Open(filepath.Join(dir, "state"), "oss://"+ts.Bucket+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tmpl, _ := keytmpl.Parse("{gen}")
+	// --flush-interval 1ms only makes the first append start soon.
+	o := Options{Sources: []string{p}, Dest: ossx.URL{Bucket: ts.Bucket}, Key: tmpl, Host: "h",
+		FlushInterval: time.Millisecond, FlushBytes: 1 << 20, PartialTimeout: time.Hour, RollSize: 1 << 30,
+		RotateWait: time.Hour, Poll: 50 * time.Millisecond, SafetyPoll: time.Second, ShutdownTimeout: time.Minute}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, o, st, app, log) }()
+	defer func() { gate.release(); cancel(); <-done }()
+	<-gate.arrived // the generation is appending "first\n"; the server holds it
+	f.WriteString("second, written while the append waits\n")
+	size := len("first\nsecond, written while the append waits\n")
+	waitUntil(t, fmt.Sprintf("the state on disk to record the file's %d bytes", size), logs, func() bool {
+		b, _ := os.ReadFile(st.Path())
+		return strings.Contains(string(b), fmt.Sprintf(`"size": %d,`, size))
+	})
+}
