@@ -178,3 +178,39 @@ func TestGenerationInodeReusedWhileDown(t *testing.T) {
 	}
 	sameBytes(t, e.shipped(prefixOf(p), false), gen2)
 }
+
+// TestGoneGenerationNoCopyAtItsName: gtail is killed -9 after it saw a
+// generation's line and before it shipped it; while it is down the file is
+// deleted (logrotate's next run compressed it) and a new file created at
+// the name, starting with the same banner. That new file is the next
+// generation, never the old one's copytruncate copy (a copy is never at the
+// generation's own name): the old generation's line is reported lost, and
+// the new file is shipped as a file of its own — it once was shipped into
+// the old generation's object instead, the old line's loss unreported.
+func TestGoneGenerationNoCopyAtItsName(t *testing.T) {
+	e := newEnv(t)
+	p := filepath.Join(e.logs, "app.log")
+	banner := append(append([]byte("#Fields:"), bytes.Repeat([]byte(" field"), 340)...), '\n')
+	gen1 := append(append([]byte(nil), banner...), "seen, never shipped\n"...)
+	if err := os.WriteFile(p, gen1, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, stderr := e.cmd("--flush-interval=1h", "--partial-timeout=1h", p, "oss://"+testBucket+"/")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	waitSize(t, e.state, len(gen1), stderr)
+	c.Process.Kill()
+	c.Wait()
+	os.Remove(p)
+	gen2 := append(append([]byte(nil), banner...), "the next generation's first line, longer than the old one\n"...)
+	if err := os.WriteFile(p, gen2, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := e.run("--once", p, "oss://"+testBucket+"/")
+	if want := fmt.Sprintf("bytes=%d", len(gen1)); code != 1 || !strings.Contains(out, "BYTES LOST") || !strings.Contains(out, want) {
+		t.Fatalf("exit %d; want 1 and BYTES LOST %s:\n%s", code, want, out)
+	}
+	sameBytes(t, e.shipped(prefixOf(p), false), gen2)
+}

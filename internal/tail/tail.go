@@ -439,7 +439,9 @@ func openMatching(p string, id follow.Identity, offset int64) *os.File {
 // becomes the copy's and its size the copy's. The claim is made under the
 // state lock, where add also checks, so a copy is never both finished from
 // and followed as a new file. A file another unfinished generation follows
-// is not a candidate.
+// is not a candidate, nor the file at the generation's own name: that is its
+// successor (the truncated file, or a new one after a create rotation),
+// never its copy.
 func (t *tailer) findCopy(e *ship.Entry, k known) (*os.File, int64) {
 	t.st.Lock()
 	taken := map[[2]uint64]bool{}
@@ -455,6 +457,9 @@ func (t *tailer) findCopy(e *ship.Entry, k known) (*os.File, int64) {
 	}
 	var cands []cand
 	for _, p := range dirFiles(filepath.Dir(e.Path)) {
+		if p == e.Path {
+			continue
+		}
 		fi, err := os.Stat(p)
 		if err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
 			continue
