@@ -19,20 +19,29 @@ import (
 // generation is finished from its copy — also when the file is shorter than
 // the head fingerprint, which grew past the copy's size — and the line
 // written after the copy, which gtail had read, is shipped after it: none of
-// it is lost, nothing is reported lost.
+// it is lost, nothing is reported lost. With a glob that matches the copy,
+// the finished generation is known by all the copy's bytes (not only its
+// head), and the copy is not shipped again, after a restart either.
 func TestCopyTruncateGrewBeforeTruncate(t *testing.T) {
-	for _, lines := range []int{1000, 20} {
-		t.Run(fmt.Sprint(lines), func(t *testing.T) {
+	for _, tc := range []struct {
+		lines int
+		glob  bool
+	}{{1000, false}, {20, false}, {1000, true}} {
+		t.Run(fmt.Sprint(tc.lines, map[bool]string{true: "-glob"}[tc.glob]), func(t *testing.T) {
 			e := newEnv(t)
 			p := filepath.Join(e.logs, "a.log")
 			var content bytes.Buffer
-			for i := 1; i <= lines; i++ {
+			for i := 1; i <= tc.lines; i++ {
 				fmt.Fprintf(&content, "line %d\n", i)
 			}
 			if err := os.WriteFile(p, content.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			c, stderr := e.cmd("--flush-interval=1h", "--partial-timeout=1h", "--rotate-wait=2s", p, "oss://"+testBucket+"/")
+			arg := p
+			if tc.glob {
+				arg = filepath.Join(e.logs, "a.log*")
+			}
+			c, stderr := e.cmd("--flush-interval=1h", "--partial-timeout=1h", "--rotate-wait=2s", arg, "oss://"+testBucket+"/")
 			if err := c.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -55,6 +64,14 @@ func TestCopyTruncateGrewBeforeTruncate(t *testing.T) {
 			}
 			if strings.Contains(stderr.String(), "BYTES LOST") {
 				t.Errorf("loss reported:\n%s", stderr)
+			}
+			if tc.glob {
+				if code, out := e.run("--once", arg, "oss://"+testBucket+"/"); code != 0 || strings.Contains(out, "BYTES LOST") {
+					t.Fatalf("gtail --once: exit %d\n%s", code, out)
+				}
+				if keys := e.objects(""); len(keys) != 1 {
+					t.Errorf("objects %q; want the generation's one", keys)
+				}
 			}
 			sameBytes(t, e.shipped(prefixOf(p), false), append(content.Bytes(), "x\n"...))
 		})
@@ -334,50 +351,5 @@ func TestForget(t *testing.T) {
 	keys := e.objects(prefixOf(p))
 	if len(keys) != 2 || string(e.get(keys[1])) != "mine\nmore\n" || string(e.get(key)) != "replaced\n" {
 		t.Fatalf("objects %q: want the replaced one untouched and the file again in a new one", keys)
-	}
-}
-
-// TestFinishedCopyKnownAfterRestart: a generation finished from its
-// copytruncate copy and the line gtail read after the copy is known by the
-// copy's bytes (all of them, not only its head); a glob that matches the
-// copy does not ship it again, after a restart either.
-func TestFinishedCopyKnownAfterRestart(t *testing.T) {
-	e := newEnv(t)
-	p := filepath.Join(e.logs, "a.log")
-	glob := filepath.Join(e.logs, "a.log*")
-	var content bytes.Buffer
-	for i := 1; i <= 1000; i++ { // beyond the head fingerprint's KiB
-		fmt.Fprintf(&content, "line %d\n", i)
-	}
-	if err := os.WriteFile(p, content.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c, stderr := e.cmd("--flush-interval=1h", "--partial-timeout=1h", "--rotate-wait=2s", glob, "oss://"+testBucket+"/")
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Process.Kill()
-	waitSize(t, e.state, content.Len(), stderr)
-	if err := os.WriteFile(p+".1", content.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	appendTo(t, p, []byte("x\n"))
-	waitSize(t, e.state, content.Len()+2, stderr) // gtail read it
-	if err := os.Truncate(p, 0); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the generation finished", func() bool {
-		return strings.Contains(stderr.String(), "truncated generation finished")
-	}, stderr)
-	c.Process.Signal(syscall.SIGTERM)
-	if err := c.Wait(); err != nil {
-		t.Fatalf("gtail: %v\n%s", err, stderr)
-	}
-	if code, out := e.run("--once", glob, "oss://"+testBucket+"/"); code != 0 || strings.Contains(out, "BYTES LOST") {
-		t.Fatalf("gtail --once: exit %d\n%s", code, out)
-	}
-	sameBytes(t, e.shipped(prefixOf(p), false), append(content.Bytes(), "x\n"...))
-	if keys := e.objects(""); len(keys) != 1 {
-		t.Errorf("objects %q; want the generation's one", keys)
 	}
 }

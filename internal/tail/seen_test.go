@@ -5,7 +5,6 @@ package tail
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -22,21 +21,18 @@ import (
 // TestResumeRecordsWhatItFinds: lines written while gtail was not running
 // are known from the moment gtail starts again and finds the file, and the
 // state on disk says so while the generation still waits for OSS (its owner
-// object, its object's length; held in the server here). A gtail killed at
-// that point, its file then deleted by logrotate, comes back to report those
-// bytes lost — not to lose them unseen (the logrotate soak's create-kill
-// phase: a line written to the quiet c.log while gtail was down).
+// object, its object's length; held in the server here, as a slow or
+// unreachable OSS does). A gtail killed at that point, its file then deleted
+// by logrotate, comes back to report those bytes lost, not to lose them
+// unseen.
 func TestResumeRecordsWhatItFinds(t *testing.T) {
 	ts := osslocaltest.Start(t)
-	gate := &requestGate{arrived: make(chan struct{}, 1), open: make(chan struct{})}
-	hs := httptest.NewServer(gate.wrap(ts.Server))
-	t.Cleanup(hs.Close)
 	dir := t.TempDir()
 	p := filepath.Join(dir, "c.log")
 	if err := os.WriteFile(p, []byte("first\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, app, log, logs := shipTo(t, ts, hs.URL)
+	_, app, log, logs := shipTo(t, ts, ts.Endpoint)
 	tmpl, _ := keytmpl.Parse("{gen}")
 	o := Options{Sources: []string{p}, Dest: ossx.URL{Bucket: ts.Bucket}, Key: tmpl, Host: "h",
 		FlushInterval: time.Hour, FlushBytes: 1 << 20, PartialTimeout: time.Hour, RollSize: 1 << 30,
@@ -49,7 +45,6 @@ func TestResumeRecordsWhatItFinds(t *testing.T) {
 		}
 		return st
 	}
-	gate.release()
 	st := open()
 	if err := Run(context.Background(), o, st, app, log); err != nil {
 		t.Fatalf("the first run: %v\n%s", err, logs)
@@ -65,10 +60,10 @@ func TestResumeRecordsWhatItFinds(t *testing.T) {
 	f.Close()
 	size := len("first\nwritten while gtail was down\n")
 
-	gate = &requestGate{arrived: make(chan struct{}, 1), open: make(chan struct{})}
-	hs2 := httptest.NewServer(gate.wrap(ts.Server))
-	t.Cleanup(hs2.Close)
-	_, app, log, logs = shipTo(t, ts, hs2.URL)
+	gate := &appendGate{arrived: make(chan struct{}, 1), open: make(chan struct{}), every: true}
+	hs := httptest.NewServer(gate.wrap(ts.Server))
+	t.Cleanup(hs.Close)
+	_, app, log, logs = shipTo(t, ts, hs.URL)
 	st = open()
 	defer st.Close()
 	o.Once = false
@@ -83,32 +78,6 @@ func TestResumeRecordsWhatItFinds(t *testing.T) {
 	})
 }
 
-// requestGate holds every request until release, and says when one has
-// arrived.
-type requestGate struct {
-	arrived chan struct{}
-	open    chan struct{}
-	closed  bool
-}
-
-func (g *requestGate) wrap(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case g.arrived <- struct{}{}:
-		default:
-		}
-		<-g.open
-		h.ServeHTTP(w, r)
-	})
-}
-
-func (g *requestGate) release() {
-	if !g.closed {
-		g.closed = true
-		close(g.open)
-	}
-}
-
 // TestSeenWhileAppending: what the reader reads while the generation's
 // append waits for OSS (slow, failing, unreachable) is recorded in the state
 // on disk too: a gtail killed then, its rotated file deleted by logrotate's
@@ -119,34 +88,17 @@ func TestSeenWhileAppending(t *testing.T) {
 	gate := &appendGate{arrived: make(chan struct{}, 1), open: make(chan struct{})}
 	hs := httptest.NewServer(gate.wrap(ts.Server))
 	t.Cleanup(hs.Close)
-	dir := t.TempDir()
-	p := filepath.Join(dir, "app.log")
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	f.WriteString("first\n")
+	w := newFollowing(t, ts)
 	_, app, log, logs := shipTo(t, ts, hs.URL)
-	st, err := ship.Open(filepath.Join(dir, "state"), "oss://"+ts.Bucket+"/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	tmpl, _ := keytmpl.Parse("{gen}")
-	// --flush-interval 1ms only makes the first append start soon.
-	o := Options{Sources: []string{p}, Dest: ossx.URL{Bucket: ts.Bucket}, Key: tmpl, Host: "h",
-		FlushInterval: time.Millisecond, FlushBytes: 1 << 20, PartialTimeout: time.Hour, RollSize: 1 << 30,
-		RotateWait: time.Hour, Poll: 50 * time.Millisecond, SafetyPoll: time.Second, ShutdownTimeout: time.Minute}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, o, st, app, log) }()
-	defer func() { gate.release(); cancel(); <-done }()
-	<-gate.arrived // the generation is appending "first\n"; the server holds it
-	f.WriteString("second, written while the append waits\n")
+	w.o.FlushInterval = time.Millisecond // the first append starts soon
+	w.start(t, app, log)
+	t.Cleanup(gate.release) // first: a held append must end for gtail to stop
+	// The generation is appending "first\n"; the server holds it.
+	<-gate.arrived
+	w.f.WriteString("second, written while the append waits\n")
 	size := len("first\nsecond, written while the append waits\n")
 	waitUntil(t, fmt.Sprintf("the state on disk to record the file's %d bytes", size), logs, func() bool {
-		b, _ := os.ReadFile(st.Path())
+		b, _ := os.ReadFile(w.st.Path())
 		return strings.Contains(string(b), fmt.Sprintf(`"size": %d,`, size))
 	})
 }

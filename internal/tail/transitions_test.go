@@ -55,27 +55,11 @@ func TestTransitions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := osslocaltest.Start(t)
-			dir := t.TempDir()
-			p := filepath.Join(dir, "app.log")
-			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			f.WriteString("first\n")
+			w := newFollowing(t, ts)
+			p, f, st := w.p, w.f, w.st
 			bucket, app, log, logs := shipTo(t, ts, ts.Endpoint)
-			st, err := ship.Open(filepath.Join(dir, "state"), "oss://"+ts.Bucket+"/")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			tmpl, _ := keytmpl.Parse("{gen}")
-			o := Options{Sources: []string{p}, Dest: ossx.URL{Bucket: ts.Bucket}, Key: tmpl, Host: "h",
-				FlushInterval: time.Hour, FlushBytes: 1 << 20, PartialTimeout: time.Hour, RollSize: 1 << 30,
-				RotateWait: 100 * time.Millisecond, Poll: 50 * time.Millisecond, SafetyPoll: time.Second, ShutdownTimeout: 10 * time.Second}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- Run(ctx, o, st, app, log) }()
+			w.o.RotateWait = 100 * time.Millisecond
+			stop := w.start(t, app, log)
 			// wait until the follower has seen the file at its current
 			// size: a new generation records it when added, its gen once
 			// it has read what was written since.
@@ -107,9 +91,7 @@ func TestTransitions(t *testing.T) {
 			old := strings.TrimSuffix(tc.want, "new file\n")
 			old = strings.TrimSuffix(old, "next generation\n")
 			waitUntil(t, fmt.Sprintf("the objects to hold %q", old), logs, func() bool { return shipped(t, bucket) == old })
-			cancel()
-			err = <-done
-			if err != nil {
+			if err := stop(); err != nil {
 				t.Fatalf("Run: %v", err)
 			}
 			if got := shipped(t, bucket); got != tc.want {
@@ -117,6 +99,50 @@ func TestTransitions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// following is a test's follower: a log file p in a temporary directory,
+// holding "first\n" (f: open to append to it), its state st, and options o
+// for p shipping to the test server's bucket under {gen}, which nothing sends
+// by the clock (no flush, no partial line, no rotated file let go); a test
+// changes what it needs before start.
+type following struct {
+	p  string
+	f  *os.File
+	st *ship.State
+	o  Options
+}
+
+func newFollowing(t *testing.T, ts *osslocaltest.TS) *following {
+	t.Helper()
+	dir := t.TempDir()
+	w := &following{p: filepath.Join(dir, "app.log")}
+	var err error
+	if w.f, err = os.OpenFile(w.p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.f.Close() })
+	w.f.WriteString("first\n")
+	if w.st, err = ship.Open(filepath.Join(dir, "state"), "oss://"+ts.Bucket+"/"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.st.Close() })
+	tmpl, _ := keytmpl.Parse("{gen}")
+	w.o = Options{Sources: []string{w.p}, Dest: ossx.URL{Bucket: ts.Bucket}, Key: tmpl, Host: "h",
+		FlushInterval: time.Hour, FlushBytes: 1 << 20, PartialTimeout: time.Hour, RollSize: 1 << 30,
+		RotateWait: time.Hour, Poll: 50 * time.Millisecond, SafetyPoll: time.Second, ShutdownTimeout: time.Minute}
+	return w
+}
+
+// start runs the follower until stop (or the test's end), which returns
+// what Run returned.
+func (w *following) start(t *testing.T, app *ship.Appender, log *slog.Logger) (stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, w.o, w.st, app, log) }()
+	stop = sync.OnceValue(func() error { cancel(); return <-done })
+	t.Cleanup(func() { stop() })
+	return stop
 }
 
 // shipTo is an appender, retrying at once, to ts's bucket through endpoint

@@ -3,20 +3,15 @@
 package tail
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/ossx/ossx/internal/keytmpl"
 	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
-	"github.com/ossx/ossx/internal/ossx"
-	"github.com/ossx/ossx/internal/ship"
 )
 
 // TestCopytruncateWindowWhileAppending drives logrotate's copytruncate
@@ -57,33 +52,13 @@ func testWindow(t *testing.T, after, want, lost string) {
 	}
 	t.Cleanup(func() { testHookRead = nil })
 
-	dir := t.TempDir()
-	p := filepath.Join(dir, "app.log")
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	f.WriteString("first\n")
-
+	w := newFollowing(t, ts)
+	p, f := w.p, w.f
 	bucket, app, log, logs := shipTo(t, ts, hs.URL)
-	st, err := ship.Open(filepath.Join(dir, "state"), "oss://"+ts.Bucket+"/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	tmpl, _ := keytmpl.Parse("{gen}")
 	// --flush-interval 1ms only makes the first append start soon; what
 	// the test checks does not depend on it.
-	o := Options{Sources: []string{p}, Dest: ossx.URL{Bucket: ts.Bucket}, Key: tmpl, Host: "h",
-		FlushInterval: time.Millisecond, FlushBytes: 1 << 20, PartialTimeout: time.Hour, RollSize: 1 << 30,
-		RotateWait: time.Hour, Poll: 50 * time.Millisecond, SafetyPoll: time.Second, ShutdownTimeout: time.Minute}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, o, st, app, log) }()
-	stop := sync.OnceValue(func() error { cancel(); return <-done })
-	t.Cleanup(func() { stop() })
+	w.o.FlushInterval = time.Millisecond
+	stop := w.start(t, app, log)
 	t.Cleanup(gate.release) // first: a held append must end for gtail to stop
 
 	<-gate.arrived // gtail is appending "first\n"; the server holds it
@@ -118,17 +93,18 @@ func testWindow(t *testing.T, after, want, lost string) {
 	}
 }
 
-// appendGate holds every AppendObject request until release, and says when
-// one has arrived.
+// appendGate holds every AppendObject request (with every, every request)
+// until release, and says when one has arrived.
 type appendGate struct {
 	arrived chan struct{}
 	open    chan struct{}
 	once    sync.Once
+	every   bool
 }
 
 func (g *appendGate) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := r.URL.Query()["append"]; ok {
+		if _, ok := r.URL.Query()["append"]; ok || g.every {
 			select {
 			case g.arrived <- struct{}{}:
 			default:
