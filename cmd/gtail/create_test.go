@@ -214,3 +214,58 @@ func TestGoneGenerationNoCopyAtItsName(t *testing.T) {
 	}
 	sameBytes(t, e.shipped(prefixOf(p), false), gen2)
 }
+
+// TestNewEmptyFileRecordedAtOnce (the logrotate soak's create-kill phase,
+// where a line of the quiet c.log was once lost unreported): logrotate's
+// create leaves an empty file at the followed name; beside other followed
+// files in the directory it was held back as a possible copytruncate copy
+// of theirs, in no state, until something was written to it. A line
+// written then, gtail killed before its next save and the file rotated
+// again before the restart, was in a file gtail no longer knew of. The new
+// file is the rotated generation's successor, never a copy: it is in the
+// state at once, empty, and the line is shipped after the restart.
+func TestNewEmptyFileRecordedAtOnce(t *testing.T) {
+	e := newEnv(t)
+	a, c := filepath.Join(e.logs, "a.log"), filepath.Join(e.logs, "c.log")
+	if err := os.WriteFile(a, []byte("a busy log beside\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c, []byte("a quiet log's first line\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g, stderr := e.cmd("--rotate-wait=1h", a, c, "oss://"+testBucket+"/")
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer g.Process.Kill()
+	waitFor(t, "both files shipped", func() bool {
+		return len(e.shipped(prefixOf(a), false)) > 0 && len(e.shipped(prefixOf(c), false)) > 0
+	}, stderr)
+	// logrotate's create: rename, then a new, empty file at the name.
+	if err := os.Rename(c, c+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ino := follow.DevIno(fi)
+	waitFor(t, "the new empty file in the state", func() bool {
+		b, _ := os.ReadFile(stateFile(t, e.state))
+		return strings.Contains(string(b), fmt.Sprintf(`"ino": %d,`, ino))
+	}, stderr)
+	// A line, and gtail killed at once; the file rotated while it is down.
+	appendTo(t, c, []byte("the second generation's line\n"))
+	g.Process.Kill()
+	g.Wait()
+	if err := os.Rename(c, c+".2"); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := e.run("--once", a, c, "oss://"+testBucket+"/"); code != 0 || strings.Contains(out, "BYTES LOST") {
+		t.Fatalf("gtail --once: exit %d\n%s", code, out)
+	}
+	sameBytes(t, e.shipped(prefixOf(c), false), []byte("a quiet log's first line\nthe second generation's line\n"))
+}

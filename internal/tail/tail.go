@@ -766,7 +766,14 @@ func (t *tailer) vanished(seen map[[2]uint64]bool, now time.Time) {
 // (or is logrotate's copy without truncation) and is shipped. An empty file
 // is never released this way: it has nothing to ship, and logrotate may not
 // have started copying into it yet.
+//
+// A file at a followed name is never held (see successor): it is in the
+// state at once, also empty, so that a line written to it is never in a
+// file the state does not know of.
 func (t *tailer) looksLikeCopy(p string, di [2]uint64, f *os.File, fi os.FileInfo, now time.Time) bool {
+	if t.successor(p) {
+		return false
+	}
 	t.st.Lock()
 	var all []ship.Entry
 	for _, e := range t.st.Entries {
@@ -820,6 +827,49 @@ func (t *tailer) looksLikeCopy(p string, di [2]uint64, f *os.File, fi os.FileInf
 	// Not held any more: the caller follows the file through f (and lets
 	// the held descriptor go).
 	return hold
+}
+
+// successor reports whether a new file at p is the next generation of a
+// followed file, never a copytruncate copy of another, however it starts:
+// p is a file named in the arguments (not by a glob: give gtail the live
+// names), or the name of a generation that was renamed out of the followed
+// files (logrotate's create). Such a file held back while empty (beside
+// other followed files, as a possible copy of theirs) was in no state: a
+// line written to it, gtail killed before its next save, and the file
+// rotated again before the restart was lost unreported. A generation renamed
+// to another followed name (app.log.1 to app.log.2 under app.log*) leaves
+// its name to what may be a copy.
+func (t *tailer) successor(p string) bool {
+	for _, s := range t.o.Sources {
+		if !strings.ContainsAny(s, "*?[") {
+			if abs, err := filepath.Abs(s); err == nil && abs == p {
+				return true
+			}
+		}
+	}
+	t.st.Lock()
+	var prev []follow.Identity
+	for _, e := range t.st.Entries {
+		if !e.Done && e.Path == p {
+			prev = append(prev, e.Identity)
+		}
+	}
+	t.st.Unlock()
+	if len(prev) == 0 {
+		return false
+	}
+	for _, q := range t.expand() {
+		fi, err := os.Stat(q)
+		if err != nil {
+			continue
+		}
+		for _, id := range prev {
+			if id.SameInode(fi) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // copyOf reports whether f (size bytes, not empty) may be a copy of the
