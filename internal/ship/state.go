@@ -234,9 +234,10 @@ func (s *State) Unlock() { s.mu.Unlock() }
 // and syncs its data: no new block, no rename, no directory sync — so it
 // works on a full disk, and a write torn by a crash leaves the other slot's
 // state whole. Only when there is no slotted file yet (the first save, or a
-// plain JSON file of an older gtail) or the state has outgrown its slot is a
-// new file made (see create), which needs space. Concurrent Saves are
-// serialised; each writes a snapshot taken under Lock.
+// plain JSON file of an older gtail), it was deleted or replaced, or the
+// state has outgrown its slot is a new file made (see create), which needs
+// space. Concurrent Saves are serialised; each writes a snapshot taken under
+// Lock.
 func (s *State) Save() error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
@@ -253,6 +254,12 @@ func (s *State) Save() error {
 		}
 		s.dirPending = false
 	}
+	if s.f != nil && !s.stillThere() {
+		// Deleted or replaced behind gtail's back: writing on would save
+		// to a file no start reads.
+		s.f.Close()
+		s.f = nil
+	}
 	if s.f != nil && s.slots.fits(data) {
 		err = s.slots.write(s.f, data)
 	} else {
@@ -265,6 +272,17 @@ func (s *State) Save() error {
 	s.ownerSaved = true
 	s.mu.Unlock()
 	return nil
+}
+
+// stillThere reports whether the open state file is still the one at its
+// path.
+func (s *State) stillThere() bool {
+	open, err := s.f.Stat()
+	if err != nil {
+		return false
+	}
+	named, err := os.Stat(s.path)
+	return err == nil && os.SameFile(open, named)
 }
 
 // create writes a new slotted state file holding data, sized for data to

@@ -308,3 +308,67 @@ func TestStateGrows(t *testing.T) {
 		t.Fatalf("reopened with %d entries, want 1001", n)
 	}
 }
+
+// TestStateFileDeleted: a state file deleted (or replaced) while gtail runs
+// is made again at the next save, not written on unseen.
+func TestStateFileDeleted(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	s := saved(t, dir, 3)
+	os.Remove(s.Path())
+	setEntries(s, 4)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if n := reopen(t, s); n != 4 {
+		t.Fatalf("reopened with %d entries, want 4", n)
+	}
+}
+
+// TestStateTornAtEveryByte: a save cut off at any byte — its start reached
+// the disk and not its end, or (sectors written out of order) its end and
+// not its start — leaves the state saved before it, or, once all of its
+// header and JSON are there, the new state; never anything else.
+func TestStateTornAtEveryByte(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	s := saved(t, dir, 2) // slot 0
+	defer s.Close()
+	save := func(n int) []byte {
+		setEntries(s, n)
+		if err := s.Save(); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(s.Path())
+		return b
+	}
+	before := save(5) // slot 1 holds the newest
+	after := save(4)  // the save torn below: slot 0
+	old, _, _ := decode(before)
+	cur, _, _ := decode(after)
+	whole := headerLen + len(cur)
+	written := len(after) / 2 // the bytes the save wrote, to the last that changed
+	for written > 0 && before[written-1] == after[written-1] {
+		written--
+	}
+	torn := make([]byte, len(after))
+	for cut := 0; cut <= written; cut++ {
+		for _, headFirst := range []bool{true, false} {
+			copy(torn, before)
+			if headFirst {
+				copy(torn, after[:cut])
+			} else {
+				copy(torn[cut:], after[cut:written])
+			}
+			got, _, err := decode(torn)
+			if err != nil {
+				t.Fatalf("cut at %d: %v", cut, err)
+			}
+			want := old
+			if bytes.Equal(torn[:whole], after[:whole]) {
+				want = cur
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("cut at %d (head first %v): loaded the wrong state", cut, headFirst)
+			}
+		}
+	}
+}
