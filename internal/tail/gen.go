@@ -611,13 +611,17 @@ func (g *gen) flush(src io.ReaderAt, size int64, all bool) error {
 			return nil
 		}
 		t.sem <- struct{}{}
-		buf, _ := t.bufs.Get().([]byte)
-		data, err := follow.Batch(src, off, size, t.o.FlushBytes, all, buf)
+		var bb batchBuf
+		select {
+		case bb = <-t.bufs:
+		default:
+		}
+		data, err := follow.Batch(src, off, size, t.o.FlushBytes, all, bb.data)
 		if err == nil && len(data) > 0 && live {
 			err = g.sending(off + int64(len(data)))
 		}
 		if err == nil && len(data) > 0 {
-			err = g.ship(data)
+			bb.body, err = g.ship(data, bb.body)
 		}
 		if live {
 			g.mu.Lock()
@@ -625,8 +629,11 @@ func (g *gen) flush(src io.ReaderAt, size int64, all bool) error {
 			g.mu.Unlock()
 		}
 		if cap(data) > 0 {
-			//lint:ignore SA6002 a slice header per batch is fine
-			t.bufs.Put(data[:0])
+			bb.data = data
+		}
+		select {
+		case t.bufs <- bb:
+		default:
 		}
 		<-t.sem
 		if err != nil || len(data) == 0 {
@@ -667,16 +674,21 @@ func (g *gen) sending(end int64) error {
 }
 
 // ship appends data (the file's bytes at the entry's offset) exactly once.
-func (g *gen) ship(data []byte) error {
+// enc is a buffer for the encoded body (Appender.Encode), returned for the
+// next batch.
+func (g *gen) ship(data, enc []byte) ([]byte, error) {
 	t := g.t
-	body := t.app.Encode(data)
+	body := t.app.Encode(enc, data)
+	if t.app.Gzip {
+		enc = body // not data, which is the batch's own buffer
+	}
 	obj, err := g.object(len(body))
 	if err != nil {
-		return err
+		return enc, err
 	}
 	got, err := t.app.Append(t.shipCtx, obj, body)
 	if err != nil {
-		return err
+		return enc, err
 	}
 	if obj.Pos == 0 {
 		// Said once the object exists, not when its key was chosen: the
@@ -696,7 +708,7 @@ func (g *gen) ship(data []byte) error {
 		t.o.Stdout.Write(data)
 		t.echoMu.Unlock()
 	}
-	return nil
+	return enc, nil
 }
 
 // object returns the object the next n bytes go to, starting a new one when
