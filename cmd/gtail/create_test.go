@@ -254,8 +254,7 @@ func TestNewEmptyFileRecordedAtOnce(t *testing.T) {
 	}
 	_, ino := follow.DevIno(fi)
 	waitFor(t, "the new empty file in the state", func() bool {
-		b, _ := os.ReadFile(stateFile(t, e.state))
-		return strings.Contains(string(b), fmt.Sprintf(`"ino": %d,`, ino))
+		return strings.Contains(string(readState(t, e.state)), fmt.Sprintf(`"ino": %d,`, ino))
 	}, stderr)
 	// A line, and gtail killed at once; the file rotated while it is down.
 	appendTo(t, c, []byte("the second generation's line\n"))

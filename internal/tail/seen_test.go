@@ -73,7 +73,7 @@ func TestResumeRecordsWhatItFinds(t *testing.T) {
 	defer func() { gate.release(); cancel(); <-done }()
 	<-gate.arrived // the generation waits for OSS
 	waitUntil(t, fmt.Sprintf("the state on disk to record the file's %d bytes", size), logs, func() bool {
-		b, _ := os.ReadFile(st.Path())
+		b, _ := ship.ReadFile(st.Path())
 		return strings.Contains(string(b), fmt.Sprintf(`"size": %d,`, size))
 	})
 }
@@ -98,7 +98,7 @@ func TestSeenWhileAppending(t *testing.T) {
 	w.f.WriteString("second, written while the append waits\n")
 	size := len("first\nsecond, written while the append waits\n")
 	waitUntil(t, fmt.Sprintf("the state on disk to record the file's %d bytes", size), logs, func() bool {
-		b, _ := os.ReadFile(w.st.Path())
+		b, _ := ship.ReadFile(w.st.Path())
 		return strings.Contains(string(b), fmt.Sprintf(`"size": %d,`, size))
 	})
 }
