@@ -92,34 +92,45 @@ func TestCreateRotationSameBanner(t *testing.T) {
 // and inode, new bytes after the banner) and moving it to the followed name:
 // to gtail that is what a reused inode looks like.
 func TestFinishedGenerationInodeReused(t *testing.T) {
-	e := newEnv(t)
-	p := filepath.Join(e.logs, "app.log")
-	glob := filepath.Join(e.logs, "app.log*")
 	banner := append(append([]byte("#Fields:"), bytes.Repeat([]byte(" field"), 340)...), '\n')
-	gen1 := append(append([]byte(nil), banner...), "the first generation\n"...)
-	if err := os.WriteFile(p, gen1, 0o644); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name string
+		head []byte // what both files start with
+		gen1 string // the finished generation's bytes after it
+	}{
+		{"same banner", banner, "the first generation\n"},
+		{"finished empty", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			p := filepath.Join(e.logs, "app.log")
+			glob := filepath.Join(e.logs, "app.log*")
+			gen1 := append(append([]byte(nil), tc.head...), tc.gen1...)
+			if err := os.WriteFile(p, gen1, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			once := func(what string) {
+				t.Helper()
+				if code, stderr := e.run("--once", glob, "oss://"+testBucket+"/"); code != 0 || strings.Contains(stderr, "BYTES LOST") {
+					t.Fatalf("%s: exit %d\n%s", what, code, stderr)
+				}
+			}
+			once("the first run")
+			if err := os.Rename(p, p+".1"); err != nil {
+				t.Fatal(err)
+			}
+			once("the run that finishes the rotated generation")
+			gen2 := append(append([]byte(nil), tc.head...), "the second generation, in the inode of the first\n"...)
+			if err := os.WriteFile(p+".1", gen2, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(p+".1", p); err != nil {
+				t.Fatal(err)
+			}
+			once("the run after the reuse")
+			sameBytes(t, e.shipped(prefixOf(p), false), append(gen1, gen2...))
+		})
 	}
-	once := func(what string) {
-		t.Helper()
-		if code, stderr := e.run("--once", glob, "oss://"+testBucket+"/"); code != 0 || strings.Contains(stderr, "BYTES LOST") {
-			t.Fatalf("%s: exit %d\n%s", what, code, stderr)
-		}
-	}
-	once("the first run")
-	if err := os.Rename(p, p+".1"); err != nil {
-		t.Fatal(err)
-	}
-	once("the run that finishes the rotated generation")
-	gen2 := append(append([]byte(nil), banner...), "the second generation, in the inode of the first\n"...)
-	if err := os.WriteFile(p+".1", gen2, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(p+".1", p); err != nil {
-		t.Fatal(err)
-	}
-	once("the run after the reuse")
-	sameBytes(t, e.shipped(prefixOf(p), false), append(gen1, gen2...))
 }
 
 // TestGenerationInodeReusedWhileDown: a generation's file is deleted while

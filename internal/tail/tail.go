@@ -687,6 +687,11 @@ func (t *tailer) doneMatching(di [2]uint64, f *os.File, fi os.FileInfo) *ship.En
 	t.st.Unlock()
 	sig := fileSig{fi.Size(), fi.ModTime()}
 	for _, e := range cands {
+		if e.HeadLen == 0 && fi.Size() > 0 {
+			// Finished empty, nothing shipped: a file with bytes is
+			// new (or written to late), and shipped as such.
+			continue
+		}
 		if t.proven[e] == sig {
 			return e
 		}
