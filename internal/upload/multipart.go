@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -281,8 +282,9 @@ func (u *Uploader) listParts(ctx context.Context, b *oss.Bucket, imur oss.Initia
 		for _, p := range out.UploadedParts {
 			parts[p.PartNumber] = p
 		}
-		next := 0
-		fmt.Sscan(out.NextPartNumberMarker, &next)
+		// A marker that is not a number ends the listing, as a marker that
+		// does not advance does.
+		next, _ := strconv.Atoi(strings.TrimSpace(out.NextPartNumberMarker))
 		if !out.IsTruncated || next <= marker {
 			return parts, nil
 		}
