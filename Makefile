@@ -14,18 +14,21 @@ LDFLAGS  := -s -w
 # through command.Run (−4 KB).
 TAGS     := urfave_cli_no_docs,nethttpomithttp2,urfave_cli_no_suggest
 # Packages compiled without inlining (-gcflags=PKG=-l): code that runs once
-# per process, connection or request, never per byte, whose inlined copies
-# and their inline-tree tables cost more bytes than the calls save time.
-# −252 to −291 KB per binary (ossuploader 7,250,082 → 6,975,650 B), which
-# issue 14's 7 MB target needs; crypto/tls and cryptobyte are 209 KB of it.
-# Measured not slower (BENCHMARKS.md): 200 TLS 1.3 handshakes verifying an
-# RSA-2048 chain, 4 KiB uploads. The hot code (runtime, crypto primitives,
-# hashes, bufio/bytes/strings, encoding/xml, our data paths) keeps inlining.
-# goreleaser.yaml lists the same flags (scripts/release-check compares).
+# per process, connection, request or syscall, never per byte, whose
+# inlined copies and their inline-tree tables cost more bytes than the
+# calls save time. −290 to −344 KB per binary (ossuploader 7,250,082 →
+# 6,922,402 B with the credentials change), which issue 14's 7 MB target
+# needs; crypto/tls and cryptobyte are 209 KB of it. Measured not slower
+# (BENCHMARKS.md): TLS 1.3 handshakes verifying an RSA-2048 chain, 4 KiB
+# and 64 MiB uploads, ossls, gtail --once. The hot code (runtime, crypto
+# primitives, hashes, bufio/bytes/strings/strconv, encoding/xml, our data
+# paths) keeps inlining. goreleaser.yaml lists the same flags
+# (scripts/release-check compares), docs/install.md's go install line too.
 NOINLINE := crypto/tls vendor/golang.org/x/crypto/cryptobyte crypto/x509 \
-	crypto/elliptic math/big fmt time encoding/json net/url net/textproto \
-	log/slog/... text/template/... regexp/... mime \
-	github.com/ossx/ossx/internal/command
+	crypto/elliptic math/big fmt time encoding/json net net/http net/url \
+	net/textproto vendor/golang.org/x/net/idna log/slog/... text/template/... \
+	regexp/... mime github.com/aliyun/aliyun-oss-go-sdk/oss \
+	github.com/ossx/ossx/internal/command github.com/ossx/ossx/internal/version
 GCFLAGS  := $(foreach p,$(NOINLINE),-gcflags=$(p)=-l)
 GOFLAGS_BUILD := -trimpath -tags $(TAGS) $(GCFLAGS) -ldflags "$(LDFLAGS)"
 
