@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ossx/ossx/internal/ship"
 )
 
 // TestCopyTruncateGrewBeforeTruncate (issue 13, 1): the file grows between
@@ -65,8 +67,7 @@ func TestCopyTruncateGrewBeforeTruncate(t *testing.T) {
 func waitSize(t *testing.T, stateDir string, size int, logs fmt.Stringer) {
 	t.Helper()
 	waitFor(t, fmt.Sprintf("the state to record size %d", size), func() bool {
-		b, _ := os.ReadFile(stateFile(t, stateDir))
-		return strings.Contains(string(b), fmt.Sprintf(`"size": %d,`, size))
+		return strings.Contains(string(readState(t, stateDir)), fmt.Sprintf(`"size": %d,`, size))
 	}, logs)
 }
 
@@ -151,29 +152,46 @@ func TestCopyMustBeProven(t *testing.T) {
 	sameBytes(t, got, append(append(append([]byte(nil), hdr...), aLines.Bytes()...), "new\n"...))
 }
 
-// TestStateSaveFails (issue 13, 4): while the state cannot be saved (a full
-// disk; here a directory where the temporary state file goes), a generation
-// that needs a new object waits, and gtail says so on every attempt, instead
-// of stopping the file for good; once the state can be saved again,
-// everything is shipped, once.
+// TestStateSaveFails (issue 13, 4): while the state cannot be saved, a
+// generation that needs a new object waits, and gtail says so on every
+// attempt, instead of stopping the file for good; once the state can be
+// saved again, everything is shipped, once. A save is written in place and
+// needs no space (TestStateFullDisk); it fails when the state file must be
+// made anew on a full disk: when the state outgrows its file or, as here,
+// when the plain JSON state of an older gtail is converted. The full disk is
+// a directory where the temporary state file goes.
 func TestStateSaveFails(t *testing.T) {
 	e := newEnv(t)
 	p := filepath.Join(e.logs, "app.log")
 	os.WriteFile(p, []byte("first generation\n"), 0o644)
+	if code, out := e.run("--once", p, "oss://"+testBucket+"/"); code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	state := stateFile(t, e.state)
+	b, err := ship.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(state, b, 0o600); err != nil { // as an older gtail left it
+		t.Fatal(err)
+	}
+	blocker := state + ".tmp"
+	if err := os.Mkdir(blocker, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	c, stderr := e.cmd(p, "oss://"+testBucket+"/")
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer c.Process.Kill()
-	waitFor(t, "the first generation shipped", func() bool { return len(e.shipped(prefixOf(p), false)) == 17 }, stderr)
-	blocker := stateFile(t, e.state) + ".tmp"
-	// gtail may be saving (its temporary file there) at this moment.
-	waitFor(t, "the blocker in place", func() bool { return os.Mkdir(blocker, 0o700) == nil }, stderr)
 	os.Rename(p, p+".1")
 	os.WriteFile(p, []byte("second generation\n"), 0o644)
 	waitFor(t, "a failed save", func() bool { return strings.Count(stderr.String(), "cannot save the state") >= 2 }, stderr)
 	if strings.Contains(stderr.String(), "file stopped") {
 		t.Fatalf("a file stopped on a failed save:\n%s", stderr)
+	}
+	if got := string(e.shipped(prefixOf(p), false)); got != "first generation\n" {
+		t.Fatalf("shipped %q before its object was in the state", got)
 	}
 	os.Remove(blocker)
 	want := "first generation\nsecond generation\n"
@@ -234,10 +252,11 @@ func TestStateInconsistent(t *testing.T) {
 }
 
 // editOffset changes the offset of the state's first file by delta, as a
-// hand edit would, leaving everything else as it was.
+// hand edit would, leaving everything else as it was; the file it writes is
+// the plain JSON of an older gtail, which is read as well.
 func editOffset(t *testing.T, path string, delta int) {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	b, err := ship.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

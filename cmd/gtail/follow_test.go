@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ossx/ossx/internal/osslocal"
+	"github.com/ossx/ossx/internal/ship"
 )
 
 // TestLateFilesAndGlob: gtail starts before any file exists; a missing plain
@@ -108,7 +109,7 @@ func TestDeletedBeforeShipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "gtail to record the size", func() bool {
-		b, _ := os.ReadFile(stateFile(t, e.state))
+		b := readState(t, e.state)
 		return strings.Contains(string(b), `"size": 40`)
 	})
 	c.Process.Signal(syscall.SIGKILL)
@@ -167,6 +168,13 @@ func stateFile(t *testing.T, dir string) string {
 		return ""
 	}
 	return m[0]
+}
+
+// readState returns the JSON of the current state in dir (the newest whole
+// slot of the state file), or nil if there is none yet.
+func readState(t *testing.T, dir string) []byte {
+	b, _ := ship.ReadFile(stateFile(t, dir))
+	return b
 }
 
 // TestOutage: while every append fails, gtail keeps retrying and holds on
@@ -374,7 +382,7 @@ func TestDeletedWhileRunning(t *testing.T) {
 	f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString("second, written just before the delete\n")
 	waitFor(t, "gtail to see the file", func() bool {
-		b, _ := os.ReadFile(stateFile(t, e.state))
+		b := readState(t, e.state)
 		return strings.Contains(string(b), `"size": 45`)
 	}, stderr)
 	os.Remove(p)

@@ -128,7 +128,7 @@ func waitSeen(t *testing.T, stateDir, path string) {
 			return false
 		}
 		_, ino := follow.DevIno(fi)
-		b, err := os.ReadFile(stateFile(t, stateDir))
+		b, err := ship.ReadFile(stateFile(t, stateDir))
 		if err != nil {
 			return false
 		}

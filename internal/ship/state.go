@@ -6,18 +6,23 @@
 package ship
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/ossx/ossx/internal/crc64ecma"
 	"github.com/ossx/ossx/internal/follow"
 )
 
@@ -86,6 +91,12 @@ type State struct {
 	lock       *os.File
 	saveMu     sync.Mutex
 	ownerSaved bool // Owner is in the state file (under mu)
+
+	// Under saveMu: the slotted state file, open for writing (nil before
+	// the first save of a new or plain JSON state), and its layout.
+	f          *os.File
+	slots      slots
+	dirPending bool // f was renamed into place but the directory not yet synced
 }
 
 // ErrLocked is returned by Open when another gtail holds the state.
@@ -128,13 +139,35 @@ func Open(dir, dest string) (*State, error) {
 		return nil, fmt.Errorf("state lock %s: %w", path, err)
 	}
 	s := &State{path: path, dest: dest, lock: lock, Owner: newOwner()}
-	data, err := os.ReadFile(path)
+	sf, err := os.OpenFile(path, os.O_RDWR, 0)
+	writable := err == nil
+	if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		// Readable but not writable in place: the first save makes a new file.
+		sf, err = os.Open(path)
+	}
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return s, nil
 	case err != nil:
 		s.Close()
 		return nil, fmt.Errorf("read state: %w", err)
+	}
+	raw, err := io.ReadAll(sf)
+	if err != nil {
+		sf.Close()
+		s.Close()
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	data, sl, err := decode(raw)
+	if err != nil {
+		sf.Close()
+		s.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if sl.size > 0 && writable {
+		s.f, s.slots = sf, sl
+	} else {
+		sf.Close()
 	}
 	var f file
 	if err := json.Unmarshal(data, &f); err != nil {
@@ -196,9 +229,15 @@ func (s *State) Lock() { s.mu.Lock() }
 // Unlock releases Lock.
 func (s *State) Unlock() { s.mu.Unlock() }
 
-// Save writes the state atomically and durably: temp file, fsync, rename,
-// fsync of the directory. Concurrent Saves are serialised; each writes a
-// snapshot taken under Lock.
+// Save writes the state durably. Normally it overwrites, in place, the
+// slot of the state file that does not hold the newest state (see slots),
+// and syncs its data: no new block, no rename, no directory sync — so it
+// works on a full disk, and a write torn by a crash leaves the other slot's
+// state whole. Only when there is no slotted file yet (the first save, or a
+// plain JSON file of an older gtail), it was deleted or replaced, or the
+// state has outgrown its slot is a new file made (see create), which needs
+// space. Concurrent Saves are serialised; each writes a snapshot taken under
+// Lock.
 func (s *State) Save() error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
@@ -208,36 +247,89 @@ func (s *State) Save() error {
 	if err != nil {
 		return err
 	}
-	tmp := s.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if s.dirPending {
+		// The last new file's rename is not known to be durable yet.
+		if err := syncDir(filepath.Dir(s.path)); err != nil {
+			return fmt.Errorf("save state: %w", err)
+		}
+		s.dirPending = false
+	}
+	if s.f != nil && !s.stillThere() {
+		// Deleted or replaced behind gtail's back: writing on would save
+		// to a file no start reads.
+		s.f.Close()
+		s.f = nil
+	}
+	if s.f != nil && s.slots.fits(data) {
+		err = s.slots.write(s.f, data)
+	} else {
+		err = s.create(data)
+	}
 	if err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
-	_, err = f.Write(append(data, '\n'))
+	s.mu.Lock()
+	s.ownerSaved = true
+	s.mu.Unlock()
+	return nil
+}
+
+// stillThere reports whether the open state file is still the one at its
+// path.
+func (s *State) stillThere() bool {
+	open, err := s.f.Stat()
+	if err != nil {
+		return false
+	}
+	named, err := os.Stat(s.path)
+	return err == nil && os.SameFile(open, named)
+}
+
+// create writes a new slotted state file holding data, sized for data to
+// double, the old way — temporary file, fsync, rename, fsync of the
+// directory — and keeps it open for the next saves. It needs free space:
+// on a full disk it fails, and the caller retries (the files hold the
+// bytes meanwhile).
+func (s *State) create(data []byte) error {
+	sl := newSlots(data, s.slots.seq)
+	tmp := s.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(sl.file(data))
 	if err == nil {
 		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
 	}
 	if err == nil {
 		err = os.Rename(tmp, s.path)
 	}
 	if err != nil {
+		f.Close()
 		os.Remove(tmp)
-		return fmt.Errorf("save state: %w", err)
+		return err
 	}
-	d, err := os.Open(filepath.Dir(s.path))
+	// The file is the state now, whatever follows.
+	if s.f != nil {
+		s.f.Close()
+	}
+	s.f, s.slots, s.dirPending = f, sl, true
+	if err := syncDir(filepath.Dir(s.path)); err != nil {
+		return err
+	}
+	s.dirPending = false
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("save state: %w", err)
+		return err
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("save state: sync dir: %w", err)
+		return fmt.Errorf("sync dir: %w", err)
 	}
-	s.mu.Lock()
-	s.ownerSaved = true
-	s.mu.Unlock()
 	return nil
 }
 
@@ -249,12 +341,193 @@ func (s *State) OwnerSaved() bool {
 	return s.ownerSaved
 }
 
-// Close releases the lock.
+// Close closes the state file and releases the lock.
 func (s *State) Close() error {
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
 	if s.lock == nil {
 		return nil
 	}
 	err := s.lock.Close()
 	s.lock = nil
 	return err
+}
+
+// The state file is two slots of equal size, each holding a whole copy of
+// the state: a one-line header — sequence number, length and CRC64-ECMA of
+// the header's start and the JSON — then the JSON, then spaces up to a final
+// newline. `cat` shows both copies; the one with the higher seq is current.
+//
+//	gtail-state seq=00000000000000000042 len=0000001234 crc64=9a3e5c0d1b2f4a67
+//	{ "version": 2, ... }
+//
+// A save overwrites the slot that does not hold the newest state, then
+// syncs its data (fdatasync). The slot's blocks were written when the file
+// was made, so the write needs no new block and works on a full disk — on
+// filesystems that overwrite in place (ext4, xfs, tmpfs); copy-on-write
+// ones (btrfs, zfs) write every block anew and may still need space. Slots
+// start on 4 KiB boundaries, so a write torn by a crash or power loss can
+// only damage the slot being written: its checksum no longer matches and
+// Open takes the other, the last state saved whole. Space is reserved by
+// writing the padding rather than with fallocate, whose unwritten extents
+// would need the filesystem to record their conversion on the first write.
+const (
+	slotMagic  = "gtail-state"
+	headerLen  = len(slotMagic+" seq=") + 20 + len(" len=") + 10 + len(" crc64=") + 16 + len("\n")
+	slotAlign  = 4 << 10
+	minSlot    = 64 << 10 // some 140 files' entries
+	slotGrowth = 2        // a new file's slots hold twice the state
+)
+
+// slots is the layout of an open slotted state file.
+type slots struct {
+	size   int    // bytes per slot
+	seq    uint64 // the newest whole state's sequence number
+	newest int    // its slot, or -1
+	// used are the bytes at the start of each slot that may differ from
+	// padding (size: not known), which a write must cover.
+	used [2]int
+}
+
+// slotSize is the slot size for a state of n bytes of JSON: room for it to
+// double before the file must grow — the one save that needs free space —,
+// and at least 64 KiB, so that a few more files never make it grow; 128 KiB
+// on disk is nothing beside the logs. Only the bytes in use are rewritten,
+// so the slack costs no write.
+func slotSize(n int) int {
+	n = max(minSlot, slotGrowth*(headerLen+n+2))
+	return (n + slotAlign - 1) / slotAlign * slotAlign
+}
+
+// newSlots is the layout of a new file holding data in its first slot.
+func newSlots(data []byte, lastSeq uint64) slots {
+	return slots{size: slotSize(len(data)), seq: lastSeq + 1, used: [2]int{headerLen + len(data) + 1, 0}}
+}
+
+// file returns the bytes of a new file of layout s holding data in its
+// first slot, the second blank.
+func (s slots) file(data []byte) []byte {
+	b := padded(slotContent(s.seq, data), s.size)
+	return append(b, padded(nil, s.size)...)
+}
+
+func (s slots) fits(data []byte) bool { return headerLen+len(data)+2 <= s.size }
+
+// write saves data in the slot that does not hold the newest state.
+func (s *slots) write(f *os.File, data []byte) error {
+	target := 0
+	if s.newest == 0 {
+		target = 1
+	}
+	c := slotContent(s.seq+1, data)
+	var b []byte
+	if n := max(len(c), s.used[target]); n < s.size-1 {
+		b = append(c, bytes.Repeat([]byte{' '}, n-len(c))...)
+	} else {
+		b = padded(c, s.size)
+	}
+	_, err := f.WriteAt(b, int64(target*s.size))
+	if err == nil {
+		err = datasync(f)
+	}
+	if err != nil {
+		s.used[target] = s.size // perhaps torn
+		return err
+	}
+	s.seq++
+	s.newest = target
+	s.used[target] = len(c)
+	return nil
+}
+
+// slotContent is a slot's header, data and the newline after it.
+func slotContent(seq uint64, data []byte) []byte {
+	b := make([]byte, 0, headerLen+len(data)+1)
+	b = fmt.Appendf(b, "%s seq=%020d len=%010d ", slotMagic, seq, len(data))
+	crc := crc64ecma.Update(crc64ecma.Checksum(b), data)
+	b = fmt.Appendf(b, "crc64=%016x\n", crc)
+	b = append(b, data...)
+	return append(b, '\n')
+}
+
+// padded returns c followed by spaces and a newline, size bytes in all.
+func padded(c []byte, size int) []byte {
+	b := append(c, bytes.Repeat([]byte{' '}, size-1-len(c))...)
+	return append(b, '\n')
+}
+
+// readSlot returns the sequence number and data of slot b, or why it does
+// not hold a whole state.
+func readSlot(b []byte) (uint64, []byte, error) {
+	if !bytes.HasPrefix(b, []byte(slotMagic+" ")) || len(b) < headerLen+2 {
+		return 0, nil, errors.New("no state in it")
+	}
+	var seq, n uint64
+	var err error
+	f := strings.Fields(string(b[:headerLen]))
+	if len(f) == 4 {
+		seq, err = strconv.ParseUint(strings.TrimPrefix(f[1], "seq="), 10, 64)
+		if err == nil {
+			n, err = strconv.ParseUint(strings.TrimPrefix(f[2], "len="), 10, 64)
+		}
+	}
+	switch {
+	case len(f) != 4 || err != nil:
+		return 0, nil, errors.New("a damaged header")
+	case n > uint64(len(b)-headerLen-2):
+		return 0, nil, fmt.Errorf("a length of %d bytes, beyond the slot", n)
+	}
+	data := b[headerLen : headerLen+int(n)]
+	if !bytes.Equal(slotContent(seq, data)[:headerLen], b[:headerLen]) {
+		return 0, nil, fmt.Errorf("seq %d, not whole (its checksum does not match: a torn write)", seq)
+	}
+	return seq, data, nil
+}
+
+// decode returns the JSON of the newest whole state in a state file's
+// bytes and, for a slotted file, its layout (size 0 for a plain JSON file,
+// as gtail wrote before the slots).
+func decode(raw []byte) ([]byte, slots, error) {
+	if !bytes.HasPrefix(raw, []byte(slotMagic+" ")) {
+		return raw, slots{}, nil
+	}
+	if len(raw)%2 != 0 || len(raw) < 2*(headerLen+2) {
+		return nil, slots{}, fmt.Errorf("%w: %d bytes, not two slots", ErrCorrupt, len(raw))
+	}
+	sl := slots{size: len(raw) / 2, newest: -1}
+	var data []byte
+	var why [2]error
+	for i := range 2 {
+		seq, d, err := readSlot(raw[i*sl.size : (i+1)*sl.size])
+		why[i] = err
+		if err != nil {
+			sl.used[i] = sl.size
+			continue
+		}
+		sl.used[i] = headerLen + len(d) + 1
+		if sl.newest < 0 || seq > sl.seq {
+			sl.newest, sl.seq, data = i, seq, d
+		}
+	}
+	if sl.newest < 0 {
+		return nil, slots{}, fmt.Errorf("%w: neither of its two copies of the state is whole (first: %v; second: %v)", ErrCorrupt, why[0], why[1])
+	}
+	return data, sl, nil
+}
+
+// ReadFile returns the JSON of the current state in the state file at path
+// — the newest whole slot, or the file itself if it is plain JSON —
+// without taking the lock: to look at the state of a running gtail.
+func ReadFile(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	data, _, err := decode(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
 }

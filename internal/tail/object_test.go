@@ -3,7 +3,6 @@ package tail
 import (
 	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -42,7 +41,7 @@ func TestObjectRolls(t *testing.T) {
 		if obj.Key != s.want {
 			t.Fatalf("step %d: key %q, want %q", i, obj.Key, s.want)
 		}
-		if b, _ := os.ReadFile(st.Path()); !strings.Contains(string(b), `"key": "`+s.want+`"`) {
+		if b, _ := ship.ReadFile(st.Path()); !strings.Contains(string(b), `"key": "`+s.want+`"`) {
 			t.Fatalf("step %d: key %q not saved before the append", i, s.want)
 		}
 		e.Pos += int64(s.n) // as if appended
