@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -81,6 +82,7 @@ func killLoop(t *testing.T, cycles int, faults string, extra ...string) {
 			// machine gtail may not have looked yet when it is killed.
 			waitSeen(t, e.state, p)
 		}
+		killed := time.Now().UTC()
 		c.Process.Signal(syscall.SIGKILL)
 		c.Wait()
 		switch i % 6 {
@@ -89,7 +91,10 @@ func killLoop(t *testing.T, cycles int, faults string, extra ...string) {
 		case 4:
 			w.copyTruncate()
 		}
-		fmt.Fprintf(&history, "--- cycle %d\n%s", i, stderr)
+		// What the next start finds: the files (name:inode:size) and
+		// the saved state's (gen:inode:offset/size).
+		fmt.Fprintf(&history, "--- cycle %d\n%s--- killed at %s; files %s\n    state %s\n",
+			i, stderr, killed.Format("15:04:05.000"), filesOf(e.logs), entriesOf(t, e.state))
 		if strings.Contains(stderr.String(), "object is ahead of the state") {
 			ahead++
 		}
@@ -106,7 +111,8 @@ func killLoop(t *testing.T, cycles int, faults string, extra ...string) {
 		t.Fatal(err)
 	}
 	defer c.Process.Kill()
-	waitFor(t, "all bytes shipped", func() bool { return len(e.shipped(prefixOf(p), gz)) >= len(want) }, &history, stderr)
+	waitForGtail(t, "all bytes shipped", c, stderr, func() bool { return len(e.shipped(prefixOf(p), gz)) >= len(want) },
+		&history, missing(e, p, gz, want))
 	c.Process.Signal(syscall.SIGTERM)
 	if err := c.Wait(); err != nil {
 		t.Fatalf("gtail: %v\n%s", err, stderr)
@@ -146,3 +152,57 @@ func waitSeen(t *testing.T, stateDir, path string) {
 		return false
 	})
 }
+
+// filesOf lists dir's files as "name:inode:size", for a failure's history.
+func filesOf(dir string) string {
+	ents, _ := os.ReadDir(dir)
+	var out []string
+	for _, d := range ents {
+		if fi, err := d.Info(); err == nil {
+			_, ino := follow.DevIno(fi)
+			out = append(out, fmt.Sprintf("%s:%d:%d", d.Name(), ino, fi.Size()))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// entriesOf lists the saved state's files as "gen:inode:offset/size[:done]",
+// for a failure's history: a file not in it is unknown to the next start.
+func entriesOf(t *testing.T, stateDir string) string {
+	var st struct {
+		Files []ship.Entry `json:"files"`
+	}
+	if json.Unmarshal(readState(t, stateDir), &st) != nil {
+		return "(none)"
+	}
+	var out []string
+	for _, e := range st.Files {
+		s := fmt.Sprintf("%s:%d:%d/%d", e.Gen, e.Ino, e.Offset, e.Size)
+		if e.Done {
+			s += ":done"
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
+
+// missing says, when a failure prints it, how much was shipped and which
+// log files hold bytes the objects lack.
+func missing(e *env, path string, gz bool, want []byte) fmt.Stringer {
+	return stringer(func() string {
+		got := e.shipped(prefixOf(path), gz)
+		s := fmt.Sprintf("shipped %d bytes of %d; files not in the objects:", len(got), len(want))
+		ents, _ := os.ReadDir(e.logs)
+		for _, d := range ents {
+			b, err := os.ReadFile(filepath.Join(e.logs, d.Name()))
+			if err == nil && len(b) > 0 && !bytes.Contains(got, b) {
+				s += fmt.Sprintf(" %s (%d bytes, %d lines)", d.Name(), len(b), bytes.Count(b, []byte("\n")))
+			}
+		}
+		return s
+	})
+}
+
+type stringer func() string
+
+func (f stringer) String() string { return f() }
