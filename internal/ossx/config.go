@@ -255,7 +255,7 @@ func resolveCredentials(opts Options, getenv func(string) string, prof *fileProf
 		return envOIDC(role, provider, token, getenv)
 	}
 	if role := getenv("ALIBABA_CLOUD_ECS_METADATA"); role != "" && !strings.EqualFold(getenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED"), "true") {
-		return ecsRoleSource(role)
+		return ecsRoleSource(role, getenv)
 	}
 	return nil, errNoCredentials()
 }
@@ -277,7 +277,7 @@ func envOIDC(role, provider, token string, getenv func(string) string) (Credenti
 			Hint: "set ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE together (ACK RRSA injects all three)",
 		}
 	}
-	return oidcSource(role, provider, token, getenv("ALIBABA_CLOUD_STS_REGION"))
+	return oidcSource(role, provider, token, getenv("ALIBABA_CLOUD_STS_REGION"), getenv)
 }
 
 // profileCredentials turns a config file profile into a source: static
@@ -294,12 +294,12 @@ func profileCredentials(p *fileProfile, getenv func(string) string) (Credentials
 				Hint: "add ecsRoleName = ROLE to the profile (the name of the RAM role attached to the instance)",
 			}
 		}
-		return ecsRoleSource(p.ECSRoleName)
+		return ecsRoleSource(p.ECSRoleName, getenv)
 	case p.OIDCProviderARN != "" || p.OIDCTokenFile != "":
 		if p.RoleARN == "" || p.OIDCProviderARN == "" || p.OIDCTokenFile == "" {
 			return nil, &UsageError{Err: fmt.Errorf("%s: OIDC needs roleArn, oidcProviderArn and oidcTokenFile", where)}
 		}
-		return oidcSource(p.RoleARN, p.OIDCProviderARN, expandHome(p.OIDCTokenFile, getenv), getenv("ALIBABA_CLOUD_STS_REGION"))
+		return oidcSource(p.RoleARN, p.OIDCProviderARN, expandHome(p.OIDCTokenFile, getenv), getenv("ALIBABA_CLOUD_STS_REGION"), getenv)
 	case p.AccessKeyID != "" && p.AccessKeySecret != "":
 		c := Credentials{AccessKeyID: p.AccessKeyID, AccessKeySecret: p.AccessKeySecret, SecurityToken: p.SecurityToken}
 		return StaticCredentials(c, where), nil

@@ -398,7 +398,7 @@ func TestLoadRegistersSecrets(t *testing.T) {
 }
 
 // metadataServer plays the ECS instance metadata service as an HTTP proxy on
-// loopback: credentials-go sends its requests for 100.100.100.200 here, so
+// loopback: the ECS role source sends its requests for 100.100.100.200 here, so
 // nothing leaves the machine. Each credentials fetch hands out the next key.
 type metadataServer struct {
 	mu      sync.Mutex
@@ -451,7 +451,7 @@ func TestECSRoleRefreshesBeforeExpiry(t *testing.T) {
 		valid   time.Duration
 		fetches int // after three Gets
 	}{
-		// credentials-go refreshes when less than 180 s remain.
+		// Credentials are refreshed when less than 180 s remain (refreshMargin).
 		{"long-lived credentials are cached", time.Hour, 1},
 		{"credentials near expiry are refreshed", 100 * time.Second, 3},
 	}

@@ -9,7 +9,7 @@ import (
 // Tests never send traffic beyond loopback, nor a DNS query for
 // *.aliyuncs.com. Two guards make a slip fail at once instead of going out:
 //
-//   - credentials-go hard-codes the ECS instance metadata service
+//   - the role sources (rolecreds.go) have fixed hosts, the ECS instance metadata service
 //     (100.100.100.200) and STS (sts.aliyuncs.com); unless a test installs its
 //     own loopback proxy (withMetadataProxy, the OIDC child), its requests go
 //     to a proxy address on loopback where nothing listens;

@@ -66,7 +66,7 @@ func TestRoleCredentialsSignRequests(t *testing.T) {
 		}
 		return err
 	})
-	// credentials-go may ask twice per fetch (IMDSv2, then its IMDSv1
+	// A fetch may ask twice (IMDSv2, then the IMDSv1
 	// fallback), so the failures may take one attempt or two.
 	if err != nil || calls < 2 {
 		t.Fatalf("Do = %v after %d calls, want success after a retry (errors: %v)", err, calls, errs)

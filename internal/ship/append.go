@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
@@ -69,35 +68,45 @@ type Appender struct {
 // Encode returns the bytes an append of data sends: data itself, or with
 // gzip one complete gzip member, so the object is a valid .gz after every
 // append. Members carry no name or time, so the same data always encodes
-// the same way.
-func (a *Appender) Encode(data []byte) []byte {
+// the same way. The member is written into dst (grown as needed, its
+// contents replaced): a caller that ships batch after batch hands the last
+// body back in, so that no buffer is garbage per append.
+func (a *Appender) Encode(dst, data []byte) []byte {
 	if !a.Gzip {
 		return data
 	}
-	var b bytes.Buffer
+	b := bytes.NewBuffer(dst[:0])
 	b.Grow(len(data)/4 + 64) // log lines compress about 8×
-	zw := gzipWriters.Get().(*gzip.Writer)
-	zw.Reset(&b) // a new member, header as from gzip.NewWriter
+	var zw *gzip.Writer
+	select {
+	case zw = <-gzipWriters:
+		zw.Reset(b) // a new member, header as from gzip.NewWriter
+	default:
+		zw = gzip.NewWriter(b)
+	}
 	zw.Write(data)
 	zw.Close()
-	gzipWriters.Put(zw)
+	select {
+	case gzipWriters <- zw:
+	default:
+	}
 	return b.Bytes()
 }
 
-// gzipWriters keeps compressors between appends: each holds ~800 KB of
+// gzipWriters keeps compressors between appends: each holds ~850 KB of
 // compress/flate state, which as garbage per append set gtail --gzip's
-// peak RSS (BENCHMARKS.md).
-var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+// peak RSS (BENCHMARKS.md). A free list rather than a sync.Pool, which
+// drops its contents at every other GC and so made a new compressor every
+// few appends; as many as gtail compresses at once (tail's batches in
+// flight), no more.
+var gzipWriters = make(chan *gzip.Writer, 4)
 
 // Append appends body (already encoded) to obj, retrying through outages
 // for as long as ctx allows. It returns the new object state.
 func (a *Appender) Append(ctx context.Context, obj Object, body []byte) (Object, error) {
 	want := Object{Key: obj.Key, Pos: obj.Pos + int64(len(body)), CRC: crc64ecma.Update(obj.CRC, body)}
 	for attempt := 1; ; attempt++ {
-		var h http.Header
-		next, err := a.Bucket.AppendObject(obj.Key, bytes.NewReader(body), obj.Pos,
-			oss.InitCRC(obj.CRC), oss.WithContext(ctx), oss.ContentType("application/octet-stream"),
-			oss.GetResponseHeader(&h))
+		h, next, err := a.appendObject(ctx, obj, body)
 		// The answer's CRC64 is checked here, against want, so that the
 		// SDK's own check (Config.IsEnableCRC), which hashes every byte a
 		// second time, can be turned off.
@@ -147,6 +156,32 @@ func (a *Appender) Append(ctx context.Context, obj Object, body []byte) (Object,
 			return obj, err
 		}
 	}
+}
+
+// appendObject sends one AppendObject request, as the SDK's
+// Bucket.DoAppendObject does, and returns the answer's headers and next
+// position. It goes through Bucket.Do because DoAppendObject always calls
+// oss.AddContentType, whose mime.TypeByExtension loads the system MIME
+// database on first use (~0.7 MB of gtail's heap for good, BENCHMARKS.md),
+// only for the type to be overridden: appends are application/octet-stream.
+// The request is the same: POST ?append&position=POS, Content-Type,
+// Content-Length from the body; the answer's status is turned into an
+// oss.ServiceError by the SDK alike. DoAppendObject's CRC64 check (only with
+// Config.IsEnableCRC) is Append's own, against the whole object's CRC64.
+func (a *Appender) appendObject(ctx context.Context, obj Object, body []byte) (http.Header, int64, error) {
+	params := map[string]interface{}{"append": nil, "position": strconv.FormatInt(obj.Pos, 10)}
+	var h http.Header
+	resp, err := a.Bucket.Do("POST", obj.Key, params, []oss.Option{
+		oss.ContentType("application/octet-stream"), oss.WithContext(ctx), oss.GetResponseHeader(&h),
+	}, bytes.NewReader(body), nil)
+	if err != nil {
+		return h, 0, err
+	}
+	resp.Body.Close()
+	// As DoAppendObject: an unparsable header is position 0, which Append
+	// takes for a wrong answer.
+	next, _ := strconv.ParseInt(h.Get(oss.HTTPHeaderOssNextAppendPosition), 10, 64)
+	return h, next, nil
 }
 
 // NoCRC64Error means the server answered for an object without

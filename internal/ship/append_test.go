@@ -42,12 +42,12 @@ func TestReconcileAhead(t *testing.T) {
 		ctx := context.Background()
 		file := []byte("one\ntwo\nthree\n")
 		obj := Object{Key: "k"}
-		obj, err := a.Append(ctx, obj, a.Encode(file[:4]))
+		obj, err := a.Append(ctx, obj, a.Encode(nil, file[:4]))
 		if err != nil {
 			t.Fatal(err)
 		}
 		state := obj // the state saved here
-		if _, err := a.Append(ctx, obj, a.Encode(file[4:8])); err != nil {
+		if _, err := a.Append(ctx, obj, a.Encode(nil, file[4:8])); err != nil {
 			t.Fatal(err)
 		}
 		got, n, err := a.Reconcile(ctx, state, bytes.NewReader(file), 4, int64(len(file)-4))
@@ -101,12 +101,12 @@ func TestAppendLostAnswer(t *testing.T) {
 // the same data however many compressors were used before.
 func TestEncodeGzipMembers(t *testing.T) {
 	a := &Appender{Gzip: true}
-	first := a.Encode([]byte("line one\n"))
-	a.Encode(bytes.Repeat([]byte("other data\n"), 5000))
-	if again := a.Encode([]byte("line one\n")); !bytes.Equal(again, first) {
+	first := a.Encode(nil, []byte("line one\n"))
+	a.Encode(nil, bytes.Repeat([]byte("other data\n"), 5000))
+	if again := a.Encode(nil, []byte("line one\n")); !bytes.Equal(again, first) {
 		t.Fatalf("the same data encoded differently: %x then %x", first, again)
 	}
-	two := append(append([]byte{}, first...), a.Encode([]byte("line two\n"))...)
+	two := append(append([]byte{}, first...), a.Encode(nil, []byte("line two\n"))...)
 	zr, err := gzip.NewReader(bytes.NewReader(two))
 	if err != nil {
 		t.Fatal(err)

@@ -121,11 +121,11 @@ func TestReconcileGzipReadBackBroken(t *testing.T) {
 		Retry: ossx.RetryPolicy{Attempts: 3, Base: time.Millisecond, Max: 2 * time.Millisecond}}
 	ctx := context.Background()
 	file := []byte("one\ntwo\nthree\n")
-	state, err := a.Append(ctx, Object{Key: "k"}, a.Encode(file[:4]))
+	state, err := a.Append(ctx, Object{Key: "k"}, a.Encode(nil, file[:4]))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Append(ctx, state, a.Encode(file[4:])); err != nil {
+	if _, err := a.Append(ctx, state, a.Encode(nil, file[4:])); err != nil {
 		t.Fatal(err)
 	}
 	got, n, err := a.Reconcile(ctx, state, bytes.NewReader(file), 4, int64(len(file)-4))

@@ -40,8 +40,14 @@ func (a *Appender) Claim(ctx context.Context, key, owner, desc string) error {
 	for attempt := 1; ; attempt++ {
 		other, err := a.readOwner(ctx, key)
 		if err == nil && other == "" {
-			err = a.Bucket.PutObject(key, strings.NewReader("owner "+owner+"\n"+desc+"\n"),
-				oss.ForbidOverWrite(true), oss.WithContext(ctx), oss.ContentType("text/plain"))
+			// DoPutObject: PutObject looks a content type up even when one
+			// is given, loading the system MIME database (see appendObject).
+			var resp *oss.Response
+			resp, err = a.Bucket.DoPutObject(&oss.PutObjectRequest{ObjectKey: key, Reader: strings.NewReader("owner " + owner + "\n" + desc + "\n")},
+				[]oss.Option{oss.ForbidOverWrite(true), oss.WithContext(ctx), oss.ContentType("text/plain")})
+			if resp != nil {
+				resp.Body.Close()
+			}
 			var se oss.ServiceError
 			if errors.As(err, &se) && se.StatusCode == http.StatusConflict {
 				continue // another gtail created it meanwhile: read it

@@ -78,7 +78,7 @@ func BenchmarkShip(b *testing.B) {
 			ctx := context.Background()
 			b.SetBytes(size)
 			b.ReportAllocs()
-			var buf []byte
+			var buf, enc []byte
 			pass := 0
 			for b.Loop() {
 				obj := Object{Key: fmt.Sprintf("ship/%d", pass%4)}
@@ -92,7 +92,11 @@ func BenchmarkShip(b *testing.B) {
 						b.Fatal(err)
 					}
 					buf = data[:0]
-					if obj, err = app.Append(ctx, obj, app.Encode(data)); err != nil {
+					body := app.Encode(enc, data)
+					if app.Gzip {
+						enc = body
+					}
+					if obj, err = app.Append(ctx, obj, body); err != nil {
 						b.Fatal(err)
 					}
 					off += int64(len(data))

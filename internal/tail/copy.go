@@ -29,8 +29,7 @@ type known struct {
 	objCRC   uint64
 	plain    bool
 
-	held      []byte // the file bytes [heldStart, heldStart+len(held))
-	buf       []byte // the whole buffer held is in (readAhead reuses it)
+	held      heldBytes // the file bytes [heldStart, heldStart+held.Len())
 	heldStart int64
 	heldCRC   uint64 // CRC64 of the file bytes [0, heldStart); valid with crcOK
 }
@@ -41,7 +40,7 @@ func knownOf(e *ship.Entry, plain bool) known {
 }
 
 // readEnd is how far the generation was read.
-func (k known) readEnd() int64 { return max(k.offset, k.heldStart+int64(len(k.held))) }
+func (k known) readEnd() int64 { return max(k.offset, k.heldStart+int64(k.held.Len())) }
 
 // proves reports whether f, size bytes long, holds this generation's bytes
 // as far as they are known: every byte of f that gtail can check (its first
@@ -74,12 +73,12 @@ func (k known) proves(f io.ReaderAt, size int64) (bool, error) {
 		}
 		return true, nil
 	}
-	hs, he := k.heldStart, k.heldStart+int64(len(k.held))
+	hs, he := k.heldStart, k.heldStart+int64(k.held.Len())
 	points := []int64{}
 	if size >= k.offset {
 		points = append(points, k.offset)
 	}
-	useHeld := len(k.held) > 0 && hs <= size
+	useHeld := k.held.Len() > 0 && hs <= size
 	if useHeld {
 		points = append(points, hs)
 	} else if size < k.offset {
@@ -104,7 +103,7 @@ func (k known) proves(f io.ReaderAt, size int64) (bool, error) {
 		if _, err := f.ReadAt(buf, hs); err != nil && !errors.Is(err, io.EOF) {
 			return false, err
 		}
-		if !bytes.Equal(buf, k.held[:n]) {
+		if !bytes.Equal(buf, k.held.Bytes(0, int(n))) {
 			return false, nil
 		}
 		checked = max(checked, hs+n)

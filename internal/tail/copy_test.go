@@ -24,7 +24,7 @@ func TestProves(t *testing.T) {
 			heldStart: int64(n), heldCRC: crc64ecma.Checksum(gen[:n])}
 	}
 	withHeld := func(k known, from, to int) known {
-		k.held, k.heldStart, k.heldCRC = gen[from:to], int64(from), crc64ecma.Checksum(gen[:from])
+		k.held, k.heldStart, k.heldCRC = heldOf(gen[from:to]), int64(from), crc64ecma.Checksum(gen[:from])
 		return k
 	}
 	all := len(gen)

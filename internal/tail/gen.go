@@ -351,7 +351,7 @@ func (g *gen) nextLook() time.Duration {
 		d = min(d, g.pendingSince.Add(o.FlushInterval).Sub(now), g.lastGrowth.Add(o.PartialTimeout).Sub(now))
 	}
 	g.mu.Lock()
-	heldShipped := len(g.k.held) > 0 && g.k.heldStart < g.offset()
+	heldShipped := g.k.held.Len() > 0 && g.k.heldStart < g.offset()
 	g.mu.Unlock()
 	if g.detached.Load() || heldShipped {
 		d = min(d, g.lastGrowth.Add(o.RotateWait).Sub(now))
@@ -393,14 +393,14 @@ func (g *gen) step(stopping bool) (finished bool, err error) {
 	}
 	idle := now.Sub(g.lastGrowth)
 	g.mu.Lock()
-	if drop := min(off-g.k.heldStart, int64(len(g.k.held))); idle >= o.RotateWait && drop > 0 {
+	if drop := min(off-g.k.heldStart, int64(g.k.held.Len())); idle >= o.RotateWait && drop > 0 {
 		// Quiet: a copy made now holds everything; let the memory of
 		// what was shipped go (what was not is kept: a truncation
 		// without a copy ships it).
-		g.k.heldCRC = crc64ecma.Update(g.k.heldCRC, g.k.held[:drop])
+		g.k.heldCRC = g.k.held.Drop(int(drop), g.k.heldCRC)
 		g.k.heldStart += drop
-		if g.k.held = g.k.held[drop:]; len(g.k.held) == 0 {
-			g.k.held, g.k.buf = nil, nil
+		if g.k.held.Len() == 0 {
+			g.k.held = heldBytes{}
 		}
 	}
 	g.mu.Unlock()
@@ -465,32 +465,25 @@ func (g *gen) readAhead(size int64) error {
 		// Shipped past what was read (a read ahead cut short): read on
 		// from what was shipped.
 		k.offset, k.fileCRC = off, crc
-		k.held, k.heldStart, k.heldCRC = k.held[:0], off, crc
+		k.held.Reset()
+		k.heldStart, k.heldCRC = off, crc
 	}
 	for end := k.readEnd(); end < size; end = k.readEnd() {
 		n := int(min(size-end, holdMax))
-		if drop := len(k.held) + n - holdMax; drop > 0 {
-			k.heldCRC = crc64ecma.Update(k.heldCRC, k.held[:drop])
+		if drop := k.held.Len() + n - holdMax; drop > 0 {
+			k.heldCRC = k.held.Drop(drop, k.heldCRC)
 			k.heldStart += int64(drop)
-			k.held = k.held[drop:] // no copy: the buffer is renewed below when full
 		}
-		if cap(k.held)-len(k.held) < n {
-			if cap(k.buf) >= len(k.held)+n {
-				// Slide what is held to the front of its buffer rather
-				// than take a new one: no garbage of up to 2 MiB per
-				// MiB read, which set gtail's peak RSS (BENCHMARKS.md).
-				// Nothing else refers to these bytes: the generation
-				// goroutine alone reads them, and truncated drops g.k.
-				k.held = k.buf[:copy(k.buf, k.held)]
-			} else {
-				// Room for twice what is held: each byte is copied about once.
-				k.buf = make([]byte, min(2*holdMax, max(2*(len(k.held)+n), 64<<10)))
-				k.held = k.buf[:copy(k.buf, k.held)]
-			}
+		// Nothing else refers to the ring: the generation goroutine
+		// alone reads it, and truncated copies what it keeps.
+		a, b := k.held.room(n)
+		got, err := g.f.ReadAt(a, end)
+		if got == len(a) && len(b) > 0 {
+			var more int
+			more, err = g.f.ReadAt(b, end+int64(got))
+			got += more
 		}
-		buf := k.held[len(k.held) : len(k.held)+n]
-		got, err := g.f.ReadAt(buf, end)
-		k.held = k.held[:len(k.held)+got]
+		k.held.Grew(got)
 		if got < n {
 			if err != nil && !errors.Is(err, io.EOF) {
 				return fmt.Errorf("read %s: %w", g.e.Path, err)
@@ -524,12 +517,12 @@ func (g *gen) truncated() {
 	seen := g.e.Size
 	t.st.Unlock()
 	readEnd := k.readEnd()
-	sp := &splice{held: k.held, heldStart: k.heldStart}
+	sp := &splice{heldStart: k.heldStart}
 	copyFile, copySize := t.findCopy(g.e, k)
 	if copyFile != nil {
 		sp.f, sp.fileEnd, sp.end = copyFile, copySize, copySize
 	}
-	if k.crcOK && len(k.held) > 0 && k.heldStart <= max(sp.fileEnd, k.offset) && readEnd > sp.fileEnd {
+	if k.crcOK && k.held.Len() > 0 && k.heldStart <= max(sp.fileEnd, k.offset) && readEnd > sp.fileEnd {
 		sp.end = readEnd // the held bytes continue the copy (or what was shipped)
 	}
 	if sp.f == nil && sp.end == 0 {
@@ -541,12 +534,12 @@ func (g *gen) truncated() {
 		// truncation took the rest of their last line when gtail had
 		// not read all of it: ship whole lines; the piece is lost, and
 		// said so, rather than shipped torn.
-		sp.end = from + int64(bytes.LastIndexByte(sp.held[from-sp.heldStart:sp.end-sp.heldStart], '\n')+1)
+		sp.end = from + int64(bytes.LastIndexByte(k.held.Bytes(int(from-sp.heldStart), int(sp.end-sp.heldStart)), '\n')+1)
 	}
 	// Keep only the held bytes the copy lacks (a few lines, as a rule),
 	// not the whole read-ahead buffer, while what is left waits for OSS.
 	if sp.end > from {
-		sp.held = append([]byte(nil), sp.held[from-sp.heldStart:sp.end-sp.heldStart]...)
+		sp.held = append([]byte(nil), k.held.Bytes(int(from-sp.heldStart), int(sp.end-sp.heldStart))...)
 		sp.heldStart = from
 	} else {
 		sp.held, sp.heldStart = nil, sp.end
@@ -611,13 +604,17 @@ func (g *gen) flush(src io.ReaderAt, size int64, all bool) error {
 			return nil
 		}
 		t.sem <- struct{}{}
-		buf, _ := t.bufs.Get().([]byte)
-		data, err := follow.Batch(src, off, size, t.o.FlushBytes, all, buf)
+		var bb batchBuf
+		select {
+		case bb = <-t.bufs:
+		default:
+		}
+		data, err := follow.Batch(src, off, size, t.o.FlushBytes, all, bb.data)
 		if err == nil && len(data) > 0 && live {
 			err = g.sending(off + int64(len(data)))
 		}
 		if err == nil && len(data) > 0 {
-			err = g.ship(data)
+			bb.body, err = g.ship(data, bb.body)
 		}
 		if live {
 			g.mu.Lock()
@@ -625,8 +622,11 @@ func (g *gen) flush(src io.ReaderAt, size int64, all bool) error {
 			g.mu.Unlock()
 		}
 		if cap(data) > 0 {
-			//lint:ignore SA6002 a slice header per batch is fine
-			t.bufs.Put(data[:0])
+			bb.data = data
+		}
+		select {
+		case t.bufs <- bb:
+		default:
 		}
 		<-t.sem
 		if err != nil || len(data) == 0 {
@@ -667,16 +667,21 @@ func (g *gen) sending(end int64) error {
 }
 
 // ship appends data (the file's bytes at the entry's offset) exactly once.
-func (g *gen) ship(data []byte) error {
+// enc is a buffer for the encoded body (Appender.Encode), returned for the
+// next batch.
+func (g *gen) ship(data, enc []byte) ([]byte, error) {
 	t := g.t
-	body := t.app.Encode(data)
+	body := t.app.Encode(enc, data)
+	if t.app.Gzip {
+		enc = body // not data, which is the batch's own buffer
+	}
 	obj, err := g.object(len(body))
 	if err != nil {
-		return err
+		return enc, err
 	}
 	got, err := t.app.Append(t.shipCtx, obj, body)
 	if err != nil {
-		return err
+		return enc, err
 	}
 	if obj.Pos == 0 {
 		// Said once the object exists, not when its key was chosen: the
@@ -696,7 +701,7 @@ func (g *gen) ship(data []byte) error {
 		t.o.Stdout.Write(data)
 		t.echoMu.Unlock()
 	}
-	return nil
+	return enc, nil
 }
 
 // object returns the object the next n bytes go to, starting a new one when

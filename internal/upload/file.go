@@ -171,17 +171,22 @@ func (u *Uploader) singleFile(ctx context.Context, f *os.File, path string, id i
 }
 
 // hashSection reads size bytes of f from off and returns their digests:
-// CRC64, and MD5 if withMD5.
+// CRC64, and MD5 if withMD5. Both are computed from the same 256 KiB reads
+// while the bytes are in the cache; ctx is checked between megabytes.
 func hashSection(ctx context.Context, f *os.File, off, size int64, withMD5 bool) (*digests, error) {
 	d := newDigests(withMD5)
-	r := io.NewSectionReader(f, off, size)
-	// Reads of up to 1 MiB: a 256 MiB file in 256 preads, not 8192.
-	n, err := io.CopyBuffer(d, ctxReader{ctx, r}, make([]byte, max(min(size, 1<<20), 1)))
-	if err != nil {
-		return nil, err
-	}
-	if n != size {
-		return nil, fmt.Errorf("%w: it is shorter than when the upload started", ErrSourceChanged)
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	for size > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n := min(size, sendChunk)
+		if err := hashAt(d, f, off, n, *bp); err != nil {
+			return nil, err
+		}
+		off += n
+		size -= n
 	}
 	return d, nil
 }

@@ -112,7 +112,7 @@ func (u *Uploader) multipartStream(ctx context.Context, br *bufio.Reader, buf []
 	var imur oss.InitiateMultipartUploadResult
 	err = u.retry(ctx, func(ctx context.Context) error {
 		var err error
-		imur, err = b.InitiateMultipartUpload(dst.Key, append(u.headerOptions(dst.Key, ""), oss.WithContext(ctx))...)
+		imur, err = initiate(b, dst.Key, append(u.headerOptions(dst.Key, ""), oss.WithContext(ctx)))
 		return err
 	})
 	if err != nil {

@@ -59,12 +59,16 @@ func pipeStdin(ctx context.Context, o options, dest ossx.URL, app *ship.Appender
 		case <-shipCtx.Done():
 		}
 	}()
+	var enc []byte // the last gzip body, its buffer reused (Appender.Encode)
 	send := func(data []byte) error {
 		now := time.Now()
 		if !o.localTime {
 			now = now.UTC()
 		}
-		body := app.Encode(data)
+		body := app.Encode(enc, data)
+		if app.Gzip {
+			enc = body
+		}
 		if seq < 0 || obj.Pos+int64(len(body)) > o.rollSize ||
 			(o.key.UsesTime() && dest.Key+o.key.Expand(keytmpl.Vars{Host: o.host, Path: "stdin", Time: now, Gen: gen, Seq: seq}) != obj.Key) {
 			seq++
