@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -154,16 +155,51 @@ func prefixOf(path string) string { return strings.TrimPrefix(path, "/") + "/" }
 // it fails the test, with the logs given, if any.
 func waitFor(t *testing.T, what string, cond func() bool, logs ...fmt.Stringer) {
 	t.Helper()
+	if !poll(cond) {
+		for _, l := range logs {
+			t.Log(l.String())
+		}
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// waitForGtail is waitFor for a condition the running gtail c must bring
+// about: on a timeout it also logs c's goroutines (SIGQUIT makes the Go
+// runtime print them on the stderr collected in stderr), so a stall in CI
+// shows where gtail waits.
+func waitForGtail(t *testing.T, what string, c *exec.Cmd, stderr *syncBuffer, cond func() bool, logs ...fmt.Stringer) {
+	t.Helper()
+	if poll(cond) {
+		return
+	}
+	for _, l := range logs {
+		t.Log(l.String())
+	}
+	c.Process.Signal(syscall.SIGQUIT)
+	exited := make(chan struct{})
+	go func() {
+		c.Wait()
+		close(exited)
+	}()
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		c.Process.Kill()
+		<-exited
+	}
+	t.Fatalf("timed out waiting for %s; gtail's stderr and goroutines:\n%s", what, stderr)
+}
+
+// poll reports whether cond came to hold before a generous deadline.
+func poll(cond func() bool) bool {
 	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			for _, l := range logs {
-				t.Log(l.String())
-			}
-			t.Fatalf("timed out waiting for %s", what)
+			return false
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return true
 }
 
 // sameBytes reports a mismatch briefly: lengths and the first difference.

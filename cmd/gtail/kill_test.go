@@ -3,9 +3,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -66,6 +68,13 @@ func killLoop(t *testing.T, cycles int, faults string, extra ...string) {
 		}
 		time.Sleep(jitter(200*time.Millisecond, 500*time.Millisecond))
 		if i%4 == 1 {
+			// gtail is killed right after this rename: a generation
+			// its state does not record yet is, for the next start, a
+			// file created and rotated away while gtail was down,
+			// beyond reach (docs/gtail.md, limits). On a loaded machine
+			// gtail may not even have looked at it, or be killed
+			// between finding it and its next save.
+			waitSeen(t, e.state, p, c, stderr)
 			w.rename() // while gtail runs
 		}
 		if i%6 == 4 {
@@ -73,14 +82,15 @@ func killLoop(t *testing.T, cycles int, faults string, extra ...string) {
 			// gtail has seen the file's head (to know the copy for its
 			// own); bytes of a file it only ever saw empty are beyond
 			// anyone's reach (docs/gtail.md, limits).
-			waitSeen(t, e.state, p)
+			waitSeen(t, e.state, p, c, stderr)
 		}
 		if i%6 == 2 {
 			// Likewise a file created and rotated away while gtail is
 			// down is beyond reach (docs/gtail.md, limits): on a loaded
 			// machine gtail may not have looked yet when it is killed.
-			waitSeen(t, e.state, p)
+			waitSeen(t, e.state, p, c, stderr)
 		}
+		killed := time.Now().UTC()
 		c.Process.Signal(syscall.SIGKILL)
 		c.Wait()
 		switch i % 6 {
@@ -89,7 +99,10 @@ func killLoop(t *testing.T, cycles int, faults string, extra ...string) {
 		case 4:
 			w.copyTruncate()
 		}
-		fmt.Fprintf(&history, "--- cycle %d\n%s", i, stderr)
+		// What the next start finds: the files (name:inode:size) and
+		// the saved state's (gen:inode:offset/size).
+		fmt.Fprintf(&history, "--- cycle %d\n%s--- killed at %s; files %s\n    state %s\n",
+			i, stderr, killed.Format("15:04:05.000"), filesOf(e.logs), entriesOf(t, e.state))
 		if strings.Contains(stderr.String(), "object is ahead of the state") {
 			ahead++
 		}
@@ -106,7 +119,8 @@ func killLoop(t *testing.T, cycles int, faults string, extra ...string) {
 		t.Fatal(err)
 	}
 	defer c.Process.Kill()
-	waitFor(t, "all bytes shipped", func() bool { return len(e.shipped(prefixOf(p), gz)) >= len(want) }, &history, stderr)
+	waitForGtail(t, "all bytes shipped", c, stderr, func() bool { return len(e.shipped(prefixOf(p), gz)) >= len(want) },
+		&history, missing(e, p, gz, want))
 	c.Process.Signal(syscall.SIGTERM)
 	if err := c.Wait(); err != nil {
 		t.Fatalf("gtail: %v\n%s", err, stderr)
@@ -118,31 +132,89 @@ func killLoop(t *testing.T, cycles int, faults string, extra ...string) {
 	sameBytes(t, got, want)
 }
 
-// waitSeen waits until the state records a fingerprint of path's current
-// generation.
-func waitSeen(t *testing.T, stateDir, path string) {
+// waitSeen waits until the state gtail c saved records path's current
+// generation: its inode with a fingerprint of its head. An entry with the
+// inode but another head is the generation before a copytruncate, which
+// says nothing of the bytes written since.
+func waitSeen(t *testing.T, stateDir, path string, c *exec.Cmd, stderr *syncBuffer) {
 	t.Helper()
-	waitFor(t, "gtail to fingerprint "+path, func() bool {
-		fi, err := os.Stat(path)
-		if err != nil || fi.Size() == 0 {
+	waitForGtail(t, "gtail to fingerprint "+path, c, stderr, func() bool {
+		f, err := os.Open(path)
+		if err != nil {
 			return false
 		}
-		_, ino := follow.DevIno(fi)
-		b, err := ship.ReadFile(stateFile(t, stateDir))
-		if err != nil {
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil || fi.Size() == 0 {
 			return false
 		}
 		var st struct {
 			Files []ship.Entry `json:"files"`
 		}
-		if json.Unmarshal(b, &st) != nil {
+		if json.Unmarshal(readState(t, stateDir), &st) != nil {
 			return false
 		}
 		for _, e := range st.Files {
-			if e.Ino == ino && !e.Done && e.HeadLen > 0 {
-				return true
+			if e.SameInode(fi) && !e.Done && e.HeadLen > 0 {
+				if ok, _ := e.HeadMatches(f); ok {
+					return true
+				}
 			}
 		}
 		return false
 	})
 }
+
+// filesOf lists dir's files as "name:inode:size", for a failure's history.
+func filesOf(dir string) string {
+	ents, _ := os.ReadDir(dir)
+	var out []string
+	for _, d := range ents {
+		if fi, err := d.Info(); err == nil {
+			_, ino := follow.DevIno(fi)
+			out = append(out, fmt.Sprintf("%s:%d:%d", d.Name(), ino, fi.Size()))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// entriesOf lists the saved state's files as "gen:inode:offset/size[:done]",
+// for a failure's history: a file not in it is unknown to the next start.
+func entriesOf(t *testing.T, stateDir string) string {
+	var st struct {
+		Files []ship.Entry `json:"files"`
+	}
+	if json.Unmarshal(readState(t, stateDir), &st) != nil {
+		return "(none)"
+	}
+	var out []string
+	for _, e := range st.Files {
+		s := fmt.Sprintf("%s:%d:%d/%d", e.Gen, e.Ino, e.Offset, e.Size)
+		if e.Done {
+			s += ":done"
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
+
+// missing says, when a failure prints it, how much was shipped and which
+// log files hold bytes the objects lack.
+func missing(e *env, path string, gz bool, want []byte) fmt.Stringer {
+	return stringer(func() string {
+		got := e.shipped(prefixOf(path), gz)
+		s := fmt.Sprintf("shipped %d bytes of %d; files not in the objects:", len(got), len(want))
+		ents, _ := os.ReadDir(e.logs)
+		for _, d := range ents {
+			b, err := os.ReadFile(filepath.Join(e.logs, d.Name()))
+			if err == nil && len(b) > 0 && !bytes.Contains(got, b) {
+				s += fmt.Sprintf(" %s (%d bytes, %d lines)", d.Name(), len(b), bytes.Count(b, []byte("\n")))
+			}
+		}
+		return s
+	})
+}
+
+type stringer func() string
+
+func (f stringer) String() string { return f() }
