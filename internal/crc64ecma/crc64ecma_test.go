@@ -243,3 +243,10 @@ func BenchmarkCombine(b *testing.B) {
 		}
 	})
 }
+
+// The multiplier path's own byte table is hash/crc64's ECMA table.
+func TestByteTable(t *testing.T) {
+	if got := byteTable(); *got != *ref {
+		t.Fatal("byteTable differs from crc64.MakeTable(crc64.ECMA)")
+	}
+}
