@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/urfave/cli/v2"
@@ -83,5 +84,42 @@ func TestRun(t *testing.T) {
 	app.Action = func(c *cli.Context) error { env = c.String("env"); return nil }
 	if err := Run(context.Background(), app, []string{"tool"}); err != nil || env != "from-env" {
 		t.Errorf("environment: %q, %v", env, err)
+	}
+}
+
+// A flag's Action runs when the flag is given under any of its names or
+// from the environment, and only then, as with cli.Context.IsSet.
+func TestRunFlagActions(t *testing.T) {
+	t.Setenv("OSSX_RUN_TEST_ACTION_ENV", "e")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "env"},
+		{[]string{"--name", "x"}, "name env"},
+		{[]string{"-n", "x"}, "name env"},
+		{[]string{"--flag"}, "flag env"},
+	} {
+		var ran []string
+		app := NewApp("tool", "test", "tool", "")
+		app.Flags = []cli.Flag{
+			&cli.StringFlag{Name: "name", Aliases: []string{"n"}, Action: func(*cli.Context, string) error {
+				ran = append(ran, "name")
+				return nil
+			}},
+			&cli.BoolFlag{Name: "flag", Action: func(*cli.Context, bool) error { ran = append(ran, "flag"); return nil }},
+			&cli.StringFlag{Name: "env", EnvVars: []string{"OSSX_RUN_TEST_ACTION_ENV"}, Action: func(*cli.Context, string) error {
+				ran = append(ran, "env")
+				return nil
+			}},
+		}
+		app.Action = func(*cli.Context) error { return nil }
+		if err := Run(context.Background(), app, append([]string{"tool"}, tt.args...)); err != nil {
+			t.Fatalf("%q: %v", tt.args, err)
+		}
+		// Actions run in flag order.
+		if got := strings.Join(ran, " "); got != tt.want {
+			t.Errorf("%q: actions %q, want %q", tt.args, got, tt.want)
+		}
 	}
 }
