@@ -83,3 +83,11 @@ reduce:
 	MOVQ   X7, AX
 	MOVQ   AX, hi+48(FP)
 	RET
+
+// func cpuid1ecx() uint32
+TEXT ·cpuid1ecx(SB), NOSPLIT, $0-4
+	MOVL $1, AX
+	XORL CX, CX
+	CPUID
+	MOVL CX, ret+0(FP)
+	RET
