@@ -175,14 +175,22 @@ func (u *Uploader) singleFile(ctx context.Context, f *os.File, path string, id i
 // while the bytes are in the cache; ctx is checked between megabytes.
 func hashSection(ctx context.Context, f *os.File, off, size int64, withMD5 bool) (*digests, error) {
 	d := newDigests(withMD5)
-	bp := readBufs.Get().(*[]byte)
-	defer readBufs.Put(bp)
+	var buf []byte
+	if size < readBufSize/8 {
+		// A small file (a 4 KiB call) is read into a buffer its size: a
+		// first pooled buffer would be a fresh 256 KiB span for nothing.
+		buf = make([]byte, max(size, 1))
+	} else {
+		bp := readBufs.Get().(*[]byte)
+		defer readBufs.Put(bp)
+		buf = *bp
+	}
 	for size > 0 {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		n := min(size, sendChunk)
-		if err := hashAt(d, f, off, n, *bp); err != nil {
+		if err := hashAt(d, f, off, n, buf); err != nil {
 			return nil, err
 		}
 		off += n
