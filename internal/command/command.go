@@ -53,11 +53,7 @@ func NewApp(name, usage, usageText, description string) *cli.App {
 // and exit 1, never a traceback that could print a secret.
 func Main(app *cli.App, args []string, stderr io.Writer) (code int) {
 	defer ossx.CatchPanic(app.Name, stderr, &code)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
+	ctx, stop := notifyContext()
 	defer stop()
 	if app.Metadata == nil {
 		app.Metadata = map[string]any{}
@@ -76,6 +72,31 @@ func Main(app *cli.App, args []string, stderr io.Writer) (code int) {
 	}
 	ossx.Report(stderr, app.Name, err)
 	return ossx.ExitCode(err)
+}
+
+// notifyContext is signal.NotifyContext for SIGINT and SIGTERM, except
+// that the first signal also stops the notification, so that a second one
+// kills the process the default way. stop is to be called once. One goroutine does both, where
+// NotifyContext plus a goroutine calling stop on ctx.Done were two (each
+// go statement at start-up can wake another thread).
+func notifyContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			cancel(errors.New(s.String() + " signal received"))
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
 }
 
 // ConfigFlags are the OSS connection flags every tool accepts. Secrets are
