@@ -17,7 +17,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ossx/ossx/internal/ossx"
-	"github.com/ossx/ossx/internal/version"
 )
 
 // NewApp returns a cli.App with the shared conventions: --version (no -v),
@@ -34,7 +33,6 @@ func NewApp(name, usage, usageText, description string) *cli.App {
 		Usage:                usage,
 		UsageText:            usageText,
 		Description:          description,
-		Version:              version.String(name),
 		HideHelpCommand:      true,
 		EnableBashCompletion: true,
 		Reader:               os.Stdin,

@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ossx/ossx/internal/ossx"
+	"github.com/ossx/ossx/internal/version"
 )
 
 // Run parses args (args[0] is the program name) against app's flags and
@@ -35,7 +36,7 @@ func Run(ctx context.Context, app *cli.App, args []string) error {
 			return &ossx.UsageError{Err: err, Hint: helpHint(app)}
 		}
 	}
-	var help, version bool
+	var help, showVersion bool
 	if set.Lookup("help") == nil {
 		set.BoolVar(&help, "help", false, "")
 	}
@@ -43,7 +44,7 @@ func Run(ctx context.Context, app *cli.App, args []string) error {
 		set.BoolVar(&help, "h", false, "")
 	}
 	if set.Lookup("version") == nil {
-		set.BoolVar(&version, "version", false, "")
+		set.BoolVar(&showVersion, "version", false, "")
 	}
 
 	rest := args[1:]
@@ -85,8 +86,14 @@ func Run(ctx context.Context, app *cli.App, args []string) error {
 		}
 		return &ossx.UsageError{Err: err, Hint: helpHint(app)}
 	}
-	if version {
-		_, err := fmt.Fprintln(app.Writer, app.Version)
+	if showVersion {
+		// Worked out only when asked: version.String reads the build
+		// information, which every other call has no use for.
+		v := app.Version
+		if v == "" {
+			v = version.String(app.Name)
+		}
+		_, err := fmt.Fprintln(app.Writer, v)
 		return err
 	}
 	for i, f := range app.Flags {
