@@ -86,7 +86,7 @@ func notifyContext() (context.Context, func()) {
 		select {
 		case s := <-ch:
 			signal.Stop(ch)
-			cancel(errors.New(s.String() + " signal received"))
+			cancel(signalError(s.String() + " signal received"))
 		case <-done:
 		}
 	}()
@@ -96,6 +96,14 @@ func notifyContext() (context.Context, func()) {
 		cancel(nil)
 	}
 }
+
+// signalError is the cause of a context cancelled by a signal, as
+// os/signal's own: it is context.Canceled to errors.Is, for net/http
+// reports a cancelled request with its context's cause.
+type signalError string
+
+func (s signalError) Error() string        { return string(s) }
+func (s signalError) Is(target error) bool { return target == context.Canceled }
 
 // ConfigFlags are the OSS connection flags every tool accepts. Secrets are
 // deliberately not flags: argv is visible to every user through ps.
