@@ -7,76 +7,124 @@ import (
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 )
 
-// commonTypes answers the content type of the extensions most uploads have
+// commonType answers the content type of the extensions most uploads have
 // without loading the system MIME database, which mime.TypeByExtension
 // (and so oss.TypeByExtension) parses on first use: a fifth of the CPU of
 // a 4 KiB upload (BENCHMARKS.md). It also makes these types the same on
 // every machine, whatever its /etc/mime.types says. Values follow Go's
 // built-in mime table and the SDK's (oss/mime.go), without charset, as the
-// SDK sends them.
-var commonTypes = map[string]string{
-	".7z":     "application/x-7z-compressed",
-	".avif":   "image/avif",
-	".bin":    "application/octet-stream",
-	".bmp":    "image/bmp",
-	".bz2":    "application/x-bzip2",
-	".css":    "text/css",
-	".csv":    "text/csv",
-	".doc":    "application/msword",
-	".docx":   "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-	".eot":    "application/vnd.ms-fontobject",
-	".flac":   "audio/flac",
-	".gif":    "image/gif",
-	".gz":     "application/gzip",
-	".htm":    "text/html",
-	".html":   "text/html",
-	".ico":    "image/x-icon",
-	".jar":    "application/java-archive",
-	".jpeg":   "image/jpeg",
-	".jpg":    "image/jpeg",
-	".js":     "text/javascript",
-	".json":   "application/json",
-	".log":    "text/plain",
-	".m4a":    "audio/mp4",
-	".md":     "text/markdown",
-	".mjs":    "text/javascript",
-	".mkv":    "video/x-matroska",
-	".mov":    "video/quicktime",
-	".mp3":    "audio/mpeg",
-	".mp4":    "video/mp4",
-	".ndjson": "application/x-ndjson",
-	".ogg":    "audio/ogg",
-	".otf":    "font/otf",
-	".pdf":    "application/pdf",
-	".png":    "image/png",
-	".ppt":    "application/vnd.ms-powerpoint",
-	".pptx":   "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-	".rar":    "application/vnd.rar",
-	".svg":    "image/svg+xml",
-	".tar":    "application/x-tar",
-	".tgz":    "application/gzip",
-	".tif":    "image/tiff",
-	".tiff":   "image/tiff",
-	".ttf":    "font/ttf",
-	".txt":    "text/plain",
-	".wasm":   "application/wasm",
-	".wav":    "audio/wav",
-	".webm":   "video/webm",
-	".webp":   "image/webp",
-	".woff":   "font/woff",
-	".woff2":  "font/woff2",
-	".xls":    "application/vnd.ms-excel",
-	".xlsx":   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-	".xml":    "text/xml",
-	".xz":     "application/x-xz",
-	".yaml":   "application/yaml",
-	".yml":    "application/yaml",
-	".zip":    "application/zip",
-	".zst":    "application/zstd",
+// SDK sends them. A switch, not a map literal: a map is built by the
+// package's init in every run of every tool that links this package.
+func commonType(ext string) string {
+	switch ext {
+	case ".7z":
+		return "application/x-7z-compressed"
+	case ".avif":
+		return "image/avif"
+	case ".bin":
+		return "application/octet-stream"
+	case ".bmp":
+		return "image/bmp"
+	case ".bz2":
+		return "application/x-bzip2"
+	case ".css":
+		return "text/css"
+	case ".csv":
+		return "text/csv"
+	case ".doc":
+		return "application/msword"
+	case ".docx":
+		return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+	case ".eot":
+		return "application/vnd.ms-fontobject"
+	case ".flac":
+		return "audio/flac"
+	case ".gif":
+		return "image/gif"
+	case ".gz", ".tgz":
+		return "application/gzip"
+	case ".htm", ".html":
+		return "text/html"
+	case ".ico":
+		return "image/x-icon"
+	case ".jar":
+		return "application/java-archive"
+	case ".jpeg", ".jpg":
+		return "image/jpeg"
+	case ".js", ".mjs":
+		return "text/javascript"
+	case ".json":
+		return "application/json"
+	case ".log", ".txt":
+		return "text/plain"
+	case ".m4a":
+		return "audio/mp4"
+	case ".md":
+		return "text/markdown"
+	case ".mkv":
+		return "video/x-matroska"
+	case ".mov":
+		return "video/quicktime"
+	case ".mp3":
+		return "audio/mpeg"
+	case ".mp4":
+		return "video/mp4"
+	case ".ndjson":
+		return "application/x-ndjson"
+	case ".ogg":
+		return "audio/ogg"
+	case ".otf":
+		return "font/otf"
+	case ".pdf":
+		return "application/pdf"
+	case ".png":
+		return "image/png"
+	case ".ppt":
+		return "application/vnd.ms-powerpoint"
+	case ".pptx":
+		return "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+	case ".rar":
+		return "application/vnd.rar"
+	case ".svg":
+		return "image/svg+xml"
+	case ".tar":
+		return "application/x-tar"
+	case ".tif", ".tiff":
+		return "image/tiff"
+	case ".ttf":
+		return "font/ttf"
+	case ".wasm":
+		return "application/wasm"
+	case ".wav":
+		return "audio/wav"
+	case ".webm":
+		return "video/webm"
+	case ".webp":
+		return "image/webp"
+	case ".woff":
+		return "font/woff"
+	case ".woff2":
+		return "font/woff2"
+	case ".xls":
+		return "application/vnd.ms-excel"
+	case ".xlsx":
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case ".xml":
+		return "text/xml"
+	case ".xz":
+		return "application/x-xz"
+	case ".yaml", ".yml":
+		return "application/yaml"
+	case ".zip":
+		return "application/zip"
+	case ".zst":
+		return "application/zstd"
+	}
+	return ""
 }
 
 // contentType guesses from the source's extension, then the key's: the
-// common extensions from commonTypes, others from the system MIME database
+// common extensions from commonType, others from the system MIME database
 // and the SDK's table (oss.TypeByExtension), falling back to a binary type.
 func contentType(source, key string) string {
 	for _, name := range []string{source, key} {
@@ -87,7 +135,7 @@ func contentType(source, key string) string {
 		if ext == "" {
 			continue // no extension: nothing to look up, no database to load
 		}
-		if t, ok := commonTypes[ext]; ok {
+		if t := commonType(ext); t != "" {
 			return t
 		}
 		if t := oss.TypeByExtension(name); t != "" {

@@ -8,7 +8,7 @@ func TestContentType(t *testing.T) {
 		{"-", "logs/app.log", "text/plain"},
 		{"data.json", "x.bin", "application/json"},
 		{"backup", "backup.tar.gz", "application/gzip"},
-		// Not in commonTypes: the SDK's table (oss/mime.go).
+		// Not in commonType: the SDK's table (oss/mime.go).
 		{"app.apk", "", "application/vnd.android.package-archive"},
 		{"noext", "alsonoext", "application/octet-stream"},
 		{"firmware.BIN", "", "application/octet-stream"},
