@@ -22,7 +22,9 @@ type fileProfile struct {
 	RoleARN, OIDCProviderARN, OIDCTokenFile string
 }
 
-// profileKeys maps normalised key names (see normKey) to profile fields.
+// profileField is the field of p that the normalised key name (see normKey)
+// sets, or nil. A switch, not a map literal, which package init would
+// build in every run.
 //
 // ossutil 1.7 writes a [Credentials] section with endpoint, accessKeyID,
 // accessKeySecret and stsToken, and accepts the aliases listed in its
@@ -35,24 +37,30 @@ type fileProfile struct {
 // ("accesskeyid, accessKeyId, access-key-id, access_key_id" are one key), and
 // supports source_profile. Source: "Configure ossutil",
 // https://www.alibabacloud.com/help/en/oss/developer-reference/configure-ossutil2
-var profileKeys = map[string]func(p *fileProfile) *string{
-	"accesskeyid":       func(p *fileProfile) *string { return &p.AccessKeyID },
-	"accessid":          func(p *fileProfile) *string { return &p.AccessKeyID },
-	"accesskeysecret":   func(p *fileProfile) *string { return &p.AccessKeySecret },
-	"accesskey":         func(p *fileProfile) *string { return &p.AccessKeySecret },
-	"securitytoken":     func(p *fileProfile) *string { return &p.SecurityToken },
-	"ststoken":          func(p *fileProfile) *string { return &p.SecurityToken },
-	"sessiontoken":      func(p *fileProfile) *string { return &p.SecurityToken },
-	"region":            func(p *fileProfile) *string { return &p.Region },
-	"endpoint":          func(p *fileProfile) *string { return &p.Endpoint },
-	"host":              func(p *fileProfile) *string { return &p.Endpoint },
-	"mode":              func(p *fileProfile) *string { return &p.Mode },
-	"ecsrolename":       func(p *fileProfile) *string { return &p.ECSRoleName },
-	"rolearn":           func(p *fileProfile) *string { return &p.RoleARN },
-	"ramrolearn":        func(p *fileProfile) *string { return &p.RoleARN },
-	"oidcproviderarn":   func(p *fileProfile) *string { return &p.OIDCProviderARN },
-	"oidctokenfile":     func(p *fileProfile) *string { return &p.OIDCTokenFile },
-	"oidctokenfilepath": func(p *fileProfile) *string { return &p.OIDCTokenFile },
+func profileField(p *fileProfile, key string) *string {
+	switch key {
+	case "accesskeyid", "accessid":
+		return &p.AccessKeyID
+	case "accesskeysecret", "accesskey":
+		return &p.AccessKeySecret
+	case "securitytoken", "ststoken", "sessiontoken":
+		return &p.SecurityToken
+	case "region":
+		return &p.Region
+	case "endpoint", "host":
+		return &p.Endpoint
+	case "mode":
+		return &p.Mode
+	case "ecsrolename":
+		return &p.ECSRoleName
+	case "rolearn", "ramrolearn":
+		return &p.RoleARN
+	case "oidcproviderarn":
+		return &p.OIDCProviderARN
+	case "oidctokenfile", "oidctokenfilepath":
+		return &p.OIDCTokenFile
+	}
+	return nil
 }
 
 // normKey folds the spellings ossutil accepts for one key into one.
@@ -188,8 +196,8 @@ func resolveProfile(f iniFile, path, section string, sec map[string]string) (*fi
 	for sec != nil {
 		seen[section] = true
 		for k, v := range sec {
-			if field, ok := profileKeys[k]; ok && *field(p) == "" {
-				*field(p) = v
+			if field := profileField(p, k); field != nil && *field == "" {
+				*field = v
 			}
 		}
 		src := sec["sourceprofile"]

@@ -75,25 +75,44 @@ func Redact(s string) string {
 // Hinted is implemented by errors that know how the user can fix them.
 type Hinted interface{ Hint() string }
 
-// hintsByCode are the fixes for OSS error codes a user can act on. Codes:
+// hintForCode is the fix for an OSS error code a user can act on, or ""
+// (a switch: a map literal is built by package init in every run). Codes:
 // OSS docs, "Error codes", https://www.alibabacloud.com/help/en/oss/support/
 // (and the 00xx-xxxxxxxx EC pages there).
-var hintsByCode = map[string]string{
-	"SignatureDoesNotMatch":    "check OSS_ACCESS_KEY_SECRET (or the profile's secret) matches OSS_ACCESS_KEY_ID",
-	"InvalidAccessKeyId":       "check OSS_ACCESS_KEY_ID; the key may be disabled or belong to another account",
-	"NoSuchBucket":             "check the bucket name and that OSS_ENDPOINT / OSS_REGION is the bucket's region",
-	"NoSuchKey":                "check the key; list what is there with ossls oss://BUCKET/PREFIX",
-	"AccessDenied":             "the credentials lack permission for this bucket or key; check the RAM policy",
-	"SecurityTokenExpired":     "the STS token has expired; refresh OSS_SESSION_TOKEN",
-	"InvalidSecurityToken":     "check OSS_SESSION_TOKEN belongs to OSS_ACCESS_KEY_ID",
-	"FileAlreadyExists":        "the key exists and --no-clobber was given; choose another key or drop --no-clobber",
-	"RequestTimeTooSkewed":     "the local clock is off; sync it (e.g. with NTP)",
-	"ObjectNotAppendable":      "the object exists but was not created by appending; choose another key",
-	"PositionNotEqualToLength": "the object grew or shrank behind our back: another writer is appending to the same key",
-	"InvalidObjectName":        "object keys are 1 to 1023 bytes of UTF-8 and must not start with / or \\",
-	"InvalidBucketName":        "bucket names are 3 to 63 lowercase letters, digits and hyphens",
-	"EntityTooLarge":           "the object is larger than a single PUT allows; large files are uploaded in parts",
-	"TooManyRequests":          "OSS is throttling requests; lower --jobs or retry later",
+func hintForCode(code string) string {
+	switch code {
+	case "SignatureDoesNotMatch":
+		return "check OSS_ACCESS_KEY_SECRET (or the profile's secret) matches OSS_ACCESS_KEY_ID"
+	case "InvalidAccessKeyId":
+		return "check OSS_ACCESS_KEY_ID; the key may be disabled or belong to another account"
+	case "NoSuchBucket":
+		return "check the bucket name and that OSS_ENDPOINT / OSS_REGION is the bucket's region"
+	case "NoSuchKey":
+		return "check the key; list what is there with ossls oss://BUCKET/PREFIX"
+	case "AccessDenied":
+		return "the credentials lack permission for this bucket or key; check the RAM policy"
+	case "SecurityTokenExpired":
+		return "the STS token has expired; refresh OSS_SESSION_TOKEN"
+	case "InvalidSecurityToken":
+		return "check OSS_SESSION_TOKEN belongs to OSS_ACCESS_KEY_ID"
+	case "FileAlreadyExists":
+		return "the key exists and --no-clobber was given; choose another key or drop --no-clobber"
+	case "RequestTimeTooSkewed":
+		return "the local clock is off; sync it (e.g. with NTP)"
+	case "ObjectNotAppendable":
+		return "the object exists but was not created by appending; choose another key"
+	case "PositionNotEqualToLength":
+		return "the object grew or shrank behind our back: another writer is appending to the same key"
+	case "InvalidObjectName":
+		return "object keys are 1 to 1023 bytes of UTF-8 and must not start with / or \\"
+	case "InvalidBucketName":
+		return "bucket names are 3 to 63 lowercase letters, digits and hyphens"
+	case "EntityTooLarge":
+		return "the object is larger than a single PUT allows; large files are uploaded in parts"
+	case "TooManyRequests":
+		return "OSS is throttling requests; lower --jobs or retry later"
+	}
+	return ""
 }
 
 // hintEndpoint is the endpoint the last client was built for, so a hint can
@@ -135,7 +154,7 @@ func HintFor(err error) string {
 				return fmt.Sprintf("the bucket lives at %s: set OSS_ENDPOINT=https://%s (or its region in OSS_REGION)", e, e)
 			}
 		}
-		return hintsByCode[se.Code]
+		return hintForCode(se.Code)
 	}
 	var crc oss.CRCCheckError
 	if errors.As(err, &crc) {
