@@ -1,8 +1,10 @@
 package progress
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/ossx/ossx/internal/ossx"
@@ -35,6 +37,18 @@ func (c *Console) Print(text string) error {
 	c.Bar.Clear()
 	_, err := fmt.Fprintln(os.Stdout, ossx.EscapeControl(text))
 	return err
+}
+
+// PrintJSON writes v as one JSON line to stdout (--json). HTML characters
+// are not escaped: a presigned URL's & stays readable, as in ossls --json.
+func (c *Console) PrintJSON(v any) error {
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return c.Print(strings.TrimSuffix(buf.String(), "\n"))
 }
 
 // Notice prints information that --quiet silences.

@@ -3,7 +3,6 @@ package ossget
 import (
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -519,7 +518,6 @@ func (g *getter) print(res download.Result, p string) error {
 	if g.opts.quiet {
 		return nil
 	}
-	text := p
 	if g.opts.json {
 		l := line{Bucket: res.URL.Bucket, Key: res.URL.Key, Path: p, Size: res.Meta.Size, ETag: res.Meta.ETag,
 			Verified: string(res.Verified), Skipped: res.Skipped, Resumed: res.Resumed}
@@ -528,14 +526,8 @@ func (g *getter) print(res download.Result, p string) error {
 		} else {
 			l.CRC64 = strconv.FormatUint(res.CRC64, 10)
 		}
-		var buf strings.Builder
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(l); err != nil {
-			return err
-		}
-		text = strings.TrimSuffix(buf.String(), "\n")
+		return g.out.PrintJSON(l)
 	}
 	// One path per line, whatever the key holds (see progress.Console).
-	return g.out.Print(text)
+	return g.out.Print(p)
 }

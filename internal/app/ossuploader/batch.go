@@ -2,7 +2,6 @@ package ossuploader
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -433,24 +432,16 @@ func (b *batch) print(path string, res upload.Result, dryRun bool) error {
 	if err != nil {
 		return err
 	}
-	text := u
 	if b.opts.json {
 		l := line{Bucket: res.URL.Bucket, Key: res.URL.Key, Size: res.Size, ETag: res.ETag,
 			URL: u, Source: path, Skipped: res.Skipped, DryRun: dryRun, Verified: res.Verified}
 		if !dryRun {
 			l.CRC64 = strconv.FormatUint(res.CRC64, 10)
 		}
-		// No HTML escaping: a presigned URL's & must stay readable.
-		var buf strings.Builder
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(l); err != nil {
-			return err
-		}
-		text = strings.TrimSuffix(buf.String(), "\n")
+		return b.out.PrintJSON(l)
 	}
 	// One URL per line, whatever the key holds (see progress.Console).
-	return b.out.Print(text)
+	return b.out.Print(u)
 }
 
 // objectURL renders where an object is, as --print and --sign ask.
