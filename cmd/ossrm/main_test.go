@@ -42,6 +42,7 @@ func TestScripts(t *testing.T) {
 			}
 			env.Setenv("SECRET", srv.AccessKeySecret)
 			env.Setenv("NL", "\n") // for keys a script cannot spell
+			env.Setenv("DEL", "\x7f")
 			return nil
 		},
 		Cmds: cmds,

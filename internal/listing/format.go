@@ -2,6 +2,7 @@ package listing
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -52,7 +53,8 @@ type Printer struct {
 	format Format
 	human  bool
 	line   []byte
-	enc    *json.Encoder
+	js     bytes.Buffer  // a JSON line before ossx.AppendJSON
+	enc    *json.Encoder // writes to js
 
 	objects, prefixes, uploads, buckets int64
 	bytes                               int64
@@ -65,10 +67,22 @@ type Printer struct {
 // NewPrinter returns a Printer writing to w. human selects IEC sizes
 // (1.5 MiB) in Long and in the summary.
 func NewPrinter(w io.Writer, format Format, human bool) *Printer {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	return &Printer{w: bw, format: format, human: human, enc: enc}
+	p := &Printer{w: bufio.NewWriterSize(w, 64<<10), format: format, human: human}
+	p.enc = json.NewEncoder(&p.js)
+	p.enc.SetEscapeHTML(false)
+	return p
+}
+
+// encode writes v as one JSON line, its DEL and C1 characters escaped
+// (ossx.AppendJSON) as in every tool's --json.
+func (p *Printer) encode(v any) error {
+	p.js.Reset()
+	if err := p.enc.Encode(v); err != nil {
+		return err
+	}
+	p.line = ossx.AppendJSON(p.line[:0], p.js.Bytes())
+	_, err := p.w.Write(p.line)
+	return err
 }
 
 // Print writes one entry. The first write error is kept by the buffered
@@ -97,9 +111,9 @@ func (p *Printer) Print(e *Entry) error {
 		if signed != "" {
 			o := jsonEntry(e).(jsonObject)
 			o.URL = signed
-			return p.enc.Encode(o)
+			return p.encode(o)
 		}
-		return p.enc.Encode(jsonEntry(e))
+		return p.encode(jsonEntry(e))
 	}
 	b := p.line[:0]
 	if p.format == Long {
@@ -145,7 +159,7 @@ func (p *Printer) Summary(of Kind) error {
 				Prefixes int64 `json:"prefixes"`
 			}{p.objects, p.bytes, p.prefixes}
 		}
-		return p.enc.Encode(map[string]any{"summary": s})
+		return p.encode(map[string]any{"summary": s})
 	}
 	var line string
 	switch of {

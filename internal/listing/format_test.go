@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ossx/ossx/internal/ossx"
 )
 
 var when = time.Date(2024, 3, 9, 7, 5, 3, 250e6, time.FixedZone("CST", 8*3600))
@@ -118,7 +120,7 @@ func TestFormatSummaryKinds(t *testing.T) {
 func TestFormatKeysVerbatim(t *testing.T) {
 	keys := map[string]string{
 		`back\slash`: `back\slash`, `quote"d`: `quote"d`, "<html>&": "<html>&", "emoji 😀": "emoji 😀", "trailing/": "trailing/",
-		"a\tb": `a\x09b`, "x\noss://b/spoof": `x\x0aoss://b/spoof`, "\x1b[2Jcls": `\x1b[2Jcls`, "c1\u009b": `c1\x9b`,
+		"a\tb": `a\x09b`, "x\noss://b/spoof": `x\x0aoss://b/spoof`, "\x1b[2Jcls": `\x1b[2Jcls`, "c1\u009b": `c1\x9b`, "del\x7f": `del\x7f`,
 	}
 	for k, printed := range keys {
 		e := Entry{Kind: Object, Bucket: "b", Key: k}
@@ -134,6 +136,11 @@ func TestFormatKeysVerbatim(t *testing.T) {
 		var o struct{ Key string }
 		if err := json.Unmarshal(js.Bytes(), &o); err != nil || o.Key != k {
 			t.Errorf("json %q: got %q (%v)", k, js.String(), err)
+		}
+		// DEL and C1 too are JSON escapes, as C0 are: the line is exact
+		// and drives no terminal.
+		if ossx.HasControl(strings.TrimSuffix(js.String(), "\n")) {
+			t.Errorf("json %q: a control character in %q", k, js.String())
 		}
 	}
 }

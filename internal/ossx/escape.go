@@ -1,6 +1,7 @@
 package ossx
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 )
@@ -67,4 +68,31 @@ func KeyWarning(k string) string {
 		return `it has an empty segment ("//"), which tools that save objects as files will merge`
 	}
 	return ""
+}
+
+// AppendJSON appends the JSON text js to b with DEL and the C1 control
+// characters written \u007f … \u009f, the rule of every tool's --json
+// output. encoding/json escapes C0 but writes these as they are, and the
+// \xNN of EscapeControl is not JSON; escaped so, a line still decodes to
+// the exact key, and no key can send a terminal a control sequence. JSON
+// holds non-ASCII bytes only inside strings, so the rewrite is safe
+// anywhere in js.
+func AppendJSON(b, js []byte) []byte {
+	if bytes.IndexByte(js, 0x7f) < 0 && bytes.IndexByte(js, 0xc2) < 0 {
+		return append(b, js...)
+	}
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(js); i++ {
+		c := js[i]
+		switch {
+		case c == 0x7f:
+			b = append(b, `\u007f`...)
+		case c == 0xc2 && i+1 < len(js) && js[i+1] >= 0x80 && js[i+1] <= 0x9f:
+			i++
+			b = append(b, '\\', 'u', '0', '0', hex[js[i]>>4], hex[js[i]&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
 }

@@ -1,6 +1,11 @@
 package ossx
 
-import "testing"
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
 
 func TestEscapeControl(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
@@ -30,6 +35,29 @@ func TestKeyWarning(t *testing.T) {
 	} {
 		if got := KeyWarning(k) != ""; got != warn {
 			t.Errorf("KeyWarning(%q) = %q", k, KeyWarning(k))
+		}
+	}
+}
+
+// AppendJSON leaves valid JSON that decodes to the same string, with no
+// DEL or C1 byte left in it.
+func TestAppendJSON(t *testing.T) {
+	for _, s := range []string{"plain", "a&b<c>", "del\x7f", "c1\u0085\u009b", "é\u00a0日本", "nl\n", "bad\xc2"} {
+		js, _ := json.Marshal(s)
+		got := AppendJSON([]byte("p:"), js)
+		if !bytes.HasPrefix(got, []byte("p:")) {
+			t.Fatalf("AppendJSON(%s) = %s", js, got)
+		}
+		got = got[2:]
+		if HasControl(string(got)) {
+			t.Errorf("AppendJSON(%s) = %s: a control character left", js, got)
+		}
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Errorf("AppendJSON(%s) = %s: %v", js, got, err)
+		}
+		if want := strings.ToValidUTF8(s, "\uFFFD"); back != want {
+			t.Errorf("AppendJSON(%s) decodes to %q, want %q", js, back, want)
 		}
 	}
 }

@@ -1,10 +1,10 @@
 package progress
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 
 	"github.com/ossx/ossx/internal/ossx"
@@ -40,15 +40,21 @@ func (c *Console) Print(text string) error {
 }
 
 // PrintJSON writes v as one JSON line to stdout (--json). HTML characters
-// are not escaped: a presigned URL's & stays readable, as in ossls --json.
+// are not escaped: a presigned URL's & stays readable, as in ossls --json;
+// control characters are JSON escapes (ossx.AppendJSON), never the \xNN of
+// plain output, which would make the line invalid JSON.
 func (c *Console) PrintJSON(v any) error {
-	var buf strings.Builder
+	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	return c.Print(strings.TrimSuffix(buf.String(), "\n"))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.Bar.Clear()
+	_, err := os.Stdout.Write(ossx.AppendJSON(nil, buf.Bytes()))
+	return err
 }
 
 // Notice prints information that --quiet silences.

@@ -8,7 +8,6 @@ package ossrm
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"github.com/ossx/ossx/internal/command"
 	"github.com/ossx/ossx/internal/listing"
 	"github.com/ossx/ossx/internal/ossx"
+	"github.com/ossx/ossx/internal/progress"
 	"github.com/ossx/ossx/internal/remove"
 )
 
@@ -227,7 +227,7 @@ func run(ctx context.Context, opts options) error {
 	}
 	// One key, one object: its failure is the command's (exit 1), not
 	// a partial failure of a batch.
-	r := &reporter{opts: opts, single: len(urls) == 1 && !opts.recursive && !opts.uploads}
+	r := &reporter{opts: opts, out: &progress.Console{Tool: tool}, single: len(urls) == 1 && !opts.recursive && !opts.uploads}
 	if opts.recursive || opts.uploads {
 		for _, u := range urls {
 			err := r.prefix(ctx, client, cfg.Retry, u)
@@ -277,6 +277,7 @@ func (r *reporter) end(ctx context.Context, err error) error {
 // reporter prints each outcome and counts failures.
 type reporter struct {
 	opts      options
+	out       *progress.Console
 	single    bool  // one key: its failure is returned, not printed
 	singleErr error // that failure
 	mu        sync.Mutex
@@ -365,17 +366,18 @@ func (r *reporter) report(o remove.Outcome) {
 		if !r.opts.dryRun {
 			l.Deleted, l.Aborted = o.UploadID == "", o.UploadID != ""
 		}
-		data, _ := json.Marshal(l)
-		fmt.Fprintln(os.Stdout, string(data))
+		// As every tool's --json: no HTML escaping (a key's & stays &),
+		// control characters as JSON escapes.
+		r.out.PrintJSON(l)
 		return
 	}
-	// One URL per line, whatever the key holds (ossx.EscapeControl, as
-	// ossls and ossuploader print keys); --json has the exact key.
+	// One URL per line, whatever the key holds (control characters \xNN,
+	// as ossls and ossuploader print keys); --json has the exact key.
 	if o.UploadID != "" {
-		fmt.Fprintln(os.Stdout, o.UploadID, ossx.EscapeControl(o.URL.String()))
+		r.out.Print(o.UploadID + " " + o.URL.String())
 		return
 	}
-	fmt.Fprintln(os.Stdout, ossx.EscapeControl(o.URL.String()))
+	r.out.Print(o.URL.String())
 }
 
 // fail reports a failure of a whole argument.
