@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -24,7 +26,8 @@ func TestMain(m *testing.M) {
 // TestScripts runs testdata/script/*.txtar, each against its own
 // in-process osslocal (OSS_* in the environment, $BUCKET the empty bucket).
 func TestScripts(t *testing.T) {
-	cmds := osslocaltest.ScriptCmds() // status, faults
+	cmds := osslocaltest.ScriptCmds()                    // status, faults
+	maps.Copy(cmds, osslocaltest.CheckpointCmds("none")) // interrupt (with fired=OP)
 	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"putmany":    cmdPutMany,
 		"count":      cmdCount,

@@ -1,5 +1,5 @@
 // Package remove deletes objects and aborts unfinished multipart uploads:
-// keys in batches of DeleteMultipleObjects (1000 a request, the next
+// keys in batches of DeleteMultipleObjects (up to 1000 a request, the next
 // listing page fetched while a batch is deleted), each key OSS did not
 // confirm reported on its own.
 package remove
@@ -50,21 +50,59 @@ func New(bucket *oss.Bucket, opts Options) *Remover {
 
 func (r *Remover) url(key string) ossx.URL { return ossx.URL{Bucket: r.bucket.BucketName, Key: key} }
 
-// Keys deletes keys, MaxBatch at a time, and calls report for each, in the
-// order given. A key OSS does not list as deleted is reported with an
-// error. The returned error is a request that failed as a whole (after
-// retries): its keys are not reported.
+// MaxBatchBody bounds the XML of one DeleteMultipleObjects request. 1000
+// keys of 1023 bytes are about 1 MiB, but a key's & < > " ' and control
+// characters grow five or six times in XML: 1000 such keys are over 5 MiB,
+// and osslocal (like any server bounding what it reads) refuses a body
+// over 2 MiB as MalformedXML, a request no retry would fix. Batches are cut
+// at MaxBatch keys or MaxBatchBody bytes, whichever comes first.
+const MaxBatchBody = 1 << 20
+
+// objectXML is what each key adds around itself: <Object><Key></Key></Object>.
+const objectXML = len("<Object><Key></Key></Object>")
+
+// batchLen is how many of keys the next request takes: at most MaxBatch,
+// and at least one whatever its size.
+func batchLen(keys []string) int {
+	size := 0
+	for i, k := range keys {
+		if i == MaxBatch {
+			return i
+		}
+		if size += objectXML + len(oss.EscapeXml(k)); size > MaxBatchBody && i > 0 {
+			return i
+		}
+	}
+	return len(keys)
+}
+
+// Keys deletes keys, batch by batch (MaxBatch, MaxBatchBody), and calls
+// report for each, in the order given. A key OSS does not list as deleted
+// is reported with an error; so is every key of a request that fails as a
+// whole (after retries), and Keys goes on with the next request. It
+// returns the first such request's error, or the context's at once.
 func (r *Remover) Keys(ctx context.Context, keys []string, report func(Outcome)) error {
+	var first error
 	for len(keys) > 0 {
-		n := min(len(keys), MaxBatch)
+		n := batchLen(keys)
 		if err := r.batch(ctx, keys[:n], report); err != nil {
-			return err
+			if ctx.Err() != nil {
+				return err
+			}
+			for _, k := range keys[:n] {
+				report(Outcome{URL: r.url(k), Err: err})
+			}
+			if first == nil {
+				first = err
+			}
 		}
 		keys = keys[n:]
 	}
-	return nil
+	return first
 }
 
+// batch deletes keys in one request. A request failing as a whole returns
+// its error, and no key is reported.
 func (r *Remover) batch(ctx context.Context, keys []string, report func(Outcome)) error {
 	if r.opts.DryRun {
 		for _, k := range keys {
@@ -84,7 +122,7 @@ func (r *Remover) batch(ctx context.Context, keys []string, report func(Outcome)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("delete %d keys below %s: %w", len(keys), r.url(""), err)
+		return err
 	}
 	deleted := make(map[string]bool, len(res.DeletedObjects))
 	for _, k := range res.DeletedObjects {
@@ -117,8 +155,18 @@ func (r *Remover) Prefix(ctx context.Context, prefix string, filter *listing.Fil
 				keys = append(keys, page[i].Key)
 			}
 		}
-		if err := r.Keys(ctx, keys, report); err != nil {
-			return err
+		// A request that fails as a whole ends the listing: the keys after
+		// it are not known, and a rerun takes what is left.
+		for len(keys) > 0 {
+			n := batchLen(keys)
+			if err := r.batch(ctx, keys[:n], report); err != nil {
+				what := r.url(keys[0]).String()
+				if n > 1 {
+					what = fmt.Sprintf("%d keys from %s to %s", n, what, r.url(keys[n-1]))
+				}
+				return fmt.Errorf("delete %s: %w", what, err)
+			}
+			keys = keys[n:]
 		}
 	}
 	return nil

@@ -240,13 +240,14 @@ func run(ctx context.Context, opts options) error {
 			r.fail(err)
 		}
 	} else {
-		// Keys of one bucket go together, 1000 a request.
+		// Keys of one bucket go together, 1000 a request. Each key that
+		// fails is reported, and the others are still deleted.
 		for len(urls) > 0 {
 			n := 1
 			for n < len(urls) && urls[n].Bucket == urls[0].Bucket {
 				n++
 			}
-			if err := r.keys(ctx, client, cfg.Retry, urls[:n]); err != nil {
+			if err := r.keys(ctx, client, cfg.Retry, urls[:n]); err != nil && ctx.Err() != nil {
 				return r.end(ctx, err)
 			}
 			urls = urls[n:]
@@ -280,6 +281,7 @@ type reporter struct {
 	out       *progress.Console
 	single    bool  // one key: its failure is returned, not printed
 	singleErr error // that failure
+	lastHint  string
 	mu        sync.Mutex
 	total     int
 	failed    int
@@ -306,7 +308,8 @@ func (r *reporter) prefix(ctx context.Context, client *oss.Client, retry ossx.Re
 	return rm.Prefix(ctx, u.Key, filter, r.report)
 }
 
-// keys deletes single keys, all in the same bucket.
+// keys deletes single keys, all in the same bucket, reporting each; the
+// error returned was reported already, key by key.
 func (r *reporter) keys(ctx context.Context, client *oss.Client, retry ossx.RetryPolicy, urls []ossx.URL) error {
 	b, err := client.Bucket(urls[0].Bucket)
 	if err != nil {
@@ -317,11 +320,14 @@ func (r *reporter) keys(ctx context.Context, client *oss.Client, retry ossx.Retr
 	for _, u := range urls {
 		if r.opts.mustExist {
 			ok, err := rm.Exists(ctx, u.Key)
-			if err != nil {
+			if err != nil && ctx.Err() != nil {
 				return err
 			}
-			if !ok {
-				r.report(remove.Outcome{URL: u, Err: errMissing})
+			if err == nil && !ok {
+				err = errMissing
+			}
+			if err != nil {
+				r.report(remove.Outcome{URL: u, Err: err})
 				continue
 			}
 		}
@@ -347,7 +353,14 @@ func (r *reporter) report(o remove.Outcome) {
 			r.singleErr = err
 			return
 		}
-		ossx.Report(os.Stderr, tool, err)
+		// A request that failed as a whole fails each of its keys with
+		// the same cause: the hint is said once.
+		if h := ossx.HintFor(err); h != "" && h == r.lastHint {
+			fmt.Fprintf(os.Stderr, "%s: error: %s\n", tool, ossx.Message(err))
+		} else {
+			ossx.Report(os.Stderr, tool, err)
+			r.lastHint = h
+		}
 		return
 	}
 	if r.opts.quiet {
