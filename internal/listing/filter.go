@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/ossx/ossx/internal/ossx"
 )
 
 // Filter selects entries by --include and --exclude glob patterns
@@ -72,4 +74,21 @@ func matchAny(patterns []string, rel, name string) bool {
 		}
 	}
 	return false
+}
+
+// GlobHint is the hint for an oss:// URL whose key holds a glob
+// metacharacter (* ? [) and matched nothing, as s5cmd and shells would
+// expand it: no ossx tool expands wildcards in URLs (a key may hold a *),
+// and cmd (e.g. "ossrm -r") with --include does what was meant. "" when
+// the key holds none.
+func GlobHint(cmd string, u ossx.URL) string {
+	i := strings.IndexAny(u.Key, "*?[")
+	if i < 0 {
+		return ""
+	}
+	j := strings.LastIndexByte(u.Key[:i], '/') + 1
+	dir := ossx.URL{Bucket: u.Bucket, Key: u.Key[:j]}
+	pattern := "'" + strings.ReplaceAll(u.Key[j:], "'", `'\''`) + "'"
+	return fmt.Sprintf("wildcards in URLs are not expanded (%c may be part of a key); to select by pattern: %s --include %s %s",
+		u.Key[i], cmd, pattern, dir)
 }

@@ -3,6 +3,8 @@ package listing
 import (
 	"strings"
 	"testing"
+
+	"github.com/ossx/ossx/internal/ossx"
 )
 
 func TestFilter(t *testing.T) {
@@ -77,6 +79,19 @@ func TestFilterBadPattern(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "bad pattern") {
 				t.Errorf("%s %q: err = %v, want bad pattern", where, p, err)
 			}
+		}
+	}
+}
+
+func TestGlobHint(t *testing.T) {
+	for key, want := range map[string]string{
+		"logs/x.gz":   "",
+		"logs/*.tmp":  "wildcards in URLs are not expanded (* may be part of a key); to select by pattern: ossrm -r --include '*.tmp' oss://b/logs/",
+		"a/b?/c[0-9]": "wildcards in URLs are not expanded (? may be part of a key); to select by pattern: ossrm -r --include 'b?/c[0-9]' oss://b/a/",
+		"it's*":       `wildcards in URLs are not expanded (* may be part of a key); to select by pattern: ossrm -r --include 'it'\''s*' oss://b/`,
+	} {
+		if got := GlobHint("ossrm -r", ossx.URL{Bucket: "b", Key: key}); got != want {
+			t.Errorf("GlobHint(%q) =\n%s\nwant\n%s", key, got, want)
 		}
 	}
 }

@@ -144,7 +144,15 @@ func run(ctx context.Context, opts options) error {
 			return ossx.SignGetURL(client, ossx.URL{Bucket: e.Bucket, Key: e.Key}, opts.sign)
 		}
 	}
-	err = list(ctx, src, filter, opts.limit, p)
+	n, err := list(ctx, src, filter, opts.limit, p)
+	if err == nil && n == 0 && opts.target != "" {
+		// ossls 'oss://b/logs/*.gz' as a shell or s5cmd would expand it.
+		if u, perr := ossx.ParseURL(opts.target, cfg.Bucket); perr == nil {
+			if hint := listing.GlobHint(command.Invocation("ossls"), u); hint != "" {
+				fmt.Fprintf(opts.stderr, "ossls: hint: nothing listed: %s\n", hint)
+			}
+		}
+	}
 	if err == nil && opts.summary {
 		err = output(p.Summary(kind))
 	}
@@ -174,29 +182,30 @@ func output(err error) error {
 }
 
 // list prints the entries src yields that pass filter, up to limit (0: all),
-// flushing after each page so output keeps pace with the listing.
-func list(ctx context.Context, src listing.Source, filter *listing.Filter, limit int, p *listing.Printer) error {
+// flushing after each page so output keeps pace with the listing, and
+// returns how many it printed.
+func list(ctx context.Context, src listing.Source, filter *listing.Filter, limit int, p *listing.Printer) (int, error) {
 	n := 0
 	for page, err := range listing.Pages(ctx, src) {
 		if err != nil {
-			return err
+			return n, err
 		}
 		for i := range page {
 			if !filter.Match(&page[i]) {
 				continue
 			}
 			if err := p.Print(&page[i]); err != nil {
-				return output(err)
+				return n, output(err)
 			}
 			if n++; n == limit {
-				return nil
+				return n, nil
 			}
 		}
 		if err := p.Flush(); err != nil {
-			return output(err)
+			return n, output(err)
 		}
 	}
-	return nil
+	return n, nil
 }
 
 func outputFormat(opts options) (listing.Format, error) {

@@ -68,7 +68,8 @@ them: 1000 keys per DeleteMultipleObjects request, the next page of the
 listing fetched while a batch is deleted. A prefix is a key prefix, not a
 path: oss://b/logs takes logs/ and logs.txt alike; end it in / to stay
 inside a directory. A whole bucket (oss://b or oss://b/) is refused unless
---all-objects-in-bucket is given. Every key OSS does not confirm is named
+--all-objects-in-bucket is given. Wildcards are not expanded: a KEY with
+* ? or [ that is no object is refused; use -r --include PATTERN. Every key OSS does not confirm is named
 on stderr and the status is 3.
 
 --uploads aborts unfinished multipart uploads below the prefix (the parts
@@ -225,6 +226,13 @@ func run(ctx context.Context, opts options) error {
 	if err != nil {
 		return fmt.Errorf("OSS client: %w", err)
 	}
+	if !opts.recursive && !opts.uploads {
+		for _, u := range urls {
+			if err := checkPattern(ctx, client, cfg.Retry, u); err != nil {
+				return err
+			}
+		}
+	}
 	// One key, one object: its failure is the command's (exit 1), not
 	// a partial failure of a batch.
 	r := &reporter{opts: opts, out: &progress.Console{Tool: tool}, single: len(urls) == 1 && !opts.recursive && !opts.uploads}
@@ -298,14 +306,49 @@ func (r *reporter) prefix(ctx context.Context, client *oss.Client, retry ossx.Re
 	if err != nil {
 		return &ossx.UsageError{Err: err, Hint: "patterns use * ? [a-z] and \\ to quote; see ossls --help"}
 	}
+	r.mu.Lock()
+	before := r.total
+	r.mu.Unlock()
+	cmd := command.Invocation(tool) + " -r"
 	if r.opts.uploads {
 		var cutoff time.Time
 		if r.opts.olderThan > 0 {
 			cutoff = time.Now().Add(-r.opts.olderThan)
 		}
-		return rm.Uploads(ctx, u.Key, filter, cutoff, r.report)
+		cmd = command.Invocation(tool) + " --uploads"
+		err = rm.Uploads(ctx, u.Key, filter, cutoff, r.report)
+	} else {
+		err = rm.Prefix(ctx, u.Key, filter, r.report)
 	}
-	return rm.Prefix(ctx, u.Key, filter, r.report)
+	r.mu.Lock()
+	none := r.total == before
+	r.mu.Unlock()
+	// A prefix holding * ? or [ that matched nothing was meant as a
+	// pattern: say so rather than succeed having deleted nothing.
+	if hint := listing.GlobHint(cmd, u); err == nil && none && hint != "" {
+		return &ossx.UsageError{Err: fmt.Errorf("nothing below %s", u), Hint: hint}
+	}
+	return err
+}
+
+// checkPattern refuses a single KEY holding * ? or [ that names no
+// object: it was meant as a pattern (shells and s5cmd expand them), and
+// deleting it would print its URL, succeed and delete nothing. A key that
+// does hold such a character is deleted as it is.
+func checkPattern(ctx context.Context, client *oss.Client, retry ossx.RetryPolicy, u ossx.URL) error {
+	hint := listing.GlobHint(command.Invocation(tool)+" -r", u)
+	if hint == "" {
+		return nil
+	}
+	b, err := client.Bucket(u.Bucket)
+	if err != nil {
+		return err
+	}
+	// Any other failure (a missing bucket) is the deletion's to report.
+	if ok, err := remove.New(b, remove.Options{Retry: retry}).Exists(ctx, u.Key); err == nil && !ok {
+		return &ossx.UsageError{Err: fmt.Errorf("no object %s", u), Hint: hint}
+	}
+	return nil
 }
 
 // keys deletes single keys, all in the same bucket, reporting each; the
