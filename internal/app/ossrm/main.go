@@ -55,7 +55,7 @@ type options struct {
 }
 
 const usageText = `ossrm [flags] oss://BUCKET/KEY...
-ossrm -r [flags] oss://BUCKET/PREFIX/...
+ossrm -r [--uploads] [flags] oss://BUCKET/PREFIX/...
 ossrm --uploads [--older-than 7d] [flags] oss://BUCKET[/PREFIX]...`
 
 const description = `Deletes objects and prints the URL of each one deleted, one per line on
@@ -75,7 +75,8 @@ on stderr and the status is 3.
 --uploads aborts unfinished multipart uploads below the prefix (the parts
 they hold are billed until then), with --older-than only those initiated
 longer ago; a whole bucket needs no extra flag, since no finished object is
-touched.
+touched. -r --uploads does both: uploads first, then objects, so that no
+upload completes into an object after the prefix was emptied.
 
 --dry-run prints what would be deleted or aborted and changes nothing.`
 
@@ -92,6 +93,9 @@ const helpTail = `EXAMPLES
 
    Clean up uploads abandoned for a week (from cron):
        ossrm --uploads --older-than 7d oss://my-bucket
+
+   Empty a prefix of objects and unfinished uploads alike:
+       ossrm -r --uploads oss://my-bucket/incoming/
 
    Fail when the key was not there:
        ossrm --must-exist oss://my-bucket/locks/job.lock
@@ -111,7 +115,7 @@ func newApp() *cli.App {
 	app.Flags = append([]cli.Flag{
 		&cli.BoolFlag{Name: "recursive", Aliases: []string{"r"}, Usage: "delete every object below each PREFIX", Category: sel, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "all-objects-in-bucket", Usage: "with -r: allow a whole bucket as the prefix", Category: sel, DisableDefaultText: true},
-		&cli.BoolFlag{Name: "uploads", Usage: "abort unfinished multipart uploads below each prefix instead", Category: sel, DisableDefaultText: true},
+		&cli.BoolFlag{Name: "uploads", Usage: "abort unfinished multipart uploads below each prefix (with -r: too)", Category: sel, DisableDefaultText: true},
 		&cli.StringFlag{Name: "older-than", Usage: "with --uploads: only those initiated more than `AGE` ago, e.g. 7d, 12h, 90m", Category: sel},
 		&cli.StringSliceFlag{Name: "include", Usage: "with -r or --uploads: only keys matching the glob `PATTERN` (repeatable; as in ossls)", Category: sel},
 		&cli.StringSliceFlag{Name: "exclude", Usage: "with -r or --uploads: skip keys matching the glob `PATTERN` (repeatable)", Category: sel},
@@ -157,8 +161,6 @@ func parseOptions(c *cli.Context) (options, error) {
 		}
 	}
 	switch {
-	case o.recursive && o.uploads:
-		return options{}, &ossx.UsageError{Err: errors.New("-r and --uploads are exclusive"), Hint: "--uploads already takes every upload below the prefix"}
 	case o.olderThan > 0 && !o.uploads:
 		return options{}, ossx.Usagef("--older-than applies to --uploads")
 	case (len(o.include) > 0 || len(o.exclude) > 0) && !o.recursive && !o.uploads:
@@ -235,7 +237,7 @@ func run(ctx context.Context, opts options) error {
 	}
 	// One key, one object: its failure is the command's (exit 1), not
 	// a partial failure of a batch.
-	r := &reporter{opts: opts, out: &progress.Console{Tool: tool}, single: len(urls) == 1 && !opts.recursive && !opts.uploads}
+	r := &reporter{opts: opts, out: &progress.Console{Tool: tool, Quiet: opts.quiet}, single: len(urls) == 1 && !opts.recursive && !opts.uploads}
 	if opts.recursive || opts.uploads {
 		for _, u := range urls {
 			err := r.prefix(ctx, client, cfg.Retry, u)
@@ -309,16 +311,23 @@ func (r *reporter) prefix(ctx context.Context, client *oss.Client, retry ossx.Re
 	r.mu.Lock()
 	before := r.total
 	r.mu.Unlock()
-	cmd := command.Invocation(tool) + " -r"
+	cmd := command.Invocation(tool)
+	if r.opts.recursive {
+		cmd += " -r"
+	}
 	if r.opts.uploads {
 		var cutoff time.Time
 		if r.opts.olderThan > 0 {
 			cutoff = time.Now().Add(-r.opts.olderThan)
 		}
-		cmd = command.Invocation(tool) + " --uploads"
+		cmd += " --uploads"
 		err = rm.Uploads(ctx, u.Key, filter, cutoff, r.report)
-	} else {
+	}
+	if r.opts.recursive && err == nil {
 		err = rm.Prefix(ctx, u.Key, filter, r.report)
+		if err == nil && !r.opts.uploads && !filter.Active() {
+			r.leftUploads(ctx, b, retry, u)
+		}
 	}
 	r.mu.Lock()
 	none := r.total == before
@@ -329,6 +338,17 @@ func (r *reporter) prefix(ctx context.Context, client *oss.Client, retry ossx.Re
 		return &ossx.UsageError{Err: fmt.Errorf("nothing below %s", u), Hint: hint}
 	}
 	return err
+}
+
+// leftUploads says when unfinished multipart uploads remain below the
+// prefix -r emptied (an ossuploader killed mid-upload leaves one): their
+// parts are billed, and ossls -r does not show them.
+func (r *reporter) leftUploads(ctx context.Context, b *oss.Bucket, retry ossx.RetryPolicy, u ossx.URL) {
+	src := listing.Uploads(b, retry, listing.Query{Prefix: u.Key, PageSize: 1})
+	if up, _, err := src(ctx); err == nil && len(up) > 0 {
+		r.out.Notice("unfinished multipart uploads remain below %s (their parts are billed): %s --uploads %s aborts them",
+			u, command.Invocation(tool), u)
+	}
 }
 
 // checkPattern refuses a single KEY holding * ? or [ that names no
