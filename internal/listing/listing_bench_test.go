@@ -8,10 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aliyun/aliyun-oss-go-sdk/oss"
-
-	"github.com/ossx/ossx/internal/osslocal"
-	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 	"github.com/ossx/ossx/internal/ossx"
 )
 
@@ -20,15 +16,7 @@ import (
 // (request, the server's XML, the SDK's XML decoding), prefetched by Pages,
 // printed in each format. b.N counts passes over 10,000 keys.
 func BenchmarkList(b *testing.B) {
-	ts := osslocaltest.Start(b, func(o *osslocal.Options) { o.Faults = nil })
-	c, err := oss.New(ts.Endpoint, ts.AccessKeyID, ts.AccessKeySecret)
-	if err != nil {
-		b.Fatal(err)
-	}
-	bucket, err := c.Bucket(ts.Bucket)
-	if err != nil {
-		b.Fatal(err)
-	}
+	bucket := testBucket(b)
 	const keys = 10000
 	var wg sync.WaitGroup
 	next := make(chan int)

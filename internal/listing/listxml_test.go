@@ -9,23 +9,12 @@ import (
 	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
-
-	"github.com/ossx/ossx/internal/osslocal"
-	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 )
 
 // The scanner decodes what osslocal answers exactly as the SDK's
 // ListObjectsV2 does, page by page, for keys that need escaping.
 func TestListObjectsV2MatchesSDK(t *testing.T) {
-	ts := osslocaltest.Start(t, func(o *osslocal.Options) { o.Faults = nil })
-	c, err := oss.New(ts.Endpoint, ts.AccessKeyID, ts.AccessKeySecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bucket, err := c.Bucket(ts.Bucket)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bucket := testBucket(t)
 	keys := []string{"a&b<c>'d\"e", "dir/sub/x.log", "dir/y z+%20.txt", "dir/ünï/çødé", "plain", "tab\tkey", "dir/&amp;literal"}
 	for _, k := range keys {
 		if err := bucket.PutObject(k, strings.NewReader("data of "+k)); err != nil {

@@ -14,6 +14,20 @@ import (
 	"github.com/ossx/ossx/internal/ossx"
 )
 
+// testBucket starts an osslocal without faults and returns its bucket.
+func testBucket(tb testing.TB) *oss.Bucket {
+	ts := osslocaltest.Start(tb, func(o *osslocal.Options) { o.Faults = nil })
+	c, err := oss.New(ts.Endpoint, ts.AccessKeyID, ts.AccessKeySecret)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := c.Bucket(ts.Bucket)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
 // A listing goes on from the last key of each page, so changes made while
 // it runs show as they would to a reader walking the keys in order: every
 // key there from start to end is listed exactly once, in order; one
@@ -21,15 +35,7 @@ import (
 // after the current page is. A directory a page ended on is never listed
 // twice, whatever is added below it.
 func TestObjectsWhileChanging(t *testing.T) {
-	ts := osslocaltest.Start(t, func(o *osslocal.Options) { o.Faults = nil })
-	c, err := oss.New(ts.Endpoint, ts.AccessKeyID, ts.AccessKeySecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := c.Bucket(ts.Bucket)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testBucket(t)
 	put := func(keys ...string) {
 		for _, k := range keys {
 			if err := b.PutObject(k, strings.NewReader("x")); err != nil {
