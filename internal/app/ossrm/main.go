@@ -68,9 +68,11 @@ them: 1000 keys per DeleteMultipleObjects request, the next page of the
 listing fetched while a batch is deleted. A prefix is a key prefix, not a
 path: oss://b/logs takes logs/ and logs.txt alike; end it in / to stay
 inside a directory. A whole bucket (oss://b or oss://b/) is refused unless
---all-objects-in-bucket is given. Wildcards are not expanded: a KEY with
-* ? or [ that is no object is refused; use -r --include PATTERN. Every key OSS does not confirm is named
+--all-objects-in-bucket is given. Every key OSS does not confirm is named
 on stderr and the status is 3.
+
+Wildcards are not expanded (a key may hold *): a KEY with * ? or [ that is
+no object is refused; -r --include PATTERN selects by pattern.
 
 --uploads aborts unfinished multipart uploads below the prefix (the parts
 they hold are billed until then), with --older-than only those initiated
