@@ -17,9 +17,12 @@ import (
 // Why: how a binary's file was written changes what starting it costs.
 // Run from the file `go build` wrote, a 4 KiB ossuploader call took
 // 21.6–25.0 ms of CPU; run from a cp of the same bytes, 19.0–22.0 ms
-// (−10 to −13 %, alternating runs, medians of 60–80, several pairs; the
-// page faults that map the program are cheaper from the page cache a
-// plain copy leaves). ossutil, built long before, moved by −3 %. So the
+// (−10 to −13 %, alternating runs, medians of 60–80, several pairs).
+// The linker writes its output through a memory map, which leaves the
+// file in the page cache as 4 KiB folios; cp and cat write it as 64 KiB
+// ones (the filemap:mm_filemap_add_to_page_cache tracepoint: 1707 order-0
+// folios vs 105 order-4), and the page faults that map a program cost
+// less from those. ossutil, built long before, moved by −3 %. So the
 // ratios depended on whether make had just relinked a tool; every binary
 // compared now starts from the state an installed one is in.
 func installCopies(bin, ossutil string, tools []string) (map[string]string, func(), error) {
