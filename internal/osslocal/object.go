@@ -577,7 +577,20 @@ func (s *Server) copyObject(w http.ResponseWriter, req *request) error {
 	default:
 		return invalidArgument("Invalid x-oss-tagging-directive %q.", d)
 	}
-	out, err := s.store.put(req.bucket, tmpl, io.NewSectionReader(rd, 0, m.Size), putOptions{forbidOverwrite: forbidOverwriteHeader(r)})
+	var out *objectMeta
+	if srcBucket, srcKey, _ := copySource(r); srcBucket == req.bucket && srcKey == req.key && !forbidOverwriteHeader(r) &&
+		tmpl.StorageClass == m.StorageClass && sameEncryption(tmpl, m) {
+		// Onto itself, same storage class and encryption: OSS changes
+		// the metadata only and copies nothing, so a multipart object
+		// keeps its ETag and an appendable one stays appendable
+		// (https://help.aliyun.com/document_detail/31979.html, 使用限制;
+		// ossutil set-meta is such a copy).
+		out, err = s.store.update(req.bucket, req.key, func(o *objectMeta) {
+			o.Header, o.ACL, o.Tags, o.Modified = tmpl.Header, tmpl.ACL, tmpl.Tags, tmpl.Modified
+		})
+	} else {
+		out, err = s.store.put(req.bucket, tmpl, io.NewSectionReader(rd, 0, m.Size), putOptions{forbidOverwrite: forbidOverwriteHeader(r)})
+	}
 	if err != nil {
 		return err
 	}
@@ -585,17 +598,37 @@ func (s *Server) copyObject(w http.ResponseWriter, req *request) error {
 	return writeXML(w, xmlCopyResult{LastModified: xmlTime(out.Modified), ETag: `"` + out.ETag + `"`})
 }
 
+// sameEncryption reports whether two objects' server-side encryption
+// headers are the same.
+func sameEncryption(a, b *objectMeta) bool {
+	for _, k := range []string{"X-Oss-Server-Side-Encryption", "X-Oss-Server-Side-Data-Encryption", "X-Oss-Server-Side-Encryption-Key-Id"} {
+		if a.Header[k] != b.Header[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// copySource returns the bucket and key x-oss-copy-source names.
+func copySource(r *http.Request) (bucket, key string, err error) {
+	src, err := url.QueryUnescape(r.Header.Get("x-oss-copy-source"))
+	if err != nil {
+		return "", "", invalidArgument("Invalid x-oss-copy-source.")
+	}
+	bucket, key, ok := strings.Cut(strings.TrimPrefix(src, "/"), "/")
+	if !ok || !validBucketName(bucket) || !validObjectName(key) {
+		return "", "", invalidArgument("Invalid x-oss-copy-source.")
+	}
+	return bucket, key, nil
+}
+
 // openCopySource opens the object x-oss-copy-source names and applies the
 // x-oss-copy-source-if-* conditions (all failures are 412, as for S3-style
 // copies).
 func (s *Server) openCopySource(r *http.Request) (*objectMeta, blobReader, error) {
-	src, err := url.QueryUnescape(r.Header.Get("x-oss-copy-source"))
+	srcBucket, srcKey, err := copySource(r)
 	if err != nil {
-		return nil, nil, invalidArgument("Invalid x-oss-copy-source.")
-	}
-	srcBucket, srcKey, ok := strings.Cut(strings.TrimPrefix(src, "/"), "/")
-	if !ok || !validBucketName(srcBucket) || !validObjectName(srcKey) {
-		return nil, nil, invalidArgument("Invalid x-oss-copy-source.")
+		return nil, nil, err
 	}
 	m, rd, err := s.openObject(srcBucket, srcKey)
 	if err != nil {

@@ -1,0 +1,112 @@
+package osslocal_test
+
+import (
+	"bytes"
+	"strconv"
+	"testing"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
+)
+
+// The points ossutil 1.7.19 found (docs/conformance.md "ossutil 1.7.19"),
+// each with the SDK call ossutil makes.
+
+// TestCopyObjectOntoItselfChangesOnlyMetadata: `ossutil set-meta` is
+// CopyObject of the object onto itself with x-oss-metadata-directive
+// REPLACE. OSS then changes the metadata only and does not copy the data,
+// unless the storage class or the encryption changes
+// (https://help.aliyun.com/document_detail/31979.html, 使用限制: 源Object与目标
+// Object为同一个Object时 … OSS只修改源Object的元数据,不拷贝源Object的内容): a
+// multipart object keeps its ETag and type, an appendable object stays
+// appendable at the same position, so a log being shipped can have its
+// metadata set and still be appended to.
+func TestCopyObjectOntoItselfChangesOnlyMetadata(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	b := bucket(t, ts)
+	setMeta := func(key string, opts ...oss.Option) {
+		t.Helper()
+		if _, err := b.CopyObject(key, key, append([]oss.Option{oss.MetadataDirective(oss.MetaReplace)}, opts...)...); err != nil {
+			t.Fatalf("set-meta %s: %v", key, err)
+		}
+	}
+
+	t.Run("multipart", func(t *testing.T) {
+		data := randomBytes(250 << 10)
+		imur, err := b.InitiateMultipartUpload("mp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p1, err := b.UploadPart(imur, bytes.NewReader(data[:100<<10]), 100<<10, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p2, err := b.UploadPart(imur, bytes.NewReader(data[100<<10:]), int64(len(data)-100<<10), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.CompleteMultipartUpload(imur, []oss.UploadPart{p1, p2}); err != nil {
+			t.Fatal(err)
+		}
+		before, err := b.GetObjectDetailedMeta("mp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		setMeta("mp", oss.Meta("colour", "blue"), oss.ContentType("text/x-log"))
+		after, err := b.GetObjectDetailedMeta("mp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"Etag", "X-Oss-Object-Type", "X-Oss-Hash-Crc64ecma", "Content-Length"} {
+			if after.Get(k) != before.Get(k) {
+				t.Errorf("%s = %q after set-meta, was %q", k, after.Get(k), before.Get(k))
+			}
+		}
+		if after.Get("X-Oss-Meta-Colour") != "blue" || after.Get("Content-Type") != "text/x-log" {
+			t.Errorf("metadata not replaced: %v", after)
+		}
+		if got := get(t, b, "mp"); !bytes.Equal(got, data) {
+			t.Fatal("content changed")
+		}
+	})
+
+	t.Run("appendable", func(t *testing.T) {
+		next, err := b.AppendObject("app.log", bytes.NewReader([]byte("line 1\n")), 0, oss.Meta("a", "1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		setMeta("app.log", oss.Meta("b", "2"))
+		h, err := b.GetObjectDetailedMeta("app.log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Get("X-Oss-Object-Type") != "Appendable" || h.Get("X-Oss-Next-Append-Position") != strconv.FormatInt(next, 10) {
+			t.Fatalf("after set-meta: type %q, next position %q; want Appendable, %d", h.Get("X-Oss-Object-Type"), h.Get("X-Oss-Next-Append-Position"), next)
+		}
+		if h.Get("X-Oss-Meta-A") != "" || h.Get("X-Oss-Meta-B") != "2" {
+			t.Errorf("metadata not replaced: %v", h)
+		}
+		if _, err := b.AppendObject("app.log", bytes.NewReader([]byte("line 2\n")), next); err != nil {
+			t.Fatalf("append after set-meta: %v", err)
+		}
+		if got := get(t, b, "app.log"); string(got) != "line 1\nline 2\n" {
+			t.Fatalf("content %q", got)
+		}
+	})
+
+	t.Run("storage class change", func(t *testing.T) {
+		put(t, b, "cold", []byte("data"))
+		setMeta("cold", oss.ObjectStorageClass(oss.StorageIA), oss.Meta("c", "3"))
+		h, err := b.GetObjectDetailedMeta("cold")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Get("X-Oss-Storage-Class") != "IA" || h.Get("X-Oss-Meta-C") != "3" {
+			t.Errorf("after a class change: %v", h)
+		}
+		if got := get(t, b, "cold"); string(got) != "data" {
+			t.Fatalf("content %q", got)
+		}
+	})
+}
