@@ -110,3 +110,46 @@ func TestCopyObjectOntoItselfChangesOnlyMetadata(t *testing.T) {
 		}
 	})
 }
+
+// TestCopyObjectOfSymlinkCopiesTheLink: `ossutil cp oss://b/link
+// oss://b/copy` is CopyObject of a symlink, and OSS copies the link, not
+// the data it points to (https://help.aliyun.com/document_detail/31979.html,
+// 使用限制: 源Object为软链接 … 只拷贝软链接,不支持拷贝软链接指向的文件内容), even
+// when the target is missing.
+func TestCopyObjectOfSymlinkCopiesTheLink(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	b := bucket(t, ts)
+	put(t, b, "target", []byte("first"))
+	if err := b.PutSymlink("link", "target", oss.Meta("l", "1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.CopyObject("link", "copy"); err != nil {
+		t.Fatal(err)
+	}
+	h, err := b.GetSymlink("copy")
+	if err != nil {
+		t.Fatalf("the copy is no symlink: %v", err)
+	}
+	if h.Get("X-Oss-Symlink-Target") != "target" || h.Get("X-Oss-Meta-L") != "1" {
+		t.Errorf("copied link: %v", h)
+	}
+	put(t, b, "target", []byte("second"))
+	if got := get(t, b, "copy"); string(got) != "second" {
+		t.Errorf("the copy reads %q, not its target's data", got)
+	}
+	if err := b.DeleteObject("target"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.CopyObject("link", "copy2", oss.MetadataDirective(oss.MetaReplace), oss.Meta("r", "2")); err != nil {
+		t.Fatalf("copy of a link to a missing target: %v", err)
+	}
+	h, err = b.GetSymlink("copy2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Get("X-Oss-Symlink-Target") != "target" || h.Get("X-Oss-Meta-L") != "" || h.Get("X-Oss-Meta-R") != "2" {
+		t.Errorf("copied link (REPLACE): %v", h)
+	}
+	_, err = b.CopyObject("link", "copy3", oss.CopySourceIfMatch(`"0000"`))
+	wantCode(t, err, 412, "PreconditionFailed")
+}
