@@ -153,3 +153,20 @@ func TestCopyObjectOfSymlinkCopiesTheLink(t *testing.T) {
 	_, err = b.CopyObject("link", "copy3", oss.CopySourceIfMatch(`"0000"`))
 	wantCode(t, err, 412, "PreconditionFailed")
 }
+
+// TestLowercaseSubResourcesNotImplemented: `ossutil access-monitor --method
+// get` is the SDK's GetBucketAccessMonitorXml, GET /?accessmonitor (all
+// lower case, SDK client.go), and DescribeRegions is GET /?regions. Neither
+// is implemented here; osslocal answered the first with a ListObjects
+// document and the second with ListBuckets, which ossutil printed as if OSS
+// had answered.
+func TestLowercaseSubResourcesNotImplemented(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	c := client(t, ts)
+	_, err := c.GetBucketAccessMonitorXml(ts.Bucket)
+	wantCode(t, err, 501, "NotImplemented")
+	err = c.PutBucketAccessMonitorXml(ts.Bucket, `<AccessMonitorConfiguration><Status>Enabled</Status></AccessMonitorConfiguration>`)
+	wantCode(t, err, 501, "NotImplemented")
+	_, err = c.DescribeRegionsXml()
+	wantCode(t, err, 501, "NotImplemented")
+}
