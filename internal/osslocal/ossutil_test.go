@@ -1,8 +1,13 @@
 package osslocal_test
 
 import (
+	"bufio"
 	"bytes"
+	"io"
+	"net"
+	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
@@ -169,4 +174,45 @@ func TestLowercaseSubResourcesNotImplemented(t *testing.T) {
 	wantCode(t, err, 501, "NotImplemented")
 	_, err = c.DescribeRegionsXml()
 	wantCode(t, err, 501, "NotImplemented")
+}
+
+// TestCutBodyAnswersRequestTimeout: ossutil killed (kill -9) in the middle
+// of an UploadPart left, in osslocal's log, a 500 InternalError and an
+// ERROR "internal error: unexpected EOF": a body cut short of its
+// Content-Length is the client's doing, not the server's. OSS answers a
+// body shorter than its Content-Length 400 RequestTimeout, EC 0017-00000704
+// (https://help.aliyun.com/zh/oss/support/0017-00000704); a 500 would also
+// invite SDKs to retry. A client that half-closes its connection after a
+// short body reads that answer; nothing is stored.
+func TestCutBodyAnswersRequestTimeout(t *testing.T) {
+	ts := osslocaltest.Start(t)
+	c := client(t, ts)
+	if err := c.SetBucketACL(ts.Bucket, oss.ACLPublicReadWrite); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.Endpoint, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, err = io.WriteString(conn, "PUT /"+ts.Bucket+"/cut HTTP/1.1\r\nHost: "+strings.TrimPrefix(ts.Endpoint, "http://")+
+		"\r\nContent-Length: 100\r\n\r\nonly ten b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !bytes.Contains(body, []byte("<Code>RequestTimeout</Code>")) || resp.Header.Get("x-oss-ec") != "0017-00000704" {
+		t.Fatalf("a cut body: %d, x-oss-ec %q, %s", resp.StatusCode, resp.Header.Get("x-oss-ec"), body)
+	}
+	if ok, err := bucket(t, ts).IsObjectExist("cut"); err != nil || ok {
+		t.Fatalf("a cut body stored an object (exists %v, %v)", ok, err)
+	}
 }
