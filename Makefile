@@ -85,7 +85,7 @@ conformance: ## aliyun-oss-go-sdk's own test suites against osslocal, V1 and V4
 	./scripts/conformance
 
 # Not part of make test: ossutil is not shipped with ossx; without OSSUTIL
-# this says so and succeeds. About a minute. docs/conformance.md.
+# this says so and succeeds. About two minutes. docs/conformance.md.
 conformance-ossutil: ## OSSUTIL=path: ossutil 1.x's commands against osslocal, V1 and V4
 	./scripts/conformance-ossutil
 
