@@ -270,6 +270,11 @@ func (g *getter) mirror(src ossx.URL) error {
 		})
 	}
 	lerr := g.list(ctx, src, func(e listing.Entry) bool {
+		if e.Key == dirOf(src.Key) && e.Size == 0 {
+			// The prefix's own directory marker (a "folder" made in
+			// the OSS console or by ossutil mkdir) is DIR itself.
+			return true
+		}
 		g.mu.Lock()
 		g.total++
 		g.mu.Unlock()
