@@ -81,7 +81,10 @@ type Result struct {
 	CRC64    uint64       // of the bytes received
 	Verified Verification // how they were checked
 	Resumed  int          // parts taken from an earlier, interrupted run
-	Skipped  bool         // --skip-unchanged: the local file already held these bytes
+	// Restarted says why an earlier, interrupted run was not continued
+	// (RestartChanged, RestartNoTemp); "" when there was none to continue.
+	Restarted string
+	Skipped   bool // --skip-unchanged: the local file already held these bytes
 }
 
 // CRCMismatchError means the bytes received do not have the object's CRC64

@@ -342,3 +342,42 @@ func TestLocalName(t *testing.T) {
 		}
 	}
 }
+
+// A checkpoint is trusted only for a temporary file of its own DEST: one
+// that names DEST itself (damaged, or written by hand) must never lead to
+// DEST being removed or written in place.
+func TestCheckpointNamingDest(t *testing.T) {
+	e := newEnv(t, 900<<10)
+	d := e.downloader(e.srv.Endpoint, nil)
+	m, err := d.Head(context.Background(), e.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest := e.dest()
+	p := filepath.Join(dest.Root.Name(), dest.Name)
+	if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cps := newCheckpoints(d.opts.StateDir)
+	name := cps.name(d.endpoint, e.u.Bucket, e.u.Key, p)
+	if err := os.MkdirAll(cps.Dir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, etag := range []string{"another-version", m.ETag} {
+		cp := &checkpoint{Version: checkpointVersion, Endpoint: d.endpoint, Bucket: e.u.Bucket, Key: e.u.Key,
+			Dest: p, Temp: dest.Name, ETag: etag, Size: m.Size, CRC64: m.CRC64, PartSize: MinPartSize}
+		if err := cps.save(name, cp); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // interrupted at once: whatever was done to DEST stays visible
+		_, err := d.ToFile(ctx, e.u, m, dest)
+		var re *ResumableError
+		if !errors.As(err, &re) {
+			t.Fatalf("ETag %s: %v, want a resumable interruption", etag, err)
+		}
+		if got, err := os.ReadFile(p); err != nil || string(got) != "old" {
+			t.Fatalf("ETag %s: DEST holds %q, %v; want it untouched", etag, got, err)
+		}
+	}
+}

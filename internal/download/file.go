@@ -15,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
@@ -146,14 +147,14 @@ func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Me
 
 	var f *os.File
 	if cp != nil {
-		f, err = reuse(cp, m, dest, d.opts.PartSize)
+		f, res.Restarted, err = reuse(cp, m, dest)
 		if err != nil {
 			return res, err
 		}
 		if f == nil {
-			// Another version, another part size or a temporary file
-			// gone: start afresh.
-			if cp.Temp != "" {
+			// Another version or the temporary file gone: start
+			// afresh.
+			if path.Dir(cp.Temp) == path.Dir(dest.Name) && isTemp(path.Base(cp.Temp), path.Base(dest.Name)) {
 				dest.Root.Remove(cp.Temp)
 			}
 			cp = nil
@@ -316,27 +317,52 @@ feed:
 	return first
 }
 
-// reuse opens the temporary file cp names if it still fits m; nil when the
-// download must start afresh.
-func reuse(cp *checkpoint, m Meta, dest Dest, partSize int64) (*os.File, error) {
-	if cp.ETag != m.ETag || cp.Size != m.Size || cp.CRC64 != m.CRC64 || cp.PartSize != partSize || cp.Temp == "" {
-		return nil, nil
+// Why an interrupted download was not resumed (Result.Restarted).
+const (
+	RestartChanged = "changed" // the object is another version now
+	RestartNoTemp  = "no-temp" // its temporary file is gone or damaged
+)
+
+// reuse opens the temporary file cp names if it still fits m. When the
+// download must start afresh it returns no file and why. The checkpoint's
+// part size goes on whatever --part-size says now: the parts fetched stay
+// good.
+func reuse(cp *checkpoint, m Meta, dest Dest) (*os.File, string, error) {
+	if cp.ETag != m.ETag || cp.Size != m.Size || cp.CRC64 != m.CRC64 {
+		return nil, RestartChanged, nil
 	}
-	if path.Dir(cp.Temp) != path.Dir(dest.Name) {
-		return nil, nil
+	// The checkpoint names a temporary file of this DEST, beside it, and
+	// nothing else (never DEST itself).
+	if cp.PartSize < MinPartSize || path.Dir(cp.Temp) != path.Dir(dest.Name) || !isTemp(path.Base(cp.Temp), path.Base(dest.Name)) {
+		return nil, RestartNoTemp, nil
 	}
 	f, err := dest.Root.OpenFile(cp.Temp, os.O_WRONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, RestartNoTemp, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if fi, err := f.Stat(); err != nil || fi.Size() != m.Size {
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != m.Size {
 		f.Close()
-		return nil, nil
+		return nil, RestartNoTemp, nil
 	}
-	return f, nil
+	return f, "", nil
+}
+
+// tempPrefix is the start of the name createTemp gives a temporary file for
+// a DEST named base.
+func tempPrefix(base string) string {
+	if len(base) > 100 {
+		base = base[:100]
+	}
+	return "." + base + ".ossget-"
+}
+
+// isTemp reports whether name is one createTemp made for a DEST named base.
+func isTemp(name, base string) bool {
+	r, ok := strings.CutPrefix(name, tempPrefix(base))
+	return ok && len(r) == 12
 }
 
 // createTemp makes the temporary file for dest in dest's directory, named
@@ -344,13 +370,10 @@ func reuse(cp *checkpoint, m Meta, dest Dest, partSize int64) (*os.File, error) 
 // any file a program creates.
 func createTemp(dest Dest) (*os.File, string, error) {
 	dir, base := path.Split(dest.Name)
-	if len(base) > 100 {
-		base = base[:100]
-	}
 	for range 100 {
 		var r [6]byte
 		rand.Read(r[:])
-		name := dir + "." + base + ".ossget-" + hex.EncodeToString(r[:])
+		name := dir + tempPrefix(base) + hex.EncodeToString(r[:])
 		f, err := dest.Root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if errors.Is(err, fs.ErrExist) {
 			continue

@@ -228,6 +228,12 @@ func (g *getter) toFile(src ossx.URL, m download.Meta, dest download.Dest) error
 	} else {
 		g.out.Bar.ItemDone(0)
 	}
+	switch res.Restarted {
+	case download.RestartChanged:
+		g.out.Notice("%s: %s changed since the interrupted download: its parts were dropped, downloading it whole", p, src)
+	case download.RestartNoTemp:
+		g.out.Notice("%s: the temporary file of the interrupted download is gone: downloading it whole", p)
+	}
 	switch {
 	case res.Skipped:
 		g.out.Notice("%s: unchanged, skipped", p)
