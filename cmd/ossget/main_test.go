@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -47,6 +49,7 @@ func TestScripts(t *testing.T) {
 		"temps":   cmdTemps,
 		"tmpfs":   cmdTmpfs,
 		"nocrc":   cmdNoCRC,
+		"damage":  cmdDamage,
 		"bgget":   cmdBgGet,
 		"bgkill":  cmdBgKill,
 	})
@@ -221,6 +224,50 @@ func cmdNoCRC(ts *testscript.TestScript, neg bool, args []string) {
 	go srv.Serve(ln)
 	ts.Defer(func() { srv.Close() })
 	ts.Setenv(args[0], "http://"+ln.Addr().String())
+}
+
+// damage VAR N: start an HTTP proxy to the script's server that flips one
+// bit of the body of the Nth object GET answer through it (its headers, the
+// CRC64 too, stay right: a network or disk damaging bytes in flight) and
+// put its endpoint in $VAR.
+func cmdDamage(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: damage VAR N")
+	}
+	nth, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	u, err := url.Parse(osslocaltest.ScriptServer(ts).Endpoint)
+	ts.Check(err)
+	var gets atomic.Int64
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(r *http.Response) error {
+		// Object GETs only, not listings: those answer an object type.
+		if r.Request.Method == http.MethodGet && r.Header.Get("x-oss-object-type") != "" && gets.Add(1) == nth {
+			r.Body = &flipFirst{ReadCloser: r.Body}
+		}
+		return nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	srv := &http.Server{Handler: rp}
+	go srv.Serve(ln)
+	ts.Defer(func() { srv.Close() })
+	ts.Setenv(args[0], "http://"+ln.Addr().String())
+}
+
+// flipFirst flips the lowest bit of the first byte read through it.
+type flipFirst struct {
+	io.ReadCloser
+	done bool
+}
+
+func (f *flipFirst) Read(p []byte) (int, error) {
+	n, err := f.ReadCloser.Read(p)
+	if n > 0 && !f.done {
+		p[0] ^= 1
+		f.done = true
+	}
+	return n, err
 }
 
 // bgKills holds, per script, how to end the ossget bgget started.
