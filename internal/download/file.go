@@ -34,6 +34,8 @@ type Dest struct {
 
 	NoClobber     bool // fail rather than replace an existing file
 	SkipUnchanged bool // keep an existing file with the object's size and CRC64
+
+	old fs.FileInfo // the file being replaced; nil for a new one
 }
 
 // path is Dest's full path, for messages and checkpoints.
@@ -58,6 +60,7 @@ func (e *ExistsError) Hint() string {
 func (d *Downloader) ToFile(ctx context.Context, u ossx.URL, m Meta, dest Dest) (Result, error) {
 	res := Result{URL: u, Meta: m, Verified: m.verification()}
 	if fi, err := dest.Root.Stat(dest.Name); err == nil {
+		dest.old = fi
 		switch {
 		case fi.IsDir():
 			return res, fmt.Errorf("%s is a directory", dest.path())
@@ -367,14 +370,20 @@ func isTemp(name, base string) bool {
 
 // createTemp makes the temporary file for dest in dest's directory, named
 // after it (so a leftover is recognisable), mode 0666 before the umask like
-// any file a program creates.
+// any file a program creates; 0600 when it is to replace a file, whose mode
+// commit gives it: the bytes of a 0600 file are never readable to others
+// meanwhile.
 func createTemp(dest Dest) (*os.File, string, error) {
 	dir, base := path.Split(dest.Name)
+	perm := fs.FileMode(0o666)
+	if dest.old != nil {
+		perm = 0o600
+	}
 	for range 100 {
 		var r [6]byte
 		rand.Read(r[:])
 		name := dir + tempPrefix(base) + hex.EncodeToString(r[:])
-		f, err := dest.Root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		f, err := dest.Root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
@@ -388,8 +397,16 @@ func createTemp(dest Dest) (*os.File, string, error) {
 
 // commit syncs f, gives it the object's modification time and renames it to
 // dest (with NoClobber, links it: that fails if dest appeared meanwhile),
-// then syncs the directory so the rename survives a power cut.
+// then syncs the directory so the rename survives a power cut. A file
+// replaced keeps its mode and, where allowed (root), its owner, as cp keeps
+// them: a 0600 secret does not turn 0644, nor an app's file root's.
 func commit(f *os.File, tmp string, dest Dest, m Meta) error {
+	if dest.old != nil {
+		// Best effort: a file system without modes keeps the
+		// temporary file's 0600, the safe side.
+		f.Chmod(dest.old.Mode().Perm())
+		keepOwner(f, dest.old)
+	}
 	err := f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr
