@@ -46,6 +46,7 @@ func TestScripts(t *testing.T) {
 	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"ossput":  cmdOSSPut,
 		"replace": cmdReplace,
+		"growing": cmdGrowing,
 		"temps":   cmdTemps,
 		"tmpfs":   cmdTmpfs,
 		"nocrc":   cmdNoCRC,
@@ -159,6 +160,29 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 	p.WaitFor(ts, func() bool { return faults.Fired(osslocal.OpGet) > before })
 	cmdOSSPut(ts, false, args[:2])
 	p.Finish(ts, "replace", args[2])
+}
+
+// growing KEY CONTENT STATUS PROG [ARGS...]: start PROG, and once a fault
+// has fired on a GET (a delay rule: the read is under way) append CONTENT
+// to the appendable object KEY, as gtail does to a generation it is still
+// shipping, then require PROG's exit STATUS. PROG's output is left in
+// growing.stdout and growing.stderr.
+func cmdGrowing(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 4 {
+		ts.Fatalf("usage: growing KEY CONTENT STATUS PROG [ARGS...]")
+	}
+	srv := osslocaltest.ScriptServer(ts)
+	before := srv.Faults.Fired(osslocal.OpGet)
+	p := osslocaltest.ScriptStart(ts, args[3:])
+	p.WaitFor(ts, func() bool { return srv.Faults.Fired(osslocal.OpGet) > before })
+	b, key := osslocaltest.ScriptObject(ts, args[0])
+	h, err := b.GetObjectDetailedMeta(key)
+	ts.Check(err)
+	pos, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	ts.Check(err)
+	_, err = b.AppendObject(key, strings.NewReader(args[1]), pos)
+	ts.Check(err)
+	p.Finish(ts, "growing", args[2])
 }
 
 var tmpfsProbe struct {
