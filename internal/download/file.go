@@ -89,6 +89,7 @@ func (d *Downloader) ToFile(ctx context.Context, u ossx.URL, m Meta, dest Dest) 
 		return d.ranged(ctx, b, u, m, dest, res)
 	}
 
+	sweepTemps(dest, "")
 	f, tmp, err := createTemp(dest)
 	if err != nil {
 		return res, err
@@ -164,6 +165,10 @@ func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Me
 		}
 	}
 	var tmp string
+	if cp != nil {
+		tmp = cp.Temp
+	}
+	sweepTemps(dest, tmp)
 	if cp == nil {
 		if f, tmp, err = createTemp(dest); err != nil {
 			return res, err
@@ -350,7 +355,39 @@ func reuse(cp *checkpoint, m Meta, dest Dest) (*os.File, string, error) {
 		f.Close()
 		return nil, RestartNoTemp, nil
 	}
+	cpstore.TryLock(f)
 	return f, "", nil
+}
+
+// sweepTemps removes the temporary files that killed runs left beside dest
+// (a download in one GET keeps no checkpoint, so nothing else would ever
+// remove them), all but keep: the one a checkpoint continues. One that
+// another ossget holds locked is still being written and stays.
+func sweepTemps(dest Dest, keep string) {
+	dir, base := path.Split(dest.Name)
+	if dir == "" {
+		dir = "."
+	}
+	d, err := dest.Root.Open(dir)
+	if err != nil {
+		return
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	for _, n := range names {
+		p := path.Join(dir, n)
+		if !isTemp(n, base) || p == keep {
+			continue
+		}
+		f, err := dest.Root.OpenFile(p, os.O_RDONLY, 0)
+		if err != nil {
+			continue
+		}
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && cpstore.TryLock(f) == nil {
+			dest.Root.Remove(p)
+		}
+		f.Close()
+	}
 }
 
 // tempPrefix is the start of the name createTemp gives a temporary file for
@@ -390,6 +427,7 @@ func createTemp(dest Dest) (*os.File, string, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("create a temporary file beside %s: %w", dest.path(), unwrapPath(err))
 		}
+		cpstore.TryLock(f) // in use: not a leftover (sweepTemps)
 		return f, name, nil
 	}
 	return nil, "", fmt.Errorf("create a temporary file beside %s: too many collisions", dest.path())
