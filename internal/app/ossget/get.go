@@ -346,7 +346,7 @@ func (g *getter) warnUnverified(res download.Result) {
 func (g *getter) mirror(src ossx.URL) error {
 	if !g.opts.dryRun {
 		if err := os.MkdirAll(g.opts.dest, 0o777); err != nil {
-			return err
+			return fmt.Errorf("destination directory: %w", err)
 		}
 	}
 	root, err := os.OpenRoot(g.opts.dest)
