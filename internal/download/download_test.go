@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
@@ -378,6 +379,17 @@ func TestCheckpointNamingDest(t *testing.T) {
 		}
 		if got, err := os.ReadFile(p); err != nil || string(got) != "old" {
 			t.Fatalf("ETag %s: DEST holds %q, %v; want it untouched", etag, got, err)
+		}
+	}
+}
+
+// A temporary file's name stays valid UTF-8 and within 255 bytes however
+// long DEST's name, so a file system that checks names (APFS) takes it.
+func TestTempPrefix(t *testing.T) {
+	for _, base := range []string{"a", strings.Repeat("x", 255), "x" + strings.Repeat("é", 127), "xx" + strings.Repeat("日本", 42)} {
+		name := tempPrefix(base) + "0123456789ab"
+		if !utf8.ValidString(name) || len(name) > maxName || !isTemp(name, base) {
+			t.Errorf("%d-byte base: temporary name %q (%d bytes, valid UTF-8 %v)", len(base), name, len(name), utf8.ValidString(name))
 		}
 	}
 }

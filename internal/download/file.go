@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
@@ -391,10 +392,15 @@ func sweepTemps(dest Dest, keep string) {
 }
 
 // tempPrefix is the start of the name createTemp gives a temporary file for
-// a DEST named base.
+// a DEST named base: base cut to 100 bytes (the name stays within 255) at a
+// character's start, so the name stays valid UTF-8 (APFS refuses others).
 func tempPrefix(base string) string {
 	if len(base) > 100 {
-		base = base[:100]
+		cut := 100
+		for cut > 0 && !utf8.RuneStart(base[cut]) {
+			cut--
+		}
+		base = base[:cut]
 	}
 	return "." + base + ".ossget-"
 }
