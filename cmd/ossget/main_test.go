@@ -81,16 +81,17 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// ossput [-append | -multipart] KEY CONTENT|@FILE: create an object, as a
-// normal, an appendable (in three appends) or a multipart (three parts,
-// the last one short) object.
+// ossput [-append | -multipart | -gzip-encoded] KEY CONTENT|@FILE: create an
+// object, as a normal, an appendable (in three appends) or a multipart
+// (three parts, the last one short) object, or a normal one with
+// Content-Encoding: gzip (precompressed web assets).
 func cmdOSSPut(ts *testscript.TestScript, neg bool, args []string) {
 	how := ""
 	if len(args) > 0 && strings.HasPrefix(args[0], "-") {
 		how, args = args[0], args[1:]
 	}
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: ossput [-append | -multipart] KEY CONTENT|@FILE")
+		ts.Fatalf("usage: ossput [-append | -multipart | -gzip-encoded] KEY CONTENT|@FILE")
 	}
 	b, key := osslocaltest.ScriptObject(ts, args[0])
 	content := args[1]
@@ -100,6 +101,8 @@ func cmdOSSPut(ts *testscript.TestScript, neg bool, args []string) {
 	switch how {
 	case "":
 		ts.Check(b.PutObject(key, strings.NewReader(content)))
+	case "-gzip-encoded":
+		ts.Check(b.PutObject(key, strings.NewReader(content), oss.ContentEncoding("gzip")))
 	case "-append":
 		pos := int64(0)
 		for _, chunk := range thirds(content, 1) {

@@ -287,7 +287,17 @@ func (d *Downloader) get(ctx context.Context, b *oss.Bucket, key string, m *Meta
 	if n == 0 {
 		return nil
 	}
-	opts := []oss.Option{oss.WithContext(ctx)}
+	// "identity": else Go's transport asks for gzip itself and then
+	// decodes an object stored with Content-Encoding: gzip (a
+	// precompressed web asset) on the way, so the bytes received are not
+	// the object's and fail the CRC64 check every time (net/http,
+	// Transport.DisableCompression); and OSS gzips text objects of 1 KB
+	// and more on the fly for a request that accepts gzip, dropping the
+	// ETag and Content-Length (OSS FAQ "How do I compress objects that I
+	// download from OSS in the GZIP format?",
+	// https://www.alibabacloud.com/help/faq-detail/39645.html). The Ruby
+	// SDK sends identity by default for the same reasons.
+	opts := []oss.Option{oss.WithContext(ctx), oss.AcceptEncoding("identity")}
 	if pin(m) {
 		opts = append(opts, oss.IfMatch(`"`+m.ETag+`"`))
 	}
