@@ -230,9 +230,9 @@ func (g *getter) toFile(src ossx.URL, m download.Meta, dest download.Dest) error
 	}
 	switch res.Restarted {
 	case download.RestartChanged:
-		g.out.Notice("%s: %s changed since the interrupted download: its parts were dropped, downloading it whole", p, src)
+		g.out.Notice("%s: %s changed since the interrupted download: its parts were dropped and it was downloaded whole", p, src)
 	case download.RestartNoTemp:
-		g.out.Notice("%s: the temporary file of the interrupted download is gone: downloading it whole", p)
+		g.out.Notice("%s: the temporary file of the interrupted download was gone: downloaded whole", p)
 	}
 	switch {
 	case res.Skipped:
