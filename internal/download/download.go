@@ -316,6 +316,15 @@ func (d *Downloader) get(ctx context.Context, b *oss.Bucket, key string, m *Meta
 	if ranged && res.Response.StatusCode != http.StatusPartialContent {
 		return fmt.Errorf("OSS answered a ranged GET with status %d, not 206", res.Response.StatusCode)
 	}
+	if ranged {
+		// Bytes of another range would land at the wrong offset; only a
+		// CRC64 or MD5 would catch that, and not every object has one.
+		var a, z int64
+		cr := res.Response.Headers.Get("Content-Range")
+		if _, err := fmt.Sscanf(cr, "bytes %d-%d/", &a, &z); err != nil || a != off || z != off+n-1 {
+			return fmt.Errorf("asked for bytes %d-%d, OSS answered Content-Range %q", off, off+n-1, cr)
+		}
+	}
 	if !pin(m) {
 		// An appendable object only grows, so its first m.Size bytes are
 		// fixed; the CRC check catches one deleted and written anew.

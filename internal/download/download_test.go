@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -391,5 +392,57 @@ func TestTempPrefix(t *testing.T) {
 		if !utf8.ValidString(name) || len(name) > maxName || !isTemp(name, base) {
 			t.Errorf("%d-byte base: temporary name %q (%d bytes, valid UTF-8 %v)", len(base), name, len(name), utf8.ValidString(name))
 		}
+	}
+}
+
+// A 206 whose Content-Range is not the range asked for (a broken proxy or
+// cache) is an error, never bytes written at the wrong offset: for an
+// object OSS gives no CRC64 or MD5 for, nothing else would catch it. Here
+// the continuation of a GET cut mid-body asks for the rest, and a proxy
+// that drops the checksums hands back the range one byte earlier.
+func TestWrongContentRange(t *testing.T) {
+	e := newEnv(t, 700<<10)
+	u, _ := url.Parse(e.srv.Endpoint)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	director := rp.Director
+	rp.Director = func(r *http.Request) {
+		director(r)
+		var a, b int64
+		if _, err := fmt.Sscanf(r.Header.Get("Range"), "bytes=%d-%d", &a, &b); err == nil && a > 0 {
+			r.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", a-1, b-1))
+		}
+	}
+	rp.ModifyResponse = func(r *http.Response) error {
+		r.Header.Del("x-oss-hash-crc64ecma")
+		r.Header.Del("Content-MD5")
+		return nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: rp}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	p := newCutProxy(t, "http://"+ln.Addr().String(), 150<<10, 1)
+	d := e.downloader(p.endpoint(), func(o *Options) { o.Retry.Attempts = 1 })
+	ctx := context.Background()
+	m, err := d.Head(ctx, e.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.verification() != VerifiedNone {
+		t.Fatalf("verification %s: the test needs an object without checksums", m.verification())
+	}
+	dest := e.dest()
+	_, err = d.ToFile(ctx, e.u, m, dest)
+	if err == nil || !strings.Contains(err.Error(), "Content-Range") {
+		t.Fatalf("err = %v, want a wrong Content-Range", err)
+	}
+	if p.made.Load() == 0 {
+		t.Fatal("no connection was cut: the test proves nothing")
+	}
+	if names, _ := os.ReadDir(dest.Root.Name()); len(names) != 0 {
+		t.Fatalf("left behind: %v", names)
 	}
 }
