@@ -237,20 +237,25 @@ func cmdNoCRC(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: nocrc VAR")
 	}
+	ts.Setenv(args[0], startProxy(ts, func(r *http.Response) {
+		r.Header.Del("x-oss-hash-crc64ecma")
+		r.Header.Del("Content-MD5")
+	}))
+}
+
+// startProxy serves an HTTP proxy to the script's server that passes every
+// answer through modify, until the script ends, and returns its endpoint.
+func startProxy(ts *testscript.TestScript, modify func(*http.Response)) string {
 	u, err := url.Parse(osslocaltest.ScriptServer(ts).Endpoint)
 	ts.Check(err)
 	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.ModifyResponse = func(r *http.Response) error {
-		r.Header.Del("x-oss-hash-crc64ecma")
-		r.Header.Del("Content-MD5")
-		return nil
-	}
+	rp.ModifyResponse = func(r *http.Response) error { modify(r); return nil }
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	ts.Check(err)
 	srv := &http.Server{Handler: rp}
 	go srv.Serve(ln)
 	ts.Defer(func() { srv.Close() })
-	ts.Setenv(args[0], "http://"+ln.Addr().String())
+	return "http://" + ln.Addr().String()
 }
 
 // damage VAR N: start an HTTP proxy to the script's server that flips one
@@ -263,23 +268,13 @@ func cmdDamage(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	nth, err := strconv.ParseInt(args[1], 10, 64)
 	ts.Check(err)
-	u, err := url.Parse(osslocaltest.ScriptServer(ts).Endpoint)
-	ts.Check(err)
 	var gets atomic.Int64
-	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.ModifyResponse = func(r *http.Response) error {
+	ts.Setenv(args[0], startProxy(ts, func(r *http.Response) {
 		// Object GETs only, not listings: those answer an object type.
 		if r.Request.Method == http.MethodGet && r.Header.Get("x-oss-object-type") != "" && gets.Add(1) == nth {
 			r.Body = &flipFirst{ReadCloser: r.Body}
 		}
-		return nil
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
-	srv := &http.Server{Handler: rp}
-	go srv.Serve(ln)
-	ts.Defer(func() { srv.Close() })
-	ts.Setenv(args[0], "http://"+ln.Addr().String())
+	}))
 }
 
 // flipFirst flips the lowest bit of the first byte read through it.

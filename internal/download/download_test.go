@@ -236,11 +236,17 @@ func strippingProxy(t *testing.T, target string, md5 bool) string {
 		}
 		return nil
 	}
+	return serve(t, rp)
+}
+
+// serve serves h on a loopback port until the test ends and returns its
+// endpoint.
+func serve(t *testing.T, h http.Handler) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: rp}
+	srv := &http.Server{Handler: h}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return "http://" + ln.Addr().String()
@@ -417,14 +423,7 @@ func TestWrongContentRange(t *testing.T) {
 		r.Header.Del("Content-MD5")
 		return nil
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: rp}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	p := newCutProxy(t, "http://"+ln.Addr().String(), 150<<10, 1)
+	p := newCutProxy(t, serve(t, rp), 150<<10, 1)
 	d := e.downloader(p.endpoint(), func(o *Options) { o.Retry.Attempts = 1 })
 	ctx := context.Background()
 	m, err := d.Head(ctx, e.u)

@@ -24,6 +24,7 @@ import (
 	cpstore "github.com/ossx/ossx/internal/checkpoint"
 	"github.com/ossx/ossx/internal/crc64ecma"
 	"github.com/ossx/ossx/internal/ossx"
+	"github.com/ossx/ossx/internal/upload"
 )
 
 // Dest is where a file download lands: Name, a slash-separated path inside
@@ -68,7 +69,7 @@ func (d *Downloader) ToFile(ctx context.Context, u ossx.URL, m Meta, dest Dest) 
 		case !fi.Mode().IsRegular():
 			// A rename would replace a device or a named pipe with
 			// a plain file.
-			return res, fmt.Errorf("%s is %s, not a regular file", dest.path(), kindOf(fi.Mode()))
+			return res, fmt.Errorf("%s is a %s, not a regular file", dest.path(), upload.Kind(fi.Mode()))
 		case dest.NoClobber:
 			return res, &ExistsError{Path: dest.path()}
 		case dest.SkipUnchanged && m.HasCRC && fi.Size() == m.Size:
@@ -479,19 +480,6 @@ func commit(f *os.File, tmp string, dest Dest, m Meta) error {
 		dir.Close()
 	}
 	return nil
-}
-
-// kindOf names a file type that is neither a regular file nor a directory.
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
 }
 
 // sameCRC reports whether the file at dest has the CRC64 crc.
