@@ -44,15 +44,17 @@ func TestScripts(t *testing.T) {
 	cmds := osslocaltest.ScriptCmds() // status, faults, fired, mkfile
 	maps.Copy(cmds, osslocaltest.CheckpointCmds("downloads"))
 	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"ossput":  cmdOSSPut,
-		"replace": cmdReplace,
-		"growing": cmdGrowing,
-		"temps":   cmdTemps,
-		"tmpfs":   cmdTmpfs,
-		"nocrc":   cmdNoCRC,
-		"damage":  cmdDamage,
-		"bgget":   cmdBgGet,
-		"bgkill":  cmdBgKill,
+		"ossput":    cmdOSSPut,
+		"replace":   cmdReplace,
+		"growing":   cmdGrowing,
+		"ossappend": cmdOSSAppend,
+		"ossdel":    cmdOSSDel,
+		"temps":     cmdTemps,
+		"tmpfs":     cmdTmpfs,
+		"nocrc":     cmdNoCRC,
+		"damage":    cmdDamage,
+		"bgget":     cmdBgGet,
+		"bgkill":    cmdBgKill,
 	})
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -178,14 +180,36 @@ func cmdGrowing(ts *testscript.TestScript, neg bool, args []string) {
 	before := srv.Faults.Fired(osslocal.OpGet)
 	p := osslocaltest.ScriptStart(ts, args[3:])
 	p.WaitFor(ts, func() bool { return srv.Faults.Fired(osslocal.OpGet) > before })
+	cmdOSSAppend(ts, false, args[:2])
+	p.Finish(ts, "growing", args[2])
+}
+
+// ossappend KEY CONTENT|@FILE: append to the appendable object KEY at its
+// end, as gtail does.
+func cmdOSSAppend(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: ossappend KEY CONTENT|@FILE")
+	}
 	b, key := osslocaltest.ScriptObject(ts, args[0])
+	content := args[1]
+	if name, ok := strings.CutPrefix(content, "@"); ok {
+		content = ts.ReadFile(name)
+	}
 	h, err := b.GetObjectDetailedMeta(key)
 	ts.Check(err)
 	pos, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
 	ts.Check(err)
-	_, err = b.AppendObject(key, strings.NewReader(args[1]), pos)
+	_, err = b.AppendObject(key, strings.NewReader(content), pos)
 	ts.Check(err)
-	p.Finish(ts, "growing", args[2])
+}
+
+// ossdel KEY: delete the object KEY.
+func cmdOSSDel(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: ossdel KEY")
+	}
+	b, key := osslocaltest.ScriptObject(ts, args[0])
+	ts.Check(b.DeleteObject(key))
 }
 
 var tmpfsProbe struct {

@@ -88,7 +88,18 @@ func (d *Downloader) ToFile(ctx context.Context, u ossx.URL, m Meta, dest Dest) 
 		return res, err
 	}
 	if m.HasCRC && m.Size > d.opts.Threshold {
-		return d.ranged(ctx, b, u, m, dest, res)
+		res, err := d.ranged(ctx, b, u, m, dest, res)
+		if errors.Is(err, errRegrown) {
+			// The object was written anew, not appended to: its
+			// checkpoint is gone now, so this run starts afresh.
+			if d.opts.Progress != nil {
+				d.opts.Progress(-m.Size) // every byte was counted, and dropped
+			}
+			res.Resumed = 0
+			res, err = d.ranged(ctx, b, u, m, dest, res)
+			res.Restarted = RestartChanged
+		}
+		return res, err
 	}
 
 	sweepTemps(dest, "")
@@ -152,10 +163,18 @@ func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Me
 	}()
 
 	var f *os.File
+	grown := false // an appendable object, longer now: parts kept from a shorter version
 	if cp != nil {
 		f, res.Restarted, err = reuse(cp, m, dest)
 		if err != nil {
 			return res, err
+		}
+		if f != nil && cp.Size != m.Size {
+			if err := grow(f, cp, m, cps, cpName); err != nil {
+				f.Close()
+				return res, err
+			}
+			grown = true
 		}
 		if f == nil {
 			// Another version or the temporary file gone: start
@@ -176,7 +195,7 @@ func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Me
 			return res, err
 		}
 		cp = &checkpoint{Version: checkpointVersion, Endpoint: d.endpoint, Bucket: u.Bucket, Key: u.Key,
-			Dest: abs, Temp: tmp, ETag: m.ETag, Size: m.Size, CRC64: m.CRC64, PartSize: d.opts.PartSize}
+			Dest: abs, Temp: tmp, ETag: m.ETag, Size: m.Size, CRC64: m.CRC64, Type: m.Type, PartSize: d.opts.PartSize}
 		if err := f.Truncate(m.Size); err != nil {
 			f.Close()
 			dest.Root.Remove(tmp)
@@ -260,6 +279,9 @@ func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Me
 	}
 	if err := m.check(crc, nil); err != nil {
 		discard()
+		if grown {
+			return res, errRegrown
+		}
 		return res, err
 	}
 	res.CRC64 = crc
@@ -333,12 +355,18 @@ const (
 	RestartNoTemp  = "no-temp" // its temporary file is gone or damaged
 )
 
+// errRegrown: the parts kept from a shorter version of an appendable
+// object do not add up to OSS's CRC64, so it was deleted and written anew
+// rather than appended to. The checkpoint is dropped; run afresh.
+var errRegrown = errors.New("the object was written anew since the interrupted download")
+
 // reuse opens the temporary file cp names if it still fits m. When the
 // download must start afresh it returns no file and why. The checkpoint's
 // part size goes on whatever --part-size says now: the parts fetched stay
-// good.
+// good. An appendable object that is longer now fits too (see grow).
 func reuse(cp *checkpoint, m Meta, dest Dest) (*os.File, string, error) {
-	if cp.ETag != m.ETag || cp.Size != m.Size || cp.CRC64 != m.CRC64 {
+	appended := cp.Type == "Appendable" && m.Type == "Appendable" && m.Size > cp.Size
+	if !appended && (cp.ETag != m.ETag || cp.Size != m.Size || cp.CRC64 != m.CRC64) {
 		return nil, RestartChanged, nil
 	}
 	// The checkpoint names a temporary file of this DEST, beside it, and
@@ -353,7 +381,7 @@ func reuse(cp *checkpoint, m Meta, dest Dest) (*os.File, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != m.Size {
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != cp.Size {
 		f.Close()
 		return nil, RestartNoTemp, nil
 	}
@@ -390,6 +418,20 @@ func sweepTemps(dest Dest, keep string) {
 		}
 		f.Close()
 	}
+}
+
+// grow carries cp over to m, a longer version of the appendable object cp
+// was made for. Appending leaves the bytes already there as they were, so
+// the full parts fetched stay good at their offsets; a short last part does
+// not (the object goes on past it) and is fetched again. The CRC64 check at
+// the end tells an object deleted and written anew (errRegrown).
+func grow(f *os.File, cp *checkpoint, m Meta, cps *checkpoints, name string) error {
+	if err := f.Truncate(m.Size); err != nil {
+		return err
+	}
+	cp.Parts = slices.DeleteFunc(cp.Parts, func(p done) bool { return p.N != cp.PartSize })
+	cp.ETag, cp.Size, cp.CRC64 = m.ETag, m.Size, m.CRC64
+	return cps.save(name, cp)
 }
 
 // tempPrefix is the start of the name createTemp gives a temporary file for
