@@ -96,10 +96,7 @@ func cmdOSSPut(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: ossput [-append | -multipart | -gzip-encoded] KEY CONTENT|@FILE")
 	}
 	b, key := osslocaltest.ScriptObject(ts, args[0])
-	content := args[1]
-	if name, ok := strings.CutPrefix(content, "@"); ok {
-		content = ts.ReadFile(name)
-	}
+	content := scriptContent(ts, args[1])
 	switch how {
 	case "":
 		ts.Check(b.PutObject(key, strings.NewReader(content)))
@@ -126,6 +123,15 @@ func cmdOSSPut(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("ossput: unknown option %s", how)
 	}
+}
+
+// scriptContent is a command's CONTENT|@FILE argument: the text, or the
+// file's.
+func scriptContent(ts *testscript.TestScript, arg string) string {
+	if name, ok := strings.CutPrefix(arg, "@"); ok {
+		return ts.ReadFile(name)
+	}
+	return arg
 }
 
 // thirds cuts s in up to three pieces, each but the last at least min bytes.
@@ -191,10 +197,7 @@ func cmdOSSAppend(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: ossappend KEY CONTENT|@FILE")
 	}
 	b, key := osslocaltest.ScriptObject(ts, args[0])
-	content := args[1]
-	if name, ok := strings.CutPrefix(content, "@"); ok {
-		content = ts.ReadFile(name)
-	}
+	content := scriptContent(ts, args[1])
 	h, err := b.GetObjectDetailedMeta(key)
 	ts.Check(err)
 	pos, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
