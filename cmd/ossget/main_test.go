@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -42,13 +44,17 @@ func TestScripts(t *testing.T) {
 	cmds := osslocaltest.ScriptCmds() // status, faults, fired, mkfile
 	maps.Copy(cmds, osslocaltest.CheckpointCmds("downloads"))
 	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"ossput":  cmdOSSPut,
-		"replace": cmdReplace,
-		"temps":   cmdTemps,
-		"tmpfs":   cmdTmpfs,
-		"nocrc":   cmdNoCRC,
-		"bgget":   cmdBgGet,
-		"bgkill":  cmdBgKill,
+		"ossput":    cmdOSSPut,
+		"replace":   cmdReplace,
+		"growing":   cmdGrowing,
+		"ossappend": cmdOSSAppend,
+		"ossdel":    cmdOSSDel,
+		"temps":     cmdTemps,
+		"tmpfs":     cmdTmpfs,
+		"nocrc":     cmdNoCRC,
+		"damage":    cmdDamage,
+		"bgget":     cmdBgGet,
+		"bgkill":    cmdBgKill,
 	})
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -77,25 +83,25 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// ossput [-append | -multipart] KEY CONTENT|@FILE: create an object, as a
-// normal, an appendable (in three appends) or a multipart (three parts,
-// the last one short) object.
+// ossput [-append | -multipart | -gzip-encoded] KEY CONTENT|@FILE: create an
+// object, as a normal, an appendable (in three appends) or a multipart
+// (three parts, the last one short) object, or a normal one with
+// Content-Encoding: gzip (precompressed web assets).
 func cmdOSSPut(ts *testscript.TestScript, neg bool, args []string) {
 	how := ""
 	if len(args) > 0 && strings.HasPrefix(args[0], "-") {
 		how, args = args[0], args[1:]
 	}
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: ossput [-append | -multipart] KEY CONTENT|@FILE")
+		ts.Fatalf("usage: ossput [-append | -multipart | -gzip-encoded] KEY CONTENT|@FILE")
 	}
 	b, key := osslocaltest.ScriptObject(ts, args[0])
-	content := args[1]
-	if name, ok := strings.CutPrefix(content, "@"); ok {
-		content = ts.ReadFile(name)
-	}
+	content := scriptContent(ts, args[1])
 	switch how {
 	case "":
 		ts.Check(b.PutObject(key, strings.NewReader(content)))
+	case "-gzip-encoded":
+		ts.Check(b.PutObject(key, strings.NewReader(content), oss.ContentEncoding("gzip")))
 	case "-append":
 		pos := int64(0)
 		for _, chunk := range thirds(content, 1) {
@@ -117,6 +123,15 @@ func cmdOSSPut(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("ossput: unknown option %s", how)
 	}
+}
+
+// scriptContent is a command's CONTENT|@FILE argument: the text, or the
+// file's.
+func scriptContent(ts *testscript.TestScript, arg string) string {
+	if name, ok := strings.CutPrefix(arg, "@"); ok {
+		return ts.ReadFile(name)
+	}
+	return arg
 }
 
 // thirds cuts s in up to three pieces, each but the last at least min bytes.
@@ -156,6 +171,48 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 	p.WaitFor(ts, func() bool { return faults.Fired(osslocal.OpGet) > before })
 	cmdOSSPut(ts, false, args[:2])
 	p.Finish(ts, "replace", args[2])
+}
+
+// growing KEY CONTENT STATUS PROG [ARGS...]: start PROG, and once a fault
+// has fired on a GET (a delay rule: the read is under way) append CONTENT
+// to the appendable object KEY, as gtail does to a generation it is still
+// shipping, then require PROG's exit STATUS. PROG's output is left in
+// growing.stdout and growing.stderr.
+func cmdGrowing(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 4 {
+		ts.Fatalf("usage: growing KEY CONTENT STATUS PROG [ARGS...]")
+	}
+	srv := osslocaltest.ScriptServer(ts)
+	before := srv.Faults.Fired(osslocal.OpGet)
+	p := osslocaltest.ScriptStart(ts, args[3:])
+	p.WaitFor(ts, func() bool { return srv.Faults.Fired(osslocal.OpGet) > before })
+	cmdOSSAppend(ts, false, args[:2])
+	p.Finish(ts, "growing", args[2])
+}
+
+// ossappend KEY CONTENT|@FILE: append to the appendable object KEY at its
+// end, as gtail does.
+func cmdOSSAppend(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: ossappend KEY CONTENT|@FILE")
+	}
+	b, key := osslocaltest.ScriptObject(ts, args[0])
+	content := scriptContent(ts, args[1])
+	h, err := b.GetObjectDetailedMeta(key)
+	ts.Check(err)
+	pos, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	ts.Check(err)
+	_, err = b.AppendObject(key, strings.NewReader(content), pos)
+	ts.Check(err)
+}
+
+// ossdel KEY: delete the object KEY.
+func cmdOSSDel(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: ossdel KEY")
+	}
+	b, key := osslocaltest.ScriptObject(ts, args[0])
+	ts.Check(b.DeleteObject(key))
 }
 
 var tmpfsProbe struct {
@@ -207,20 +264,59 @@ func cmdNoCRC(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: nocrc VAR")
 	}
+	ts.Setenv(args[0], startProxy(ts, func(r *http.Response) {
+		r.Header.Del("x-oss-hash-crc64ecma")
+		r.Header.Del("Content-MD5")
+	}))
+}
+
+// startProxy serves an HTTP proxy to the script's server that passes every
+// answer through modify, until the script ends, and returns its endpoint.
+func startProxy(ts *testscript.TestScript, modify func(*http.Response)) string {
 	u, err := url.Parse(osslocaltest.ScriptServer(ts).Endpoint)
 	ts.Check(err)
 	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.ModifyResponse = func(r *http.Response) error {
-		r.Header.Del("x-oss-hash-crc64ecma")
-		r.Header.Del("Content-MD5")
-		return nil
-	}
+	rp.ModifyResponse = func(r *http.Response) error { modify(r); return nil }
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	ts.Check(err)
 	srv := &http.Server{Handler: rp}
 	go srv.Serve(ln)
 	ts.Defer(func() { srv.Close() })
-	ts.Setenv(args[0], "http://"+ln.Addr().String())
+	return "http://" + ln.Addr().String()
+}
+
+// damage VAR N: start an HTTP proxy to the script's server that flips one
+// bit of the body of the Nth object GET answer through it (its headers, the
+// CRC64 too, stay right: a network or disk damaging bytes in flight) and
+// put its endpoint in $VAR.
+func cmdDamage(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: damage VAR N")
+	}
+	nth, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	var gets atomic.Int64
+	ts.Setenv(args[0], startProxy(ts, func(r *http.Response) {
+		// Object GETs only, not listings: those answer an object type.
+		if r.Request.Method == http.MethodGet && r.Header.Get("x-oss-object-type") != "" && gets.Add(1) == nth {
+			r.Body = &flipFirst{ReadCloser: r.Body}
+		}
+	}))
+}
+
+// flipFirst flips the lowest bit of the first byte read through it.
+type flipFirst struct {
+	io.ReadCloser
+	done bool
+}
+
+func (f *flipFirst) Read(p []byte) (int, error) {
+	n, err := f.ReadCloser.Read(p)
+	if n > 0 && !f.done {
+		p[0] ^= 1
+		f.done = true
+	}
+	return n, err
 }
 
 // bgKills holds, per script, how to end the ossget bgget started.

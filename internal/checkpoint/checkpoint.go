@@ -72,6 +72,12 @@ func (s *Store) Lock(name string) (*os.File, error) {
 	return f, nil
 }
 
+// TryLock takes the kind of lock Lock takes on f, any open file: ossget
+// holds one on each temporary file it writes, so that a run sweeping the
+// leftovers of killed runs passes over a live one's. ErrLocked when another
+// process holds it.
+func TryLock(f *os.File) error { return lockFile(f) }
+
 // Unlock releases a lock taken by Lock; with remove, the lock file goes too
 // (no checkpoint is left for it to guard).
 func Unlock(f *os.File, remove bool) {

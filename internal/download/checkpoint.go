@@ -23,6 +23,7 @@ type checkpoint struct {
 	ETag     string `json:"etag"`
 	Size     int64  `json:"size"`
 	CRC64    uint64 `json:"crc64"`
+	Type     string `json:"type,omitempty"` // Appendable: resumed as it grows
 	PartSize int64  `json:"part_size"`
 	Parts    []done `json:"parts"` // fetched and synced, by offset
 }

@@ -81,7 +81,10 @@ type Result struct {
 	CRC64    uint64       // of the bytes received
 	Verified Verification // how they were checked
 	Resumed  int          // parts taken from an earlier, interrupted run
-	Skipped  bool         // --skip-unchanged: the local file already held these bytes
+	// Restarted says why an earlier, interrupted run was not continued
+	// (RestartChanged, RestartNoTemp); "" when there was none to continue.
+	Restarted string
+	Skipped   bool // --skip-unchanged: the local file already held these bytes
 }
 
 // CRCMismatchError means the bytes received do not have the object's CRC64
@@ -284,7 +287,17 @@ func (d *Downloader) get(ctx context.Context, b *oss.Bucket, key string, m *Meta
 	if n == 0 {
 		return nil
 	}
-	opts := []oss.Option{oss.WithContext(ctx)}
+	// "identity": else Go's transport asks for gzip itself and then
+	// decodes an object stored with Content-Encoding: gzip (a
+	// precompressed web asset) on the way, so the bytes received are not
+	// the object's and fail the CRC64 check every time (net/http,
+	// Transport.DisableCompression); and OSS gzips text objects of 1 KB
+	// and more on the fly for a request that accepts gzip, dropping the
+	// ETag and Content-Length (OSS FAQ "How do I compress objects that I
+	// download from OSS in the GZIP format?",
+	// https://www.alibabacloud.com/help/faq-detail/39645.html). The Ruby
+	// SDK sends identity by default for the same reasons.
+	opts := []oss.Option{oss.WithContext(ctx), oss.AcceptEncoding("identity")}
 	if pin(m) {
 		opts = append(opts, oss.IfMatch(`"`+m.ETag+`"`))
 	}
@@ -302,6 +315,15 @@ func (d *Downloader) get(ctx context.Context, b *oss.Bucket, key string, m *Meta
 	defer body.Close()
 	if ranged && res.Response.StatusCode != http.StatusPartialContent {
 		return fmt.Errorf("OSS answered a ranged GET with status %d, not 206", res.Response.StatusCode)
+	}
+	if ranged {
+		// Bytes of another range would land at the wrong offset; only a
+		// CRC64 or MD5 would catch that, and not every object has one.
+		var a, z int64
+		cr := res.Response.Headers.Get("Content-Range")
+		if _, err := fmt.Sscanf(cr, "bytes %d-%d/", &a, &z); err != nil || a != off || z != off+n-1 {
+			return fmt.Errorf("asked for bytes %d-%d, OSS answered Content-Range %q", off, off+n-1, cr)
+		}
 	}
 	if !pin(m) {
 		// An appendable object only grows, so its first m.Size bytes are

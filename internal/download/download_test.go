@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
@@ -234,11 +236,17 @@ func strippingProxy(t *testing.T, target string, md5 bool) string {
 		}
 		return nil
 	}
+	return serve(t, rp)
+}
+
+// serve serves h on a loopback port until the test ends and returns its
+// endpoint.
+func serve(t *testing.T, h http.Handler) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: rp}
+	srv := &http.Server{Handler: h}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return "http://" + ln.Addr().String()
@@ -340,5 +348,100 @@ func TestLocalName(t *testing.T) {
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("LocalName(%q) = %q, %v; want %q, ok %v", tc.rel, got, err, tc.want, tc.ok)
 		}
+	}
+}
+
+// A checkpoint is trusted only for a temporary file of its own DEST: one
+// that names DEST itself (damaged, or written by hand) must never lead to
+// DEST being removed or written in place.
+func TestCheckpointNamingDest(t *testing.T) {
+	e := newEnv(t, 900<<10)
+	d := e.downloader(e.srv.Endpoint, nil)
+	m, err := d.Head(context.Background(), e.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest := e.dest()
+	p := filepath.Join(dest.Root.Name(), dest.Name)
+	if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cps := newCheckpoints(d.opts.StateDir)
+	name := cps.name(d.endpoint, e.u.Bucket, e.u.Key, p)
+	if err := os.MkdirAll(cps.Dir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, etag := range []string{"another-version", m.ETag} {
+		cp := &checkpoint{Version: checkpointVersion, Endpoint: d.endpoint, Bucket: e.u.Bucket, Key: e.u.Key,
+			Dest: p, Temp: dest.Name, ETag: etag, Size: m.Size, CRC64: m.CRC64, PartSize: MinPartSize}
+		if err := cps.save(name, cp); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // interrupted at once: whatever was done to DEST stays visible
+		_, err := d.ToFile(ctx, e.u, m, dest)
+		var re *ResumableError
+		if !errors.As(err, &re) {
+			t.Fatalf("ETag %s: %v, want a resumable interruption", etag, err)
+		}
+		if got, err := os.ReadFile(p); err != nil || string(got) != "old" {
+			t.Fatalf("ETag %s: DEST holds %q, %v; want it untouched", etag, got, err)
+		}
+	}
+}
+
+// A temporary file's name stays valid UTF-8 and within 255 bytes however
+// long DEST's name, so a file system that checks names (APFS) takes it.
+func TestTempPrefix(t *testing.T) {
+	for _, base := range []string{"a", strings.Repeat("x", 255), "x" + strings.Repeat("é", 127), "xx" + strings.Repeat("日本", 42)} {
+		name := tempPrefix(base) + "0123456789ab"
+		if !utf8.ValidString(name) || len(name) > maxName || !isTemp(name, base) {
+			t.Errorf("%d-byte base: temporary name %q (%d bytes, valid UTF-8 %v)", len(base), name, len(name), utf8.ValidString(name))
+		}
+	}
+}
+
+// A 206 whose Content-Range is not the range asked for (a broken proxy or
+// cache) is an error, never bytes written at the wrong offset: for an
+// object OSS gives no CRC64 or MD5 for, nothing else would catch it. Here
+// the continuation of a GET cut mid-body asks for the rest, and a proxy
+// that drops the checksums hands back the range one byte earlier.
+func TestWrongContentRange(t *testing.T) {
+	e := newEnv(t, 700<<10)
+	u, _ := url.Parse(e.srv.Endpoint)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	director := rp.Director
+	rp.Director = func(r *http.Request) {
+		director(r)
+		var a, b int64
+		if _, err := fmt.Sscanf(r.Header.Get("Range"), "bytes=%d-%d", &a, &b); err == nil && a > 0 {
+			r.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", a-1, b-1))
+		}
+	}
+	rp.ModifyResponse = func(r *http.Response) error {
+		r.Header.Del("x-oss-hash-crc64ecma")
+		r.Header.Del("Content-MD5")
+		return nil
+	}
+	p := newCutProxy(t, serve(t, rp), 150<<10, 1)
+	d := e.downloader(p.endpoint(), func(o *Options) { o.Retry.Attempts = 1 })
+	ctx := context.Background()
+	m, err := d.Head(ctx, e.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.verification() != VerifiedNone {
+		t.Fatalf("verification %s: the test needs an object without checksums", m.verification())
+	}
+	dest := e.dest()
+	_, err = d.ToFile(ctx, e.u, m, dest)
+	if err == nil || !strings.Contains(err.Error(), "Content-Range") {
+		t.Fatalf("err = %v, want a wrong Content-Range", err)
+	}
+	if p.made.Load() == 0 {
+		t.Fatal("no connection was cut: the test proves nothing")
+	}
+	if names, _ := os.ReadDir(dest.Root.Name()); len(names) != 0 {
+		t.Fatalf("left behind: %v", names)
 	}
 }

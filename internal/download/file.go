@@ -15,13 +15,16 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
 	cpstore "github.com/ossx/ossx/internal/checkpoint"
 	"github.com/ossx/ossx/internal/crc64ecma"
 	"github.com/ossx/ossx/internal/ossx"
+	"github.com/ossx/ossx/internal/upload"
 )
 
 // Dest is where a file download lands: Name, a slash-separated path inside
@@ -33,6 +36,8 @@ type Dest struct {
 
 	NoClobber     bool // fail rather than replace an existing file
 	SkipUnchanged bool // keep an existing file with the object's size and CRC64
+
+	old fs.FileInfo // the file being replaced; nil for a new one
 }
 
 // path is Dest's full path, for messages and checkpoints.
@@ -57,9 +62,14 @@ func (e *ExistsError) Hint() string {
 func (d *Downloader) ToFile(ctx context.Context, u ossx.URL, m Meta, dest Dest) (Result, error) {
 	res := Result{URL: u, Meta: m, Verified: m.verification()}
 	if fi, err := dest.Root.Stat(dest.Name); err == nil {
+		dest.old = fi
 		switch {
 		case fi.IsDir():
 			return res, fmt.Errorf("%s is a directory", dest.path())
+		case !fi.Mode().IsRegular():
+			// A rename would replace a device or a named pipe with
+			// a plain file.
+			return res, fmt.Errorf("%s is a %s, not a regular file", dest.path(), upload.Kind(fi.Mode()))
 		case dest.NoClobber:
 			return res, &ExistsError{Path: dest.path()}
 		case dest.SkipUnchanged && m.HasCRC && fi.Size() == m.Size:
@@ -78,9 +88,21 @@ func (d *Downloader) ToFile(ctx context.Context, u ossx.URL, m Meta, dest Dest) 
 		return res, err
 	}
 	if m.HasCRC && m.Size > d.opts.Threshold {
-		return d.ranged(ctx, b, u, m, dest, res)
+		res, err := d.ranged(ctx, b, u, m, dest, res)
+		if errors.Is(err, errRegrown) {
+			// The object was written anew, not appended to: its
+			// checkpoint is gone now, so this run starts afresh.
+			if d.opts.Progress != nil {
+				d.opts.Progress(-m.Size) // every byte was counted, and dropped
+			}
+			res.Resumed = 0
+			res, err = d.ranged(ctx, b, u, m, dest, res)
+			res.Restarted = RestartChanged
+		}
+		return res, err
 	}
 
+	sweepTemps(dest, "")
 	f, tmp, err := createTemp(dest)
 	if err != nil {
 		return res, err
@@ -141,27 +163,39 @@ func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Me
 	}()
 
 	var f *os.File
+	grown := false // an appendable object, longer now: parts kept from a shorter version
 	if cp != nil {
-		f, err = reuse(cp, m, dest, d.opts.PartSize)
+		f, res.Restarted, err = reuse(cp, m, dest)
 		if err != nil {
 			return res, err
 		}
+		if f != nil && cp.Size != m.Size {
+			if err := grow(f, cp, m, cps, cpName); err != nil {
+				f.Close()
+				return res, err
+			}
+			grown = true
+		}
 		if f == nil {
-			// Another version, another part size or a temporary file
-			// gone: start afresh.
-			if cp.Temp != "" {
+			// Another version or the temporary file gone: start
+			// afresh.
+			if path.Dir(cp.Temp) == path.Dir(dest.Name) && isTemp(path.Base(cp.Temp), path.Base(dest.Name)) {
 				dest.Root.Remove(cp.Temp)
 			}
 			cp = nil
 		}
 	}
 	var tmp string
+	if cp != nil {
+		tmp = cp.Temp
+	}
+	sweepTemps(dest, tmp)
 	if cp == nil {
 		if f, tmp, err = createTemp(dest); err != nil {
 			return res, err
 		}
 		cp = &checkpoint{Version: checkpointVersion, Endpoint: d.endpoint, Bucket: u.Bucket, Key: u.Key,
-			Dest: abs, Temp: tmp, ETag: m.ETag, Size: m.Size, CRC64: m.CRC64, PartSize: d.opts.PartSize}
+			Dest: abs, Temp: tmp, ETag: m.ETag, Size: m.Size, CRC64: m.CRC64, Type: m.Type, PartSize: d.opts.PartSize}
 		if err := f.Truncate(m.Size); err != nil {
 			f.Close()
 			dest.Root.Remove(tmp)
@@ -245,6 +279,9 @@ func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Me
 	}
 	if err := m.check(crc, nil); err != nil {
 		discard()
+		if grown {
+			return res, errRegrown
+		}
 		return res, err
 	}
 	res.CRC64 = crc
@@ -312,48 +349,134 @@ feed:
 	return first
 }
 
-// reuse opens the temporary file cp names if it still fits m; nil when the
-// download must start afresh.
-func reuse(cp *checkpoint, m Meta, dest Dest, partSize int64) (*os.File, error) {
-	if cp.ETag != m.ETag || cp.Size != m.Size || cp.CRC64 != m.CRC64 || cp.PartSize != partSize || cp.Temp == "" {
-		return nil, nil
+// Why an interrupted download was not resumed (Result.Restarted).
+const (
+	RestartChanged = "changed" // the object is another version now
+	RestartNoTemp  = "no-temp" // its temporary file is gone or damaged
+)
+
+// errRegrown: the parts kept from a shorter version of an appendable
+// object do not add up to OSS's CRC64, so it was deleted and written anew
+// rather than appended to. The checkpoint is dropped; run afresh.
+var errRegrown = errors.New("the object was written anew since the interrupted download")
+
+// reuse opens the temporary file cp names if it still fits m. When the
+// download must start afresh it returns no file and why. The checkpoint's
+// part size goes on whatever --part-size says now: the parts fetched stay
+// good. An appendable object that is longer now fits too (see grow).
+func reuse(cp *checkpoint, m Meta, dest Dest) (*os.File, string, error) {
+	appended := cp.Type == "Appendable" && m.Type == "Appendable" && m.Size > cp.Size
+	if !appended && (cp.ETag != m.ETag || cp.Size != m.Size || cp.CRC64 != m.CRC64) {
+		return nil, RestartChanged, nil
 	}
-	if path.Dir(cp.Temp) != path.Dir(dest.Name) {
-		return nil, nil
+	// The checkpoint names a temporary file of this DEST, beside it, and
+	// nothing else (never DEST itself).
+	if cp.PartSize < MinPartSize || path.Dir(cp.Temp) != path.Dir(dest.Name) || !isTemp(path.Base(cp.Temp), path.Base(dest.Name)) {
+		return nil, RestartNoTemp, nil
 	}
 	f, err := dest.Root.OpenFile(cp.Temp, os.O_WRONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, RestartNoTemp, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if fi, err := f.Stat(); err != nil || fi.Size() != m.Size {
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != cp.Size {
 		f.Close()
-		return nil, nil
+		return nil, RestartNoTemp, nil
 	}
-	return f, nil
+	cpstore.TryLock(f)
+	return f, "", nil
+}
+
+// sweepTemps removes the temporary files that killed runs left beside dest
+// (a download in one GET keeps no checkpoint, so nothing else would ever
+// remove them), all but keep: the one a checkpoint continues. One that
+// another ossget holds locked is still being written and stays.
+func sweepTemps(dest Dest, keep string) {
+	dir, base := path.Split(dest.Name)
+	if dir == "" {
+		dir = "."
+	}
+	d, err := dest.Root.Open(dir)
+	if err != nil {
+		return
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	for _, n := range names {
+		p := path.Join(dir, n)
+		if !isTemp(n, base) || p == keep {
+			continue
+		}
+		f, err := dest.Root.OpenFile(p, os.O_RDONLY, 0)
+		if err != nil {
+			continue
+		}
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && cpstore.TryLock(f) == nil {
+			dest.Root.Remove(p)
+		}
+		f.Close()
+	}
+}
+
+// grow carries cp over to m, a longer version of the appendable object cp
+// was made for. Appending leaves the bytes already there as they were, so
+// the full parts fetched stay good at their offsets; a short last part does
+// not (the object goes on past it) and is fetched again. The CRC64 check at
+// the end tells an object deleted and written anew (errRegrown).
+func grow(f *os.File, cp *checkpoint, m Meta, cps *checkpoints, name string) error {
+	if err := f.Truncate(m.Size); err != nil {
+		return err
+	}
+	cp.Parts = slices.DeleteFunc(cp.Parts, func(p done) bool { return p.N != cp.PartSize })
+	cp.ETag, cp.Size, cp.CRC64 = m.ETag, m.Size, m.CRC64
+	return cps.save(name, cp)
+}
+
+// tempPrefix is the start of the name createTemp gives a temporary file for
+// a DEST named base: base cut to 100 bytes (the name stays within 255) at a
+// character's start, so the name stays valid UTF-8 (APFS refuses others).
+func tempPrefix(base string) string {
+	if len(base) > 100 {
+		cut := 100
+		for cut > 0 && !utf8.RuneStart(base[cut]) {
+			cut--
+		}
+		base = base[:cut]
+	}
+	return "." + base + ".ossget-"
+}
+
+// isTemp reports whether name is one createTemp made for a DEST named base.
+func isTemp(name, base string) bool {
+	r, ok := strings.CutPrefix(name, tempPrefix(base))
+	return ok && len(r) == 12
 }
 
 // createTemp makes the temporary file for dest in dest's directory, named
 // after it (so a leftover is recognisable), mode 0666 before the umask like
-// any file a program creates.
+// any file a program creates; 0600 when it is to replace a file, whose mode
+// commit gives it: the bytes of a 0600 file are never readable to others
+// meanwhile.
 func createTemp(dest Dest) (*os.File, string, error) {
 	dir, base := path.Split(dest.Name)
-	if len(base) > 100 {
-		base = base[:100]
+	perm := fs.FileMode(0o666)
+	if dest.old != nil {
+		perm = 0o600
 	}
 	for range 100 {
 		var r [6]byte
 		rand.Read(r[:])
-		name := dir + "." + base + ".ossget-" + hex.EncodeToString(r[:])
-		f, err := dest.Root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		name := dir + tempPrefix(base) + hex.EncodeToString(r[:])
+		f, err := dest.Root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
 		if err != nil {
 			return nil, "", fmt.Errorf("create a temporary file beside %s: %w", dest.path(), unwrapPath(err))
 		}
+		cpstore.TryLock(f) // in use: not a leftover (sweepTemps)
 		return f, name, nil
 	}
 	return nil, "", fmt.Errorf("create a temporary file beside %s: too many collisions", dest.path())
@@ -361,8 +484,16 @@ func createTemp(dest Dest) (*os.File, string, error) {
 
 // commit syncs f, gives it the object's modification time and renames it to
 // dest (with NoClobber, links it: that fails if dest appeared meanwhile),
-// then syncs the directory so the rename survives a power cut.
+// then syncs the directory so the rename survives a power cut. A file
+// replaced keeps its mode and, where allowed (root), its owner, as cp keeps
+// them: a 0600 secret does not turn 0644, nor an app's file root's.
 func commit(f *os.File, tmp string, dest Dest, m Meta) error {
+	if dest.old != nil {
+		// Best effort: a file system without modes keeps the
+		// temporary file's 0600, the safe side.
+		f.Chmod(dest.old.Mode().Perm())
+		keepOwner(f, dest.old)
+	}
 	err := f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr

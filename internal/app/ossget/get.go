@@ -82,6 +82,9 @@ func (g *getter) single(src ossx.URL) error {
 	if g.opts.dest == "-" {
 		return g.toStdout(src, m)
 	}
+	if fi, err := os.Stat(g.opts.dest); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return g.toDevice(src, m, fi)
+	}
 	dest, err := g.fileDest(src)
 	if err != nil {
 		return err
@@ -93,9 +96,13 @@ func (g *getter) single(src ossx.URL) error {
 // fileDest resolves DEST for one object: a directory (ending in /, or an
 // existing one) gets the key's base name inside it.
 func (g *getter) fileDest(src ossx.URL) (download.Dest, error) {
-	dir, name := filepath.Split(g.opts.dest)
-	if fi, err := os.Stat(g.opts.dest); name == "" || err == nil && fi.IsDir() {
-		dir, name = g.opts.dest, path.Base(src.Key)
+	target, err := followLink(g.opts.dest)
+	if err != nil {
+		return download.Dest{}, err
+	}
+	dir, name := filepath.Split(target)
+	if fi, err := os.Stat(target); name == "" || err == nil && fi.IsDir() {
+		dir, name = target, path.Base(src.Key)
 		if _, err := download.LocalName(name); err != nil {
 			return download.Dest{}, fmt.Errorf("%s: cannot be a file name (%v); name the file in DEST", src, err)
 		}
@@ -117,6 +124,92 @@ func (g *getter) fileDest(src ossx.URL) (download.Dest, error) {
 	return download.Dest{Root: root, Name: name, NoClobber: g.opts.noClobber, SkipUnchanged: g.opts.skipUnchanged}, nil
 }
 
+// followLink resolves a DEST that is a symlink to a file: the file it
+// points to is replaced (atomically, from a temporary file beside it) and
+// the link stays, as cp writes through a link. So /dev/stdout redirected to
+// a file reaches that file and /dev/stdout itself is never replaced, nor a
+// link a deployment tool keeps. A link to a directory is a directory DEST.
+func followLink(dest string) (string, error) {
+	if fi, err := os.Lstat(dest); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return dest, nil
+	}
+	if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
+		return dest, nil
+	}
+	target, err := filepath.EvalSymlinks(dest)
+	if errors.Is(err, fs.ErrNotExist) {
+		to, _ := os.Readlink(dest)
+		return "", &danglingError{dest, to}
+	}
+	if err != nil {
+		return "", fmt.Errorf("destination: %w", err)
+	}
+	return target, nil
+}
+
+// danglingError is a DEST that is a symlink to nothing.
+type danglingError struct{ dest, to string }
+
+func (e *danglingError) Error() string {
+	return e.dest + " is a symlink to " + e.to + ", which does not exist"
+}
+
+func (e *danglingError) Hint() string {
+	return "ossget writes through a symlink, never a dangling one: remove the link or name another file"
+}
+
+// toDevice writes one object into a DEST that exists and is no regular
+// file: a device (/dev/null, /dev/stdout on a terminal, a disk) or a named
+// pipe (/dev/stdout on a pipe, a FIFO). A rename cannot replace such a file
+// (run as root, it would put a plain file in place of /dev/null), so the
+// bytes are written to it in order, as to stdout; no path is printed.
+func (g *getter) toDevice(src ossx.URL, m download.Meta, fi fs.FileInfo) error {
+	p := g.opts.dest
+	if fi.Mode()&fs.ModeSocket != 0 {
+		return fmt.Errorf("download %s to %s: %s is a socket, not a file", src, p, p)
+	}
+	if g.opts.dryRun {
+		g.out.Notice("dry run: would write %s (%d bytes) to %s", src, m.Size, p)
+		return nil
+	}
+	f, err := openWriter(g.ctx, p)
+	if err != nil {
+		return fmt.Errorf("download %s to %s: %w", src, p, err)
+	}
+	defer f.Close()
+	res, err := g.write(src, m, f, p)
+	if err != nil || res == nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("download %s to %s: %w", src, p, err)
+	}
+	if g.opts.json {
+		return g.print(*res, p)
+	}
+	return nil
+}
+
+// openWriter opens the device or pipe p for writing. Opening a named pipe
+// waits for a reader; Ctrl-C still ends that wait.
+func openWriter(ctx context.Context, p string) (*os.File, error) {
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := os.OpenFile(p, os.O_WRONLY, 0)
+		ch <- opened{f, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.f, o.err
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
+
 // toFile downloads one object into dest and prints its line.
 func (g *getter) toFile(src ossx.URL, m download.Meta, dest download.Dest) error {
 	p := filepath.Join(dest.Root.Name(), filepath.FromSlash(dest.Name))
@@ -135,6 +228,12 @@ func (g *getter) toFile(src ossx.URL, m download.Meta, dest download.Dest) error
 	} else {
 		g.out.Bar.ItemDone(0)
 	}
+	switch res.Restarted {
+	case download.RestartChanged:
+		g.out.Notice("%s: %s changed since the interrupted download: its parts were dropped and it was downloaded whole", p, src)
+	case download.RestartNoTemp:
+		g.out.Notice("%s: the temporary file of the interrupted download was gone: downloaded whole", p)
+	}
 	switch {
 	case res.Skipped:
 		g.out.Notice("%s: unchanged, skipped", p)
@@ -151,24 +250,35 @@ func (g *getter) toStdout(src ossx.URL, m download.Meta) error {
 		g.out.Notice("dry run: would write %s (%d bytes) to stdout", src, m.Size)
 		return nil
 	}
-	// A closed stdout (ossget … - | head) ends the download quietly.
 	signal.Ignore(syscall.SIGPIPE)
+	_, err := g.write(src, m, os.Stdout, "")
+	return err
+}
+
+// write streams one object to w: stdout, or the device or pipe p. A
+// reader gone (ossget … - | head) ends the download quietly: nil result,
+// nil error.
+func (g *getter) write(src ossx.URL, m download.Meta, w io.Writer, p string) (*download.Result, error) {
 	g.startBar(src)
-	res, err := g.stream(src, m, os.Stdout)
+	res, err := g.stream(src, m, w)
 	g.out.Bar.ItemDone(0)
 	var oe *download.OutputError
 	if errors.As(err, &oe) && errors.Is(oe.Err, syscall.EPIPE) {
-		return nil
+		return nil, nil
 	}
 	var ce *download.CRCMismatchError
-	if errors.As(err, &ce) {
-		return fmt.Errorf("%s: %w (the bytes are already on stdout: discard them)", src, err)
-	}
-	if err != nil {
-		return fmt.Errorf("download %s: %w", src, err)
+	switch {
+	case errors.As(err, &ce) && p == "":
+		return nil, fmt.Errorf("%s: %w (the bytes are already on stdout: discard them)", src, err)
+	case errors.As(err, &ce):
+		return nil, fmt.Errorf("download %s to %s: %w (the bytes are already written to %s: discard them)", src, p, err, p)
+	case err != nil && p == "":
+		return nil, fmt.Errorf("download %s: %w", src, err)
+	case err != nil:
+		return nil, fmt.Errorf("download %s to %s: %w", src, p, err)
 	}
 	g.warnUnverified(res)
-	return nil
+	return &res, nil
 }
 
 var errBrokenPipe = errors.New("stdout closed")
@@ -236,7 +346,7 @@ func (g *getter) warnUnverified(res download.Result) {
 func (g *getter) mirror(src ossx.URL) error {
 	if !g.opts.dryRun {
 		if err := os.MkdirAll(g.opts.dest, 0o777); err != nil {
-			return err
+			return fmt.Errorf("destination directory: %w", err)
 		}
 	}
 	root, err := os.OpenRoot(g.opts.dest)
@@ -270,6 +380,11 @@ func (g *getter) mirror(src ossx.URL) error {
 		})
 	}
 	lerr := g.list(ctx, src, func(e listing.Entry) bool {
+		if e.Key == dirOf(src.Key) && e.Size == 0 {
+			// The prefix's own directory marker (a "folder" made in
+			// the OSS console or by ossutil mkdir) is DIR itself.
+			return true
+		}
 		g.mu.Lock()
 		g.total++
 		g.mu.Unlock()
