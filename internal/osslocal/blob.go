@@ -236,6 +236,7 @@ func (b *dirBlobs) create(fill func(f *os.File) (int64, error)) (string, int64, 
 	}
 	id := randomHex(16)
 	if err == nil {
+		crash("blob-synced")
 		err = os.Rename(tmp, b.path(id))
 	}
 	if err == nil {
@@ -245,6 +246,7 @@ func (b *dirBlobs) create(fill func(f *os.File) (int64, error)) (string, int64, 
 		os.Remove(tmp)
 		return "", 0, err
 	}
+	crash("blob-stored")
 	return id, n, nil
 }
 
@@ -265,10 +267,14 @@ func (b *dirBlobs) extend(id string, off int64, r io.Reader) (int64, error) {
 		return 0, err
 	}
 	n, err := io.Copy(f, r)
+	if err == nil {
+		err = f.Sync()
+	}
 	if err != nil {
 		return n, err
 	}
-	return n, f.Sync()
+	crash("append-synced")
+	return n, nil
 }
 
 func (b *dirBlobs) concat(ids []string) (string, error) {
@@ -327,11 +333,13 @@ func writeFileAtomic(path string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
+		crash("meta-synced")
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
 		os.Remove(tmp)
 		return err
 	}
+	crash("meta-renamed")
 	return syncDir(dir)
 }
