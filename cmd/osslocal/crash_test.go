@@ -431,3 +431,110 @@ func TestCrashPoints(t *testing.T) {
 		})
 	}
 }
+
+// statusOf is the HTTP status and OSS code of a failed SDK call, or 0 and
+// the error's text when it got no OSS answer.
+func statusOf(err error) (int, string) {
+	var se oss.ServiceError
+	if errors.As(err, &se) {
+		return se.StatusCode, se.Code
+	}
+	if err == nil {
+		return 200, ""
+	}
+	return 0, err.Error()
+}
+
+// TestDiskFull runs osslocal on a 2 MiB tmpfs: a PUT, an append and a part
+// that do not fit fail with OSS's 500 InternalError and change nothing;
+// once space is freed every write works again, and no failed write keeps
+// space. It needs root (mount) and skips without.
+func TestDiskFull(t *testing.T) {
+	mnt := filepath.Join(t.TempDir(), "mnt")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs (needs root): %v: %s", err, bytes.TrimSpace(out))
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", mnt).Run() })
+	data := filepath.Join(mnt, "data")
+	p := startProc(t, data)
+	b := p.b
+	keep, logged := randBytes(600<<10), randBytes(100<<10)
+	if err := b.PutObject("keep", bytes.NewReader(keep)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.AppendObject("log", bytes.NewReader(logged), 0); err != nil {
+		t.Fatal(err)
+	}
+	upload, err := b.InitiateMultipartUpload("mp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := randBytes(1536 << 10)
+	// OSS has no "disk full" error; a storage failure is its generic
+	// 500 InternalError ("Common OSS error codes" in
+	// https://www.alibabacloud.com/help/en/object-storage-service/latest/php-exception-handling),
+	// which clients retry.
+	refused := func(what string, err error) {
+		t.Helper()
+		if status, code := statusOf(err); status != 500 || code != "InternalError" {
+			t.Errorf("%s on a full disk: %d %s, want 500 InternalError", what, status, code)
+		}
+	}
+	intact := func() {
+		t.Helper()
+		checkWhole(t, b, "keep", keep)
+		checkWhole(t, b, "log", logged)
+		checkNoLeftovers(t, p, data)
+	}
+	refused("PUT", b.PutObject("big", bytes.NewReader(big)))
+	checkGone(t, b, "big")
+	intact()
+	_, err = b.AppendObject("log", bytes.NewReader(big), int64(len(logged)))
+	refused("append", err)
+	intact()
+	_, err = b.UploadPart(upload, bytes.NewReader(big), int64(len(big)), 1)
+	refused("UploadPart", err)
+	intact()
+	if lp, err := b.ListUploadedParts(upload); err != nil || len(lp.UploadedParts) != 0 {
+		t.Errorf("parts after a refused UploadPart: %+v, %v", lp, err)
+	}
+
+	// A body that fits, whose metadata does not: a filler leaves one
+	// page free.
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(mnt, &st); err != nil {
+		t.Fatal(err)
+	}
+	filler := filepath.Join(mnt, "filler")
+	if err := os.WriteFile(filler, make([]byte, int64(st.Bavail)*st.Bsize-4096), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused("PUT of metadata", b.PutObject("log", bytes.NewReader(big[:4096])))
+	_, err = b.AppendObject("log", bytes.NewReader(big[:4096]), int64(len(logged)))
+	refused("append of metadata", err)
+	intact()
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+
+	// Space freed, everything works, after a restart too.
+	if err := b.DeleteObject("keep"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.PutObject("big", bytes.NewReader(big[:700<<10])); err != nil {
+		t.Fatalf("PUT after space was freed: %v", err)
+	}
+	next, err := b.AppendObject("log", bytes.NewReader(big[:100<<10]), int64(len(logged)))
+	if err != nil || next != 200<<10 {
+		t.Fatalf("append after space was freed: %d, %v", next, err)
+	}
+	p.stop(t)
+	p = startProc(t, data)
+	checkWhole(t, p.b, "big", big[:700<<10])
+	checkWhole(t, p.b, "log", append(append([]byte{}, logged...), big[:100<<10]...))
+	checkNoLeftovers(t, p, data)
+	p.stop(t)
+}

@@ -19,8 +19,12 @@ type blobs interface {
 	write(r io.Reader) (id string, n int64, err error)
 	// extend replaces whatever follows off in blob id with r (an append at
 	// the committed size off) and returns the bytes written. Bytes beyond
-	// the committed size are never read, so a failed extend is harmless.
+	// the committed size are never read; a failed extend cuts the blob
+	// back to off, so they do not keep space either.
 	extend(id string, off int64, r io.Reader) (int64, error)
+	// truncate cuts blob id to size bytes: an append that failed after
+	// extend gives its bytes back.
+	truncate(id string, size int64)
 	// concat writes a new blob holding ids one after another.
 	concat(ids []string) (string, error)
 	open(id string) (blobReader, error)
@@ -141,9 +145,15 @@ func (b *memBlobs) extend(id string, off int64, r io.Reader) (int64, error) {
 	}
 	// Bytes of a failed append follow off: keep exactly off bytes, in new
 	// lists.
+	b.m[id] = newMemBlob(append(old.cut(off), add...))
+	return n, nil
+}
+
+// cut returns the chunks of m's first off bytes, in a new list.
+func (m memBlob) cut(off int64) [][]byte {
 	var kept [][]byte
 	var size int64
-	for _, c := range old.chunks {
+	for _, c := range m.chunks {
 		if size >= off {
 			break
 		}
@@ -153,8 +163,15 @@ func (b *memBlobs) extend(id string, off int64, r io.Reader) (int64, error) {
 		kept = append(kept, c)
 		size += int64(len(c))
 	}
-	b.m[id] = newMemBlob(append(kept, add...))
-	return n, nil
+	return kept
+}
+
+func (b *memBlobs) truncate(id string, size int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if m, ok := b.m[id]; ok && m.size() > size {
+		b.m[id] = newMemBlob(m.cut(size))
+	}
 }
 
 func (b *memBlobs) concat(ids []string) (string, error) {
@@ -271,11 +288,15 @@ func (b *dirBlobs) extend(id string, off int64, r io.Reader) (int64, error) {
 		err = f.Sync()
 	}
 	if err != nil {
+		// A full disk must not stay full of an append that failed.
+		_ = f.Truncate(off)
 		return n, err
 	}
 	crash("append-synced")
 	return n, nil
 }
+
+func (b *dirBlobs) truncate(id string, size int64) { _ = os.Truncate(b.path(id), size) }
 
 func (b *dirBlobs) concat(ids []string) (string, error) {
 	id, _, err := b.create(func(f *os.File) (int64, error) {

@@ -812,6 +812,8 @@ func (s *store) append(bucket string, tmpl *objectMeta, body io.Reader, opt appe
 	fail := func(e error) (*objectMeta, error) {
 		if old == nil && id != "" {
 			s.blobs.remove(id)
+		} else if old != nil {
+			s.blobs.truncate(id, opt.position)
 		}
 		return nil, e
 	}
