@@ -2,12 +2,15 @@ package osslocal
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"sync"
+	"syscall"
 )
 
 // blobs hold object and part bodies. A blob is written once (or, for
@@ -334,11 +337,36 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
+// mkdirAll creates dir and its missing parents, syncing the directory
+// above each one it creates: a file synced into a new directory is lost
+// with it on a power failure unless the new directory's entry is synced
+// too.
+func mkdirAll(dir string) error {
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}
+		}
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != dir {
+		if err := mkdirAll(parent); err != nil {
+			return err
+		}
+	}
+	// Created by a racing request, which may not have synced it yet:
+	// sync it here too.
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return syncDir(parent)
+}
+
 // writeFileAtomic writes data to path through a synced temporary file and a
 // rename, so path holds either the old or the new content after a crash.
 func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirAll(dir); err != nil {
 		return err
 	}
 	f, err := os.CreateTemp(dir, ".tmp-*")

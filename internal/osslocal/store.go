@@ -170,7 +170,7 @@ func openStore(dir string, now func() time.Time) (*store, error) {
 	}
 	s.blobs = &dirBlobs{dir: dir}
 	// No "osslocal:" prefix: the command that prints the error names itself.
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirAll(dir); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	lock, err := lockDir(dir)
@@ -183,7 +183,7 @@ func openStore(dir string, now func() time.Time) (*store, error) {
 		return nil, fmt.Errorf("clear %s: %w", dir, err)
 	}
 	for _, sub := range []string{"blobs", "tmp", "buckets", "objects", "uploads"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+		if err := mkdirAll(filepath.Join(dir, sub)); err != nil {
 			s.close()
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
