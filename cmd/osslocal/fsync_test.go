@@ -210,4 +210,3 @@ func checkFsyncOrder(t *testing.T, log *os.File, data string) int {
 	}
 	return answers
 }
-
