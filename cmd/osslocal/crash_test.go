@@ -538,3 +538,74 @@ func TestDiskFull(t *testing.T) {
 	checkNoLeftovers(t, p, data)
 	p.stop(t)
 }
+
+// TestConcurrentWriters races two AppendObjects at one position, their
+// bodies in flight at once, and two PUTs of one key: exactly one append
+// wins, the other is 409 PositionNotEqualToLength, and the object is the
+// old bytes and the winner's, never interleaved; a PUT race leaves one
+// whole body.
+func TestConcurrentWriters(t *testing.T) {
+	p := startProc(t, filepath.Join(t.TempDir(), "data"))
+	b := p.b
+	want := []byte("base")
+	if _, err := b.AppendObject("log", bytes.NewReader(want), 0); err != nil {
+		t.Fatal(err)
+	}
+	// race runs two writes whose bodies are a and b, sending half of
+	// each before either is complete, and returns their errors.
+	race := func(write func(r io.Reader) error, a, b []byte) [2]error {
+		var errs [2]error
+		done := make(chan int)
+		for i, body := range [][]byte{a, b} {
+			pr, pw := io.Pipe()
+			go func() { errs[i] = write(pr); pr.Close(); done <- i }()
+			go func() {
+				pw.Write(body[:len(body)/2])
+				pw.Write(body[len(body)/2:])
+				pw.Close()
+			}()
+		}
+		<-done
+		<-done
+		return errs
+	}
+	for round := range 4 {
+		bodies := [2][]byte{bytes.Repeat([]byte{'a' + byte(round)}, 256<<10+round), bytes.Repeat([]byte{'A' + byte(round)}, 200<<10)}
+		pos := int64(len(want))
+		errs := race(func(r io.Reader) error {
+			_, err := b.AppendObject("log", r, pos)
+			return err
+		}, bodies[0], bodies[1])
+		won := -1
+		for i, err := range errs {
+			switch _, code := statusOf(err); {
+			case err == nil && won == -1:
+				won = i
+			case err == nil:
+				t.Fatalf("round %d: both appends at %d succeeded", round, pos)
+			case code != "PositionNotEqualToLength":
+				t.Fatalf("round %d: the losing append: %v, want PositionNotEqualToLength", round, err)
+			}
+		}
+		if won == -1 {
+			t.Fatalf("round %d: no append won: %v", round, errs)
+		}
+		want = append(want, bodies[won]...)
+		checkWhole(t, b, "log", want)
+	}
+
+	a, c := bytes.Repeat([]byte("a"), 1<<20), bytes.Repeat([]byte("c"), 1<<20+1)
+	errs := race(func(r io.Reader) error { return b.PutObject("obj", r) }, a, c)
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("concurrent PUTs: %v", errs)
+	}
+	got, err := getObject(t, b, "obj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, a) && !bytes.Equal(got, c) {
+		t.Fatalf("concurrent PUTs left %d bytes, neither body", len(got))
+	}
+	checkWhole(t, b, "obj", got)
+	p.stop(t)
+}

@@ -110,7 +110,7 @@ var (
 // rename of a file that was not synced. It returns the number of answers.
 func checkFsyncOrder(t *testing.T, log *os.File, data string) int {
 	t.Helper()
-	fds := map[string]string{}     // "pid fd" → path; threads share fds, so by fd only
+	fds := map[string]string{}     // fd → path (the threads share one table)
 	synced := map[string]bool{}    // files fsynced since they were opened
 	pending := map[string]string{} // directory → the entry not yet synced in it
 	sockets := map[string]bool{}
