@@ -391,6 +391,20 @@ func TestCrashPoints(t *testing.T) {
 			}},
 		crashCase{"append-first", func(*testing.T, *oss.Bucket) {}, appendFirst, "meta-renamed",
 			func(t *testing.T, p *proc) { checkLog(t, p.b, logged) }},
+		crashCase{"initiate", putOld, func(b *oss.Bucket) error { _, err := b.InitiateMultipartUpload("mp"); return err }, "meta-synced",
+			func(t *testing.T, p *proc) {
+				if n := pendingUploads(t, p.b); n != 0 {
+					t.Errorf("%d uploads after an interrupted initiate", n)
+				}
+			}},
+		crashCase{"initiate", putOld, func(b *oss.Bucket) error { _, err := b.InitiateMultipartUpload("mp"); return err }, "meta-renamed",
+			func(t *testing.T, p *proc) {
+				if n := pendingUploads(t, p.b); n != 1 {
+					t.Errorf("%d uploads after an initiate interrupted once stored, want 1", n)
+				}
+			}},
+		crashCase{"upload-part", initParts, uploadPart, "meta-synced",
+			func(t *testing.T, p *proc) { checkPart2(t, p, part2) }},
 		crashCase{"upload-part", initParts, uploadPart, "blob-stored",
 			func(t *testing.T, p *proc) { checkPart2(t, p, part2) }},
 		crashCase{"upload-part", initParts, uploadPart, "meta-renamed",
