@@ -210,7 +210,10 @@ func readJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(data, v)
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 func writeJSON(path string, v any) error {
@@ -302,11 +305,15 @@ func (s *store) load() error {
 		for _, ud := range udirs {
 			udir := filepath.Join(s.dir, "uploads", name, ud.Name())
 			var u upload
-			if err := readJSON(filepath.Join(udir, "upload.json"), &u); err != nil {
+			if err := readJSON(filepath.Join(udir, "upload.json"), &u); errors.Is(err, os.ErrNotExist) {
 				// Initiate did not complete, or Complete or Abort began
 				// removing the upload: not an upload.
 				os.RemoveAll(udir)
 				continue
+			} else if err != nil {
+				// Damaged, not by a crash (writes are atomic): the
+				// parts are the client's data, not garbage.
+				return err
 			}
 			if m := b.objects[u.Key]; m != nil && m.Upload == u.ID {
 				// Completed: the object is published, the upload was not
