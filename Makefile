@@ -84,6 +84,11 @@ soak: build ## long soak tests (up to an hour)
 conformance: ## aliyun-oss-go-sdk's own test suites against osslocal, V1 and V4
 	./scripts/conformance
 
+# Not part of make test: ossutil is not shipped with ossx; without OSSUTIL
+# this says so and succeeds. About two minutes. docs/conformance.md.
+conformance-ossutil: ## OSSUTIL=path: ossutil 1.x's commands against osslocal, V1 and V4
+	./scripts/conformance-ossutil
+
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...

@@ -47,16 +47,6 @@ func Run(ctx context.Context, app *cli.App, args []string) error {
 		set.BoolVar(&showVersion, "version", false, "")
 	}
 
-	rest := args[1:]
-	if app.UseShortOptionHandling {
-		rest = splitShortOptions(set, rest)
-	}
-	restore := func() {}
-	if app.DisableSliceFlagSeparator {
-		restore = keepCommas(set)
-	}
-	err := set.Parse(rest)
-	restore()
 	// Each flag's names once: urfave/cli's Names() runs a regexp per
 	// name, and cli.Context.IsSet looks its flag up by calling Names() on
 	// every flag, which made the action loop below quadratic in flags (2 %
@@ -65,6 +55,16 @@ func Run(ctx context.Context, app *cli.App, args []string) error {
 	for i, f := range app.Flags {
 		names[i] = f.Names()
 	}
+	rest := args[1:]
+	if app.UseShortOptionHandling {
+		rest = splitShortOptions(set, rest)
+	}
+	restore := func() {}
+	if app.DisableSliceFlagSeparator {
+		restore = keepCommas(set, app.Flags, names)
+	}
+	err := set.Parse(rest)
+	restore()
 	given := map[string]bool{}
 	if err == nil {
 		set.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -221,22 +221,30 @@ func isBool(f *flag.Flag) bool {
 // (--meta k=a,b is one value), as App.DisableSliceFlagSeparator does, and
 // returns the function that puts the flags' own values back after Parse.
 // (urfave/cli keeps that setting in an unexported variable only App.Setup
-// writes, and Setup, too, reaches the template-based help.)
-func keepCommas(set *flag.FlagSet) (restore func()) {
+// writes, and Setup, too, reaches the template-based help.) flags are
+// the app's, applied to set; names[i] are flags[i]'s names. They are
+// walked, not set.VisitAll, which sorts every flag of set first.
+func keepCommas(set *flag.FlagSet, flags []cli.Flag, names [][]string) (restore func()) {
 	var undo []func()
-	shared := map[*cli.StringSlice]*wholeValues{} // one per flag, whatever its aliases
-	set.VisitAll(func(f *flag.Flag) {
-		ss, ok := f.Value.(*cli.StringSlice)
-		if !ok {
-			return
+	for i := range flags {
+		var w *wholeValues // one per flag, whatever its aliases
+		for _, n := range names[i] {
+			f := set.Lookup(n)
+			if f == nil {
+				continue
+			}
+			ss, ok := f.Value.(*cli.StringSlice)
+			if !ok {
+				break
+			}
+			if w == nil {
+				w = &wholeValues{ss: ss}
+			}
+			orig := f.Value
+			f.Value = w
+			undo = append(undo, func() { f.Value = orig })
 		}
-		if shared[ss] == nil {
-			shared[ss] = &wholeValues{ss: ss}
-		}
-		orig := f.Value
-		f.Value = shared[ss]
-		undo = append(undo, func() { f.Value = orig })
-	})
+	}
 	return func() {
 		for _, u := range undo {
 			u()

@@ -529,32 +529,89 @@ func (s *Server) putObjectACL(w http.ResponseWriter, req *request) error {
 }
 
 // copyObject is CopyObject: PUT with x-oss-copy-source: /bucket/key
-// (URL-encoded by the SDK with url.QueryEscape, SDK bucket.go CopyObject).
-// x-oss-metadata-directive COPY (default) keeps the source's headers,
-// REPLACE takes the request's.
+// (URL-encoded by the SDK with url.QueryEscape, SDK bucket.go CopyObject),
+// the new object's metadata as copyTemplate says.
 func (s *Server) copyObject(w http.ResponseWriter, req *request) error {
 	r := req.r
 	dst, err := s.store.bucket(req.bucket)
 	if err != nil {
 		return err
 	}
+	if srcBucket, srcKey, err := copySource(r); err == nil {
+		if link, err := s.store.head(srcBucket, srcKey); err == nil && link.Type == TypeSymlink {
+			return s.copySymlink(w, req, link, dst)
+		}
+	}
 	m, rd, err := s.openCopySource(r)
 	if err != nil {
 		return err
 	}
 	defer rd.Close()
+	tmpl, err := s.copyTemplate(req, m, dst)
+	if err != nil {
+		return err
+	}
+	var out *objectMeta
+	if srcBucket, srcKey, _ := copySource(r); srcBucket == req.bucket && srcKey == req.key && !forbidOverwriteHeader(r) &&
+		tmpl.StorageClass == m.StorageClass && sameEncryption(tmpl, m) {
+		// Onto itself, same storage class and encryption: OSS changes
+		// the metadata only and copies nothing, so a multipart object
+		// keeps its ETag and an appendable one stays appendable
+		// (https://help.aliyun.com/document_detail/31979.html, 使用限制;
+		// ossutil set-meta is such a copy).
+		out, err = s.store.update(req.bucket, req.key, func(o *objectMeta) {
+			o.Header, o.ACL, o.Tags, o.Modified = tmpl.Header, tmpl.ACL, tmpl.Tags, tmpl.Modified
+		})
+	} else {
+		out, err = s.store.put(req.bucket, tmpl, io.NewSectionReader(rd, 0, m.Size), putOptions{forbidOverwrite: forbidOverwriteHeader(r)})
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(out.CRC64, 10))
+	return writeXML(w, xmlCopyResult{LastModified: xmlTime(out.Modified), ETag: `"` + out.ETag + `"`})
+}
+
+// copySymlink is CopyObject of a symlink: OSS copies the link, not the
+// data it points to (https://help.aliyun.com/document_detail/31979.html,
+// 使用限制: 源Object为软链接), so the copy is a link to the same target key,
+// whether or not the target exists.
+func (s *Server) copySymlink(w http.ResponseWriter, req *request, link *objectMeta, dst bucketInfo) error {
+	if err := checkCopyConditions(req.r, link); err != nil {
+		return err
+	}
+	tmpl, err := s.copyTemplate(req, link, dst)
+	if err != nil {
+		return err
+	}
+	tmpl.Type, tmpl.Target = TypeSymlink, link.Target
+	out, err := s.store.put(req.bucket, tmpl, strings.NewReader(""), putOptions{forbidOverwrite: forbidOverwriteHeader(req.r)})
+	if err != nil {
+		return err
+	}
+	return writeXML(w, xmlCopyResult{LastModified: xmlTime(out.Modified), ETag: `"` + out.ETag + `"`})
+}
+
+// copyTemplate builds the metadata of a copy of src from the request's
+// directives. x-oss-metadata-directive COPY (default) keeps the source's
+// headers, REPLACE takes the request's; x-oss-tagging-directive Copy
+// (default) keeps the source's tags, Replace takes x-oss-tagging (SDK
+// option.go TaggingDirective).
+func (s *Server) copyTemplate(req *request, src *objectMeta, dst bucketInfo) (*objectMeta, error) {
+	r := req.r
 	tmpl := &objectMeta{Key: req.key, Modified: s.now()}
+	var err error
 	switch d := r.Header.Get("x-oss-metadata-directive"); strings.ToUpper(d) {
 	case "", "COPY":
 		h := http.Header{}
-		for k, v := range m.Header {
+		for k, v := range src.Header {
 			h.Set(k, v)
 		}
 		for _, k := range []string{"x-oss-object-acl", "x-oss-storage-class"} {
 			h.Set(k, r.Header.Get(k))
 		}
 		if h.Get("x-oss-storage-class") == "" {
-			h.Set("x-oss-storage-class", m.StorageClass)
+			h.Set("x-oss-storage-class", src.StorageClass)
 		}
 		err = setMetadata(tmpl, h, dst)
 	case "REPLACE":
@@ -563,39 +620,52 @@ func (s *Server) copyObject(w http.ResponseWriter, req *request) error {
 		err = invalidArgument("Invalid x-oss-metadata-directive %q.", d)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// x-oss-tagging-directive: Copy (default) keeps the source's tags,
-	// Replace takes x-oss-tagging (SDK option.go TaggingDirective).
 	switch d := r.Header.Get("x-oss-tagging-directive"); strings.ToUpper(d) {
 	case "", "COPY":
-		tmpl.Tags = m.Tags
+		tmpl.Tags = src.Tags
 	case "REPLACE":
 		if tmpl.Tags, err = parseTaggingHeader(r.Header.Get("x-oss-tagging")); err != nil {
-			return err
+			return nil, err
 		}
 	default:
-		return invalidArgument("Invalid x-oss-tagging-directive %q.", d)
+		return nil, invalidArgument("Invalid x-oss-tagging-directive %q.", d)
 	}
-	out, err := s.store.put(req.bucket, tmpl, io.NewSectionReader(rd, 0, m.Size), putOptions{forbidOverwrite: forbidOverwriteHeader(r)})
+	return tmpl, nil
+}
+
+// sameEncryption reports whether two objects' server-side encryption
+// headers are the same.
+func sameEncryption(a, b *objectMeta) bool {
+	for _, k := range []string{"X-Oss-Server-Side-Encryption", "X-Oss-Server-Side-Data-Encryption", "X-Oss-Server-Side-Encryption-Key-Id"} {
+		if a.Header[k] != b.Header[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// copySource returns the bucket and key x-oss-copy-source names.
+func copySource(r *http.Request) (bucket, key string, err error) {
+	src, err := url.QueryUnescape(r.Header.Get("x-oss-copy-source"))
 	if err != nil {
-		return err
+		return "", "", invalidArgument("Invalid x-oss-copy-source.")
 	}
-	w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(out.CRC64, 10))
-	return writeXML(w, xmlCopyResult{LastModified: xmlTime(out.Modified), ETag: `"` + out.ETag + `"`})
+	bucket, key, ok := strings.Cut(strings.TrimPrefix(src, "/"), "/")
+	if !ok || !validBucketName(bucket) || !validObjectName(key) {
+		return "", "", invalidArgument("Invalid x-oss-copy-source.")
+	}
+	return bucket, key, nil
 }
 
 // openCopySource opens the object x-oss-copy-source names and applies the
 // x-oss-copy-source-if-* conditions (all failures are 412, as for S3-style
 // copies).
 func (s *Server) openCopySource(r *http.Request) (*objectMeta, blobReader, error) {
-	src, err := url.QueryUnescape(r.Header.Get("x-oss-copy-source"))
+	srcBucket, srcKey, err := copySource(r)
 	if err != nil {
-		return nil, nil, invalidArgument("Invalid x-oss-copy-source.")
-	}
-	srcBucket, srcKey, ok := strings.Cut(strings.TrimPrefix(src, "/"), "/")
-	if !ok || !validBucketName(srcBucket) || !validObjectName(srcKey) {
-		return nil, nil, invalidArgument("Invalid x-oss-copy-source.")
+		return nil, nil, err
 	}
 	m, rd, err := s.openObject(srcBucket, srcKey)
 	if err != nil {
@@ -605,6 +675,16 @@ func (s *Server) openCopySource(r *http.Request) (*objectMeta, blobReader, error
 		rd.Close()
 		return nil, nil, err
 	}
+	if err := checkCopyConditions(r, m); err != nil {
+		rd.Close()
+		return nil, nil, err
+	}
+	return m, rd, nil
+}
+
+// checkCopyConditions applies the x-oss-copy-source-if-* conditions to the
+// copy source m.
+func checkCopyConditions(r *http.Request, m *objectMeta) error {
 	cond := &http.Request{Header: http.Header{}}
 	for from, to := range map[string]string{
 		"x-oss-copy-source-if-match": "If-Match", "x-oss-copy-source-if-none-match": "If-None-Match",
@@ -617,11 +697,7 @@ func (s *Server) openCopySource(r *http.Request) (*objectMeta, blobReader, error
 	// A failed x-oss-copy-source-if-match or -if-unmodified-since is 412,
 	// a failed -if-none-match or -if-modified-since 304
 	// (https://www.alibabacloud.com/help/en/oss/developer-reference/copyobject).
-	if err := checkConditions(cond, m); err != nil {
-		rd.Close()
-		// The <Condition> names the plain header (If-Match…), as OSS
-		// does (ali-oss test/node/object.test.js copy() If-Match).
-		return nil, nil, err
-	}
-	return m, rd, nil
+	// The <Condition> names the plain header (If-Match…), as OSS does
+	// (ali-oss test/node/object.test.js copy() If-Match).
+	return checkConditions(cond, m)
 }

@@ -36,6 +36,9 @@ var subResources = setOf(
 	"replicationRule", "resourcePool", "resourcePoolInfo", "resourcePoolBuckets",
 	"requesterQosInfo", "overwriteConfig", "cleanRestoredObject", "userDefinedLogFieldsConfig",
 	"csr", "csrId", "archiveDirectRead", "redundancyTransition", "channel",
+	// Spelled so in the SDK's requests (client.go GetBucketAccessMonitorXml,
+	// DescribeRegionsXml), not in its signKeyList.
+	"accessmonitor", "regions",
 	// Callbacks to the application's server cannot be made from here.
 	"callback", "callback-var",
 )

@@ -39,6 +39,8 @@ var sdkSubResources = []string{
 	// OSS API reference sub-resources newer than the SDK's list.
 	"accessPoint", "publicAccessBlock", "httpsConfig", "objectInfo", "overwriteConfig",
 	"archiveDirectRead", "accessMonitor", "policyStatus",
+	// As the SDK sends them (client.go), found by ossutil access-monitor.
+	"accessmonitor", "regions",
 }
 
 // creates are the sub-resource operations that legitimately make something

@@ -25,6 +25,7 @@ package osslocal
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -221,6 +222,9 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	w := &statusWriter{ResponseWriter: rw}
 	id := requestID(w)
+	if r.Body != nil {
+		r.Body = clientBody{r.Body}
+	}
 	h := w.Header()
 	h.Set("Server", "AliyunOSS")
 	h.Set("Date", s.opts.Now().UTC().Format(http.TimeFormat))
@@ -237,7 +241,19 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	code := ""
 	if err != nil {
 		var e *Error
-		if !errors.As(err, &e) {
+		var cut *bodyError
+		switch {
+		case errors.As(err, &e):
+		case errors.As(err, &cut):
+			// The client's doing: a body cut short of its
+			// Content-Length (the client died or gave up) or stalled
+			// until the server gave up. OSS answers a body shorter than
+			// its Content-Length so
+			// (https://help.aliyun.com/zh/oss/support/0017-00000704).
+			s.log.Info("request body cut short", "request_id", id, "err", err)
+			e = NewError(http.StatusBadRequest, "RequestTimeout", "Your socket connection to the server was not read from or written to within the timeout period.")
+			e.EC = "0017-00000704"
+		default:
 			s.log.Error("internal error", "request_id", id, "err", err)
 			e = NewError(http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.")
 		}
@@ -250,6 +266,25 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	// signatures and security tokens there.
 	s.log.Debug("request", "request_id", id, "method", r.Method, "bucket", req.bucket, "key", req.key, "status", w.status, "code", code)
 }
+
+// clientBody marks the errors of reading a request body as bodyErrors, so
+// that a body the client cut short is not answered as the server's
+// failure. io.EOF, the end of a whole body, is passed on as it is.
+type clientBody struct{ io.ReadCloser }
+
+func (b clientBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = &bodyError{err}
+	}
+	return n, err
+}
+
+// bodyError is a failure to read the request body.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "request body: " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
 
 // autoCreate creates req's bucket if it is missing (Options.AutoCreateBuckets).
 func (s *Server) autoCreate(req *request) error {

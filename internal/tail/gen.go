@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ossx/ossx/internal/command"
 	"github.com/ossx/ossx/internal/crc64ecma"
 	"github.com/ossx/ossx/internal/follow"
 	"github.com/ossx/ossx/internal/keytmpl"
@@ -816,11 +817,13 @@ type StoppedError struct {
 func (e *StoppedError) Error() string { return e.Err.Error() }
 func (e *StoppedError) Unwrap() error { return e.Err }
 
-// Hint says what happened and how to start the file over.
+// Hint says what happened and how to start the file over, with the
+// command as the user runs it: "ossx gtail --forget ..." under the
+// multi-call binary.
 func (e *StoppedError) Hint() string {
 	var ce *ship.ConflictError
 	errors.As(e.Err, &ce)
-	return ce.Hint() + "; to ship this file again from the start, to new objects: gtail --forget " + e.Path + " " + e.Dest +
+	return ce.Hint() + "; to ship this file again from the start, to new objects: " + command.Invocation("gtail") + " --forget " + e.Path + " " + e.Dest +
 		" (drops its state in " + e.State + ")"
 }
 

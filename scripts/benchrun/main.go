@@ -46,7 +46,7 @@ func loadConfig() (config, error) {
 	quick := os.Getenv("BENCH_QUICK") == "1"
 	c := config{
 		bin: "bin", out: "BENCHMARKS.md",
-		size: 256 << 20, smallN: 50, dirFiles: 1000,
+		size: 256 << 20, smallN: 100, dirFiles: 1000,
 		gtailFor: 10 * time.Second, gtailMax: 2 << 30,
 		idleFor: 30 * time.Second, idleFiles: 10,
 		latSamples: 200, objects: 100000, repeat: 3, quick: quick,
@@ -126,7 +126,7 @@ Environment:
   BENCH_QUICK=1          small sizes everywhere (a check that it all works)
   BENCH_SIZE=256MiB      the big upload and the big download
   OSSUTIL=PATH           an ossutil binary to measure beside curl (default: ossutil on PATH)
-  BENCH_SMALL_N=50       sequential 4 KiB uploads
+  BENCH_SMALL_N=100      sequential 4 KiB uploads (alternating with curl and ossutil)
   BENCH_DIR_FILES=1000   files in the ossuploader -r directory
   BENCH_GTAIL_SECONDS=10 how long the gtail writer writes
   BENCH_GTAIL_MAX=2GiB   at most this many bytes written
@@ -180,6 +180,15 @@ func run(cfg config) error {
 	}
 
 	b := &bench{cfg: cfg, rep: newReport(cfg)}
+	// The tools and ossutil run from copies made as install.sh makes them
+	// (installCopies says why); sizes are read from bin.
+	ossutil := findOssutil()
+	var cleanup func()
+	b.bins, cleanup, err = installCopies(cfg.bin, ossutil, []string{"ossuploader", "gtail", "ossls", "ossget", "ossrm"})
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	srv, err := startServer(cfg.bin, work, "bench")
 	if err != nil {
 		return err
@@ -187,7 +196,7 @@ func run(cfg config) error {
 	defer srv.stop()
 	b.srv = srv
 	b.rep.server = srv.how
-	b.rep.ossutil = b.ossutil()
+	b.rep.ossutil = ossutil
 	// HOME and XDG_STATE_HOME inside the scratch directory: no ossutil
 	// config file of the user's is read, no checkpoint or state left behind.
 	b.p = proc{env: append(srv.environ(), "HOME="+work, "XDG_STATE_HOME="+filepath.Join(work, "state"), "NO_PROXY=*"),
@@ -241,13 +250,20 @@ func run(cfg config) error {
 
 // bench is one run.
 type bench struct {
-	cfg config
-	srv *server
-	p   proc
-	rep *report
+	cfg  config
+	srv  *server
+	p    proc
+	rep  *report
+	bins map[string]string // the copies run (installCopies): tool name or "ossutil" → path
 }
 
-func (b *bench) tool(name string) string { return filepath.Join(b.cfg.bin, name) }
+// tool is the path of the copy of bin/name that is run.
+func (b *bench) tool(name string) string {
+	if p, ok := b.bins[name]; ok {
+		return p
+	}
+	return filepath.Join(b.cfg.bin, name)
+}
 
 // gnuTime returns the path of GNU time, or "" (a shell's time keyword or
 // BSD time cannot report peak RSS the same way).
@@ -269,7 +285,7 @@ func logf(format string, args ...any) {
 
 func (b *bench) sizes() error {
 	for _, t := range []string{"ossuploader", "gtail", "ossls", "ossget", "ossrm", "osslocal"} {
-		fi, err := os.Stat(b.tool(t))
+		fi, err := os.Stat(filepath.Join(b.cfg.bin, t))
 		if err != nil {
 			continue
 		}
@@ -278,7 +294,7 @@ func (b *bench) sizes() error {
 			fmt.Sprintf("%s B (%s)", grouped(fi.Size()), iec(fi.Size())), fi.Size() <= 7e6)
 	}
 	// The multi-call binary of every tool (cmd/ossx).
-	if fi, err := os.Stat(b.tool("ossx")); err == nil {
+	if fi, err := os.Stat(filepath.Join(b.cfg.bin, "ossx")); err == nil {
 		b.rep.binSizes = append(b.rep.binSizes, binSize{"ossx (multi-call, every tool)", fi.Size()})
 		b.rep.target("ossx multi-call binary size", "≤ 10 MB, stripped, every tool",
 			fmt.Sprintf("%s B (%s)", grouped(fi.Size()), iec(fi.Size())), fi.Size() <= 10e6)

@@ -356,9 +356,13 @@ func (b *bench) dirUpload() error {
 	return nil
 }
 
-// ossutil returns the ossutil binary to measure beside curl: $OSSUTIL, else
-// ossutil or ossutil64 on PATH; "" when there is none.
-func (b *bench) ossutil() string {
+// ossutil returns the copy of the ossutil binary that is run beside curl
+// (installCopies), "" when there is none.
+func (b *bench) ossutil() string { return b.bins["ossutil"] }
+
+// findOssutil locates the ossutil binary to measure beside curl: $OSSUTIL,
+// else ossutil or ossutil64 on PATH; "" when there is none.
+func findOssutil() string {
 	if p := os.Getenv("OSSUTIL"); p != "" {
 		if abs, err := filepath.Abs(p); err == nil {
 			return abs // the tools run in the scratch directory
