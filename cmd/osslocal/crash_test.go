@@ -413,6 +413,14 @@ func TestCrashPoints(t *testing.T) {
 		crashCase{"complete", initParts, complete, "meta-synced", func(t *testing.T, p *proc) { notCompleted(t, p) }},
 		crashCase{"complete", initParts, complete, "meta-renamed", completed},
 		crashCase{"complete", initParts, complete, "upload-done", completed},
+		crashCase{"complete", initParts, complete, "upload-removed", completed},
+		crashCase{"abort", initParts, func(b *oss.Bucket) error { return b.AbortMultipartUpload(upload) }, "upload-removed",
+			func(t *testing.T, p *proc) {
+				if n := pendingUploads(t, p.b); n != 0 {
+					t.Errorf("%d uploads after an interrupted abort", n)
+				}
+				checkGone(t, p.b, "mp")
+			}},
 		crashCase{"delete-multiple", deleteSetup, func(b *oss.Bucket) error { _, err := b.DeleteObjects(keys); return err }, "deleted:2",
 			func(t *testing.T, p *proc) {
 				checkGone(t, p.b, "d1")

@@ -26,6 +26,8 @@ import (
 //	                 and the client not yet answered
 //	upload-done      a completed upload's object is published, the upload
 //	                 and its parts not yet removed
+//	upload-removed   an upload's upload.json is removed (Complete, Abort),
+//	                 its parts not yet
 //	deleted          one object of a delete is gone, the request not done
 var crashPoint, crashNth = parseCrashAt(os.Getenv("OSSLOCAL_CRASH_AT"))
 

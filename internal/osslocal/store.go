@@ -1127,6 +1127,7 @@ func (s *store) dropUpload(bucket string, u *upload) {
 		if os.Remove(filepath.Join(dir, "upload.json")) == nil {
 			_ = syncDir(dir)
 		}
+		crash("upload-removed")
 		os.RemoveAll(dir)
 		_ = syncDir(filepath.Dir(dir))
 	}
