@@ -2,12 +2,15 @@ package osslocal
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"sync"
+	"syscall"
 )
 
 // blobs hold object and part bodies. A blob is written once (or, for
@@ -19,8 +22,12 @@ type blobs interface {
 	write(r io.Reader) (id string, n int64, err error)
 	// extend replaces whatever follows off in blob id with r (an append at
 	// the committed size off) and returns the bytes written. Bytes beyond
-	// the committed size are never read, so a failed extend is harmless.
+	// the committed size are never read; a failed extend cuts the blob
+	// back to off, so they do not keep space either.
 	extend(id string, off int64, r io.Reader) (int64, error)
+	// truncate cuts blob id to size bytes: an append that failed after
+	// extend gives its bytes back.
+	truncate(id string, size int64)
 	// concat writes a new blob holding ids one after another.
 	concat(ids []string) (string, error)
 	open(id string) (blobReader, error)
@@ -141,9 +148,15 @@ func (b *memBlobs) extend(id string, off int64, r io.Reader) (int64, error) {
 	}
 	// Bytes of a failed append follow off: keep exactly off bytes, in new
 	// lists.
+	b.m[id] = newMemBlob(append(old.cut(off), add...))
+	return n, nil
+}
+
+// cut returns the chunks of m's first off bytes, in a new list.
+func (m memBlob) cut(off int64) [][]byte {
 	var kept [][]byte
 	var size int64
-	for _, c := range old.chunks {
+	for _, c := range m.chunks {
 		if size >= off {
 			break
 		}
@@ -153,8 +166,15 @@ func (b *memBlobs) extend(id string, off int64, r io.Reader) (int64, error) {
 		kept = append(kept, c)
 		size += int64(len(c))
 	}
-	b.m[id] = newMemBlob(append(kept, add...))
-	return n, nil
+	return kept
+}
+
+func (b *memBlobs) truncate(id string, size int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if m, ok := b.m[id]; ok && m.size() > size {
+		b.m[id] = newMemBlob(m.cut(size))
+	}
 }
 
 func (b *memBlobs) concat(ids []string) (string, error) {
@@ -236,6 +256,7 @@ func (b *dirBlobs) create(fill func(f *os.File) (int64, error)) (string, int64, 
 	}
 	id := randomHex(16)
 	if err == nil {
+		crash("blob-synced")
 		err = os.Rename(tmp, b.path(id))
 	}
 	if err == nil {
@@ -245,6 +266,7 @@ func (b *dirBlobs) create(fill func(f *os.File) (int64, error)) (string, int64, 
 		os.Remove(tmp)
 		return "", 0, err
 	}
+	crash("blob-stored")
 	return id, n, nil
 }
 
@@ -265,11 +287,19 @@ func (b *dirBlobs) extend(id string, off int64, r io.Reader) (int64, error) {
 		return 0, err
 	}
 	n, err := io.Copy(f, r)
+	if err == nil {
+		err = f.Sync()
+	}
 	if err != nil {
+		// A full disk must not stay full of an append that failed.
+		_ = f.Truncate(off)
 		return n, err
 	}
-	return n, f.Sync()
+	crash("append-synced")
+	return n, nil
 }
+
+func (b *dirBlobs) truncate(id string, size int64) { _ = os.Truncate(b.path(id), size) }
 
 func (b *dirBlobs) concat(ids []string) (string, error) {
 	id, _, err := b.create(func(f *os.File) (int64, error) {
@@ -307,11 +337,36 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
+// mkdirAll creates dir and its missing parents, syncing the directory
+// above each one it creates: a file synced into a new directory is lost
+// with it on a power failure unless the new directory's entry is synced
+// too.
+func mkdirAll(dir string) error {
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}
+		}
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != dir {
+		if err := mkdirAll(parent); err != nil {
+			return err
+		}
+	}
+	// Created by a racing request, which may not have synced it yet:
+	// sync it here too.
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return syncDir(parent)
+}
+
 // writeFileAtomic writes data to path through a synced temporary file and a
 // rename, so path holds either the old or the new content after a crash.
 func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirAll(dir); err != nil {
 		return err
 	}
 	f, err := os.CreateTemp(dir, ".tmp-*")
@@ -327,11 +382,13 @@ func writeFileAtomic(path string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
+		crash("meta-synced")
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
 		os.Remove(tmp)
 		return err
 	}
+	crash("meta-renamed")
 	return syncDir(dir)
 }

@@ -490,3 +490,39 @@ func TestDataDirInUse(t *testing.T) {
 	}
 	second.Close()
 }
+
+// TestDirStoreRefusesDamagedMetadata plants metadata no crash can leave
+// (writes are atomic) but a damaged disk or a hand edit can: the server
+// refuses to start, naming the file, rather than drop the object or the
+// upload and its parts.
+func TestDirStoreRefusesDamagedMetadata(t *testing.T) {
+	for _, kind := range []string{"objects", "uploads"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			d := startDir(t, dir)
+			put(t, d.b, "kept", []byte("kept"))
+			if _, err := d.b.InitiateMultipartUpload("pending"); err != nil {
+				t.Fatal(err)
+			}
+			d.stop()
+			pattern := filepath.Join(dir, "objects", osslocaltest.Bucket, "*.json")
+			if kind == "uploads" {
+				pattern = filepath.Join(dir, "uploads", osslocaltest.Bucket, "*", "upload.json")
+			}
+			files, _ := filepath.Glob(pattern)
+			if len(files) != 1 {
+				t.Fatalf("%s: %v", pattern, files)
+			}
+			if err := os.WriteFile(files[0], []byte(`{"key":`), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := osslocal.New(osslocal.Options{DataDir: dir})
+			if err == nil || !strings.Contains(err.Error(), files[0]) {
+				t.Fatalf("start on damaged %s: %v, want an error naming %s", kind, err, files[0])
+			}
+			if _, err := os.Stat(files[0]); err != nil {
+				t.Fatalf("the damaged file was removed: %v", err)
+			}
+		})
+	}
+}

@@ -87,6 +87,10 @@ type objectMeta struct {
 	// restored copy expires.
 	Restored      time.Time `json:"restored,omitzero"`
 	RestoredUntil time.Time `json:"restored_until,omitzero"`
+	// Upload is the ID of the multipart upload the object was completed
+	// from: an upload whose object already names it was completed by a
+	// server that died before removing it, and is removed at load.
+	Upload string `json:"upload,omitempty"`
 }
 
 type objectTag struct {
@@ -166,7 +170,7 @@ func openStore(dir string, now func() time.Time) (*store, error) {
 	}
 	s.blobs = &dirBlobs{dir: dir}
 	// No "osslocal:" prefix: the command that prints the error names itself.
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirAll(dir); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	lock, err := lockDir(dir)
@@ -179,7 +183,7 @@ func openStore(dir string, now func() time.Time) (*store, error) {
 		return nil, fmt.Errorf("clear %s: %w", dir, err)
 	}
 	for _, sub := range []string{"blobs", "tmp", "buckets", "objects", "uploads"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+		if err := mkdirAll(filepath.Join(dir, sub)); err != nil {
 			s.close()
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
@@ -206,7 +210,10 @@ func readJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(data, v)
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 func writeJSON(path string, v any) error {
@@ -298,8 +305,19 @@ func (s *store) load() error {
 		for _, ud := range udirs {
 			udir := filepath.Join(s.dir, "uploads", name, ud.Name())
 			var u upload
-			if err := readJSON(filepath.Join(udir, "upload.json"), &u); err != nil {
-				// Initiate did not complete: not an upload.
+			if err := readJSON(filepath.Join(udir, "upload.json"), &u); errors.Is(err, os.ErrNotExist) {
+				// Initiate did not complete, or Complete or Abort began
+				// removing the upload: not an upload.
+				os.RemoveAll(udir)
+				continue
+			} else if err != nil {
+				// Damaged, not by a crash (writes are atomic): the
+				// parts are the client's data, not garbage.
+				return err
+			}
+			if m := b.objects[u.Key]; m != nil && m.Upload == u.ID {
+				// Completed: the object is published, the upload was not
+				// yet removed. OSS completes both at once.
 				os.RemoveAll(udir)
 				continue
 			}
@@ -590,6 +608,7 @@ func (s *store) commit(bucket string, m *objectMeta, check func(old *objectMeta)
 		b.keys.ReplaceOrInsert(m.Key)
 	}
 	s.mu.Unlock()
+	crash("committed")
 	if old != nil && old.Blob != m.Blob {
 		s.blobs.remove(old.Blob)
 	}
@@ -719,6 +738,7 @@ func (s *store) deleteObject(bucket, key string) error {
 	}
 	s.mu.Unlock()
 	s.blobs.remove(old.Blob)
+	crash("deleted")
 	return nil
 }
 
@@ -799,6 +819,8 @@ func (s *store) append(bucket string, tmpl *objectMeta, body io.Reader, opt appe
 	fail := func(e error) (*objectMeta, error) {
 		if old == nil && id != "" {
 			s.blobs.remove(id)
+		} else if old != nil {
+			s.blobs.truncate(id, opt.position)
 		}
 		return nil, e
 	}
@@ -1057,7 +1079,7 @@ func (s *store) complete(bucket, key, id string, list []completePart, all bool, 
 	}
 	sum := md5.Sum(etags)
 	m := u.Template.clone()
-	m.Key, m.Blob, m.Size, m.CRC64, m.Type = key, blob, size, crc, TypeMultipart
+	m.Key, m.Blob, m.Size, m.CRC64, m.Type, m.Upload = key, blob, size, crc, TypeMultipart, id
 	m.ETag = fmt.Sprintf("%s-%d", strings.ToUpper(hex.EncodeToString(sum[:])), len(list))
 	m.Modified = now.UTC().Truncate(time.Millisecond)
 	if u.Sequential {
@@ -1077,6 +1099,7 @@ func (s *store) complete(bucket, key, id string, list []completePart, all bool, 
 		s.blobs.remove(blob)
 		return nil, err
 	}
+	crash("upload-done")
 	s.dropUpload(bucket, u)
 	return m, nil
 }
@@ -1096,9 +1119,17 @@ func (s *store) blobMD5(id string, size int64) ([]byte, error) {
 }
 
 // dropUpload forgets u and removes its parts. The caller holds its lock.
+// Its upload.json goes first, so that a crash half-way leaves no upload
+// with some of its parts (load removes a directory without one).
 func (s *store) dropUpload(bucket string, u *upload) {
 	if s.dir != "" {
-		os.RemoveAll(s.uploadDir(bucket, u.ID))
+		dir := s.uploadDir(bucket, u.ID)
+		if os.Remove(filepath.Join(dir, "upload.json")) == nil {
+			_ = syncDir(dir)
+		}
+		crash("upload-removed")
+		os.RemoveAll(dir)
+		_ = syncDir(filepath.Dir(dir))
 	}
 	s.mu.Lock()
 	if b, ok := s.buckets[bucket]; ok {

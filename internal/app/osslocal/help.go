@@ -33,7 +33,9 @@ const helpText = `   osslocal serves the Alibaba Cloud OSS REST API on a local a
 
    Objects are kept in memory unless --data names a directory, where they
    survive restarts; an object being written is never visible half-written,
-   even after a crash.
+   even after a crash. A write is fsynced before it is answered; one that
+   does not fit on the disk is answered 500 InternalError and changes
+   nothing.
 
    Without --access-key-id, osslocal makes up a random access key for this
    run. The secret is taken from $OSSLOCAL_ACCESS_KEY_SECRET, or from
