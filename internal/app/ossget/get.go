@@ -83,6 +83,11 @@ func (g *getter) single(src ossx.URL) error {
 		return g.toStdout(src, m)
 	}
 	if fi, err := os.Stat(g.opts.dest); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		if g.opts.noClobber {
+			// Written in place, a device is clobbered as surely as a
+			// file replaced: a disk must not lose its contents.
+			return &download.ExistsError{Path: g.opts.dest}
+		}
 		return g.toDevice(src, m, fi)
 	}
 	dest, err := g.fileDest(src)
