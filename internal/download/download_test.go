@@ -445,3 +445,38 @@ func TestWrongContentRange(t *testing.T) {
 		t.Fatalf("left behind: %v", names)
 	}
 }
+
+// Another ossget to the same DEST sweeps the leftovers of killed runs
+// (sweepTemps) just as this one has made its temporary file, or is about
+// to rename it: it must pass over the live file, whose download then ends
+// whole, in one GET or in ranges.
+func TestSweepSparesLiveTemp(t *testing.T) {
+	for _, size := range []int{100 << 10, 900 << 10} {
+		for _, point := range []string{"created", "rename"} {
+			t.Run(fmt.Sprintf("%d/%s", size, point), func(t *testing.T) {
+				e := newEnv(t, size)
+				d := e.downloader(e.srv.Endpoint, nil)
+				m, err := d.Head(context.Background(), e.u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dest := e.dest()
+				swept := false
+				raceHook = func(p string) {
+					if p == point && !swept {
+						swept = true
+						sweepTemps(dest, "")
+					}
+				}
+				t.Cleanup(func() { raceHook = nil })
+				if _, err := d.ToFile(context.Background(), e.u, m, dest); err != nil {
+					t.Fatal(err)
+				}
+				if !swept {
+					t.Fatalf("no %s point reached", point)
+				}
+				e.checkFile(dest)
+			})
+		}
+	}
+}

@@ -385,8 +385,26 @@ func reuse(cp *checkpoint, m Meta, dest Dest) (*os.File, string, error) {
 		f.Close()
 		return nil, RestartNoTemp, nil
 	}
-	cpstore.TryLock(f)
+	if !claim(dest, cp.Temp, f) {
+		f.Close()
+		return nil, RestartNoTemp, nil
+	}
 	return f, "", nil
+}
+
+// claim locks f, the temporary file name, as in use (sweepTemps passes
+// over a locked one) and reports whether name is still f: another ossget's
+// sweep may have removed it before the lock was taken.
+func claim(dest Dest, name string, f *os.File) bool {
+	if cpstore.TryLock(f) != nil {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	now, err := dest.Root.Lstat(name)
+	return err == nil && os.SameFile(fi, now)
 }
 
 // sweepTemps removes the temporary files that killed runs left beside dest
@@ -454,6 +472,11 @@ func isTemp(name, base string) bool {
 	return ok && len(r) == 12
 }
 
+// raceHook, set by tests only, runs where another ossget's sweepTemps
+// could strike a live download: "created" (its temporary file made, not
+// yet locked) and "rename" (the file about to be renamed to DEST).
+var raceHook func(point string)
+
 // createTemp makes the temporary file for dest in dest's directory, named
 // after it (so a leftover is recognisable), mode 0666 before the umask like
 // any file a program creates; 0600 when it is to replace a file, whose mode
@@ -476,7 +499,14 @@ func createTemp(dest Dest) (*os.File, string, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("create a temporary file beside %s: %w", dest.path(), unwrapPath(err))
 		}
-		cpstore.TryLock(f) // in use: not a leftover (sweepTemps)
+		if raceHook != nil {
+			raceHook("created")
+		}
+		if !claim(dest, name, f) {
+			// Swept before it was locked: make another.
+			f.Close()
+			continue
+		}
 		return f, name, nil
 	}
 	return nil, "", fmt.Errorf("create a temporary file beside %s: too many collisions", dest.path())
@@ -494,15 +524,19 @@ func commit(f *os.File, tmp string, dest Dest, m Meta) error {
 		f.Chmod(dest.old.Mode().Perm())
 		keepOwner(f, dest.old)
 	}
+	// f stays open, and so locked, until it is renamed: closed, it would
+	// be a leftover to another ossget's sweepTemps. Its bytes are synced,
+	// so closing it cannot fail them.
+	defer f.Close()
 	err := f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", dest.path(), unwrapPath(err))
 	}
 	if !m.Modified.IsZero() {
 		dest.Root.Chtimes(tmp, m.Modified, m.Modified)
+	}
+	if raceHook != nil {
+		raceHook("rename")
 	}
 	if dest.NoClobber {
 		err = dest.Root.Link(tmp, dest.Name)
