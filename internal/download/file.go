@@ -469,7 +469,13 @@ func tempPrefix(base string) string {
 // isTemp reports whether name is one createTemp made for a DEST named base.
 func isTemp(name, base string) bool {
 	r, ok := strings.CutPrefix(name, tempPrefix(base))
-	return ok && len(r) == 12
+	if !ok || len(r) != 12 {
+		return false
+	}
+	// createTemp's 6 random bytes in lowercase hex: a user's
+	// ".conf.ossget-my-notes.txt" is not swept.
+	_, err := hex.DecodeString(r)
+	return err == nil && strings.ToLower(r) == r
 }
 
 // raceHook, set by tests only, runs where another ossget's sweepTemps
