@@ -491,6 +491,31 @@ func TestDataDirInUse(t *testing.T) {
 	second.Close()
 }
 
+// TestDirStoreIgnoresStrayFiles: a file that is no upload directory in
+// uploads/BUCKET (a Finder .DS_Store, a note) is not damaged metadata: the
+// server starts, and the uploads there are kept.
+func TestDirStoreIgnoresStrayFiles(t *testing.T) {
+	dir := t.TempDir()
+	d := startDir(t, dir)
+	imu, err := d.b.InitiateMultipartUpload("pending")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.stop()
+	if err := os.WriteFile(filepath.Join(dir, "uploads", osslocaltest.Bucket, ".DS_Store"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d = startDir(t, dir)
+	defer d.stop()
+	res, err := d.b.ListMultipartUploads()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Uploads) != 1 || res.Uploads[0].UploadID != imu.UploadID {
+		t.Fatalf("uploads after restart: %+v, want %s", res.Uploads, imu.UploadID)
+	}
+}
+
 // TestDirStoreRefusesDamagedMetadata plants metadata no crash can leave
 // (writes are atomic) but a damaged disk or a hand edit can: the server
 // refuses to start, naming the file, rather than drop the object or the

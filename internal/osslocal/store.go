@@ -303,6 +303,11 @@ func (s *store) load() error {
 			return err
 		}
 		for _, ud := range udirs {
+			if !ud.IsDir() {
+				// Not an upload (a Finder .DS_Store): not ours to
+				// remove, nor damaged metadata.
+				continue
+			}
 			udir := filepath.Join(s.dir, "uploads", name, ud.Name())
 			var u upload
 			if err := readJSON(filepath.Join(udir, "upload.json"), &u); errors.Is(err, os.ErrNotExist) {
