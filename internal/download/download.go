@@ -137,6 +137,7 @@ type Downloader struct {
 
 	noResume     func() // told once when a ranged download cannot keep a checkpoint
 	noResumeOnce sync.Once
+	temps        leftovers // of killed runs, beside the DESTs
 }
 
 // NoResume makes downloads run without checkpoints (there is no state

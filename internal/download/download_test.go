@@ -465,7 +465,7 @@ func TestSweepSparesLiveTemp(t *testing.T) {
 				raceHook = func(p string) {
 					if p == point && !swept {
 						swept = true
-						sweepTemps(dest, "")
+						sweepTemps(dest, "", readTemps(dest.Root, ".")[tempPrefix(dest.Name)])
 					}
 				}
 				t.Cleanup(func() { raceHook = nil })
@@ -478,5 +478,41 @@ func TestSweepSparesLiveTemp(t *testing.T) {
 				e.checkFile(dest)
 			})
 		}
+	}
+}
+
+// Downloads into one directory (a mirror) sweep the leftovers of each DEST
+// while reading the directory once, not once per file.
+func TestSweepReadsDirOnce(t *testing.T) {
+	e := newEnv(t, 10<<10)
+	d := e.downloader(e.srv.Endpoint, nil)
+	m, err := d.Head(context.Background(), e.u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest := e.dest()
+	dir := dest.Root.Name()
+	names := []string{"a", "b", "c"}
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, "."+n+".ossget-0123456789ab"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".a.ossget-my-notes.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		dest.Name = n
+		if _, err := d.ToFile(context.Background(), e.u, m, dest); err != nil {
+			t.Fatal(err)
+		}
+		e.checkFile(dest)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	if len(left) != 1 || filepath.Base(left[0]) != ".a.ossget-my-notes.txt" {
+		t.Fatalf("left in the directory: %v, want only the user's .a.ossget-my-notes.txt", left)
+	}
+	if d.temps.reads != 1 {
+		t.Fatalf("directory read %d times for %d files, want once", d.temps.reads, len(names))
 	}
 }

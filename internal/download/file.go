@@ -102,7 +102,7 @@ func (d *Downloader) ToFile(ctx context.Context, u ossx.URL, m Meta, dest Dest) 
 		return res, err
 	}
 
-	sweepTemps(dest, "")
+	sweepTemps(dest, "", d.temps.of(dest))
 	f, tmp, err := createTemp(dest)
 	if err != nil {
 		return res, err
@@ -189,7 +189,7 @@ func (d *Downloader) ranged(ctx context.Context, b *oss.Bucket, u ossx.URL, m Me
 	if cp != nil {
 		tmp = cp.Temp
 	}
-	sweepTemps(dest, tmp)
+	sweepTemps(dest, tmp, d.temps.of(dest))
 	if cp == nil {
 		if f, tmp, err = createTemp(dest); err != nil {
 			return res, err
@@ -407,24 +407,15 @@ func claim(dest Dest, name string, f *os.File) bool {
 	return err == nil && os.SameFile(fi, now)
 }
 
-// sweepTemps removes the temporary files that killed runs left beside dest
-// (a download in one GET keeps no checkpoint, so nothing else would ever
-// remove them), all but keep: the one a checkpoint continues. One that
-// another ossget holds locked is still being written and stays.
-func sweepTemps(dest Dest, keep string) {
-	dir, base := path.Split(dest.Name)
-	if dir == "" {
-		dir = "."
-	}
-	d, err := dest.Root.Open(dir)
-	if err != nil {
-		return
-	}
-	names, _ := d.Readdirnames(-1)
-	d.Close()
+// sweepTemps removes names, the temporary files that killed runs left
+// beside dest (a download in one GET keeps no checkpoint, so nothing else
+// would ever remove them), all but keep: the one a checkpoint continues.
+// One that another ossget holds locked is still being written and stays.
+func sweepTemps(dest Dest, keep string, names []string) {
+	dir := path.Dir(dest.Name)
 	for _, n := range names {
 		p := path.Join(dir, n)
-		if !isTemp(n, base) || p == keep {
+		if p == keep {
 			continue
 		}
 		f, err := dest.Root.OpenFile(p, os.O_RDONLY, 0)
@@ -436,6 +427,54 @@ func sweepTemps(dest Dest, keep string) {
 		}
 		f.Close()
 	}
+}
+
+// leftovers are the temporary files in the directories DESTs are in, each
+// directory read once: read again for every DEST, a mirror of n files into
+// one directory would read n² names (100,000 files: half an hour).
+type leftovers struct {
+	mu    sync.Mutex
+	dirs  map[string]map[string][]string // root and directory → tempPrefix → names
+	reads int                            // directories read
+}
+
+// of returns the temporary files for dest that its directory held when
+// first read, and forgets them: each DEST is swept once.
+func (l *leftovers) of(dest Dest) []string {
+	dir := path.Dir(dest.Name)
+	key := dest.Root.Name() + "\x00" + dir
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	temps, ok := l.dirs[key]
+	if !ok {
+		temps = readTemps(dest.Root, dir)
+		l.reads++
+		if l.dirs == nil {
+			l.dirs = map[string]map[string][]string{}
+		}
+		l.dirs[key] = temps
+	}
+	p := tempPrefix(path.Base(dest.Name))
+	names := temps[p]
+	delete(temps, p)
+	return names
+}
+
+// readTemps returns the names in dir that createTemp makes, by prefix.
+func readTemps(root *os.Root, dir string) map[string][]string {
+	temps := map[string][]string{}
+	d, err := root.Open(dir)
+	if err != nil {
+		return temps
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	for _, n := range names {
+		if p, ok := tempOf(n); ok {
+			temps[p] = append(temps[p], n)
+		}
+	}
+	return temps
 }
 
 // grow carries cp over to m, a longer version of the appendable object cp
@@ -468,14 +507,23 @@ func tempPrefix(base string) string {
 
 // isTemp reports whether name is one createTemp made for a DEST named base.
 func isTemp(name, base string) bool {
-	r, ok := strings.CutPrefix(name, tempPrefix(base))
-	if !ok || len(r) != 12 {
-		return false
+	p, ok := tempOf(name)
+	return ok && p == tempPrefix(base)
+}
+
+// tempOf returns the tempPrefix of name, if name is one createTemp makes:
+// the prefix and 6 random bytes in lowercase hex (so a user's
+// ".conf.ossget-my-notes.txt" is no temporary file).
+func tempOf(name string) (string, bool) {
+	if len(name) < 12 {
+		return "", false
 	}
-	// createTemp's 6 random bytes in lowercase hex: a user's
-	// ".conf.ossget-my-notes.txt" is not swept.
+	p, r := name[:len(name)-12], name[len(name)-12:]
+	if !strings.HasPrefix(p, ".") || !strings.HasSuffix(p, ".ossget-") {
+		return "", false
+	}
 	_, err := hex.DecodeString(r)
-	return err == nil && strings.ToLower(r) == r
+	return p, err == nil && strings.ToLower(r) == r
 }
 
 // raceHook, set by tests only, runs where another ossget's sweepTemps
