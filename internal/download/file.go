@@ -570,13 +570,19 @@ func createTemp(dest Dest) (*os.File, string, error) {
 // dest (with NoClobber, links it: that fails if dest appeared meanwhile),
 // then syncs the directory so the rename survives a power cut. A file
 // replaced keeps its mode and, where allowed (root), its owner, as cp keeps
-// them: a 0600 secret does not turn 0644, nor an app's file root's.
+// them: a 0600 secret does not turn 0644, nor an app's file root's. A
+// group it cannot keep gets none of its access.
 func commit(f *os.File, tmp string, dest Dest, m Meta) error {
 	if dest.old != nil {
+		perm := dest.old.Mode().Perm()
+		if !keepOwner(f, dest.old) {
+			// The file is in this user's group now, not the old one:
+			// the old group's access must not pass to it.
+			perm &^= 0o070
+		}
 		// Best effort: a file system without modes keeps the
 		// temporary file's 0600, the safe side.
-		f.Chmod(dest.old.Mode().Perm())
-		keepOwner(f, dest.old)
+		f.Chmod(perm)
 	}
 	// f stays open, and so locked, until it is renamed: closed, it would
 	// be a leftover to another ossget's sweepTemps. Its bytes are synced,

@@ -7,5 +7,5 @@ import (
 	"os"
 )
 
-// keepOwner does nothing where files have no Unix owner.
-func keepOwner(*os.File, fs.FileInfo) {}
+// keepOwner does nothing where files have no Unix owner and group.
+func keepOwner(*os.File, fs.FileInfo) bool { return true }
