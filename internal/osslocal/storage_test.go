@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -542,8 +543,12 @@ func TestDirStoreRefusesDamagedMetadata(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := osslocal.New(osslocal.Options{DataDir: dir})
-			if err == nil || !strings.Contains(err.Error(), files[0]) {
+			if err == nil || !strings.Contains(err.Error(), "damaged metadata file "+files[0]) {
 				t.Fatalf("start on damaged %s: %v, want an error naming %s", kind, err, files[0])
+			}
+			var h interface{ Hint() string }
+			if !errors.As(err, &h) || !strings.Contains(h.Hint(), "restore it from a backup") {
+				t.Fatalf("start on damaged %s: %v, want a hint", kind, err)
 			}
 			if _, err := os.Stat(files[0]); err != nil {
 				t.Fatalf("the damaged file was removed: %v", err)

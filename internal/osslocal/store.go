@@ -211,9 +211,26 @@ func readJSON(path string, v any) error {
 		return err
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return &damagedError{path, err}
 	}
 	return nil
+}
+
+// damagedError is a metadata file that is not what osslocal wrote: no
+// crash leaves one (writes are atomic), a damaged disk or a hand edit can.
+type damagedError struct {
+	path string
+	err  error
+}
+
+func (e *damagedError) Error() string {
+	return "damaged metadata file " + e.path + ": " + e.err.Error()
+}
+func (e *damagedError) Unwrap() error { return e.err }
+
+// Hint implements ossx.Hinted.
+func (e *damagedError) Hint() string {
+	return "no crash leaves a file so (osslocal writes them whole): restore it from a backup or repair it, then start again; the objects and uploads are kept as they are"
 }
 
 func writeJSON(path string, v any) error {
