@@ -79,7 +79,7 @@ func (g *getter) single(src ossx.URL) error {
 	}
 	g.out.Bar.AddItem(m.Size)
 	g.out.Bar.Final()
-	if g.opts.dest == "-" {
+	if g.opts.dest == "-" || isStdout(g.opts.dest) {
 		return g.toStdout(src, m)
 	}
 	if fi, err := os.Stat(g.opts.dest); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
@@ -96,6 +96,19 @@ func (g *getter) single(src ossx.URL) error {
 	}
 	defer dest.Root.Close()
 	return g.toFile(src, m, dest)
+}
+
+// isStdout reports whether dest names this process's own stdout. Written
+// through the descriptor as - is, the object lands where the shell sends
+// stdout: appended to a log a script opened with exec >> LOG, where
+// replacing the file the link leads to would drop the log's lines and
+// leave the shell writing to a file no longer there.
+func isStdout(dest string) bool {
+	switch dest {
+	case "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1":
+		return true
+	}
+	return false
 }
 
 // fileDest resolves DEST for one object: a directory (ending in /, or an
@@ -131,9 +144,8 @@ func (g *getter) fileDest(src ossx.URL) (download.Dest, error) {
 
 // followLink resolves a DEST that is a symlink to a file: the file it
 // points to is replaced (atomically, from a temporary file beside it) and
-// the link stays, as cp writes through a link. So /dev/stdout redirected to
-// a file reaches that file and /dev/stdout itself is never replaced, nor a
-// link a deployment tool keeps. A link to a directory is a directory DEST.
+// the link stays, as cp writes through a link: a link a deployment tool
+// keeps is never replaced. A link to a directory is a directory DEST.
 func followLink(dest string) (string, error) {
 	if fi, err := os.Lstat(dest); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 		return dest, nil
@@ -164,8 +176,8 @@ func (e *danglingError) Hint() string {
 }
 
 // toDevice writes one object into a DEST that exists and is no regular
-// file: a device (/dev/null, /dev/stdout on a terminal, a disk) or a named
-// pipe (/dev/stdout on a pipe, a FIFO). A rename cannot replace such a file
+// file: a device (/dev/null, /dev/tty, a disk) or a named pipe (a FIFO,
+// /dev/stderr on a pipe). A rename cannot replace such a file
 // (run as root, it would put a plain file in place of /dev/null), so the
 // bytes are written to it in order, as to stdout; no path is printed.
 func (g *getter) toDevice(src ossx.URL, m download.Meta, fi fs.FileInfo) error {
