@@ -396,7 +396,9 @@ func reuse(cp *checkpoint, m Meta, dest Dest) (*os.File, string, error) {
 // over a locked one) and reports whether name is still f: another ossget's
 // sweep may have removed it before the lock was taken.
 func claim(dest Dest, name string, f *os.File) bool {
-	if cpstore.TryLock(f) != nil {
+	// Another error than ErrLocked: a file system without locks, where
+	// sweepTemps removes nothing either.
+	if errors.Is(cpstore.TryLock(f), cpstore.ErrLocked) {
 		return false
 	}
 	fi, err := f.Stat()
