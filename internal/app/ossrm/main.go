@@ -165,6 +165,13 @@ func parseOptions(c *cli.Context) (options, error) {
 	switch {
 	case o.olderThan > 0 && !o.uploads:
 		return options{}, ossx.Usagef("--older-than applies to --uploads")
+	case o.olderThan > 0 && o.recursive:
+		// -r --older-than reads as "objects older than", yet -r takes
+		// every object below the prefix, whatever its age.
+		return options{}, &ossx.UsageError{
+			Err:  errors.New("--older-than applies to --uploads without -r"),
+			Hint: "-r deletes every object below the prefix whatever its age; " + command.Invocation("ossrm") + " --uploads --older-than AGE aborts old uploads only",
+		}
 	case (len(o.include) > 0 || len(o.exclude) > 0) && !o.recursive && !o.uploads:
 		return options{}, ossx.Usagef("--include and --exclude apply to -r and --uploads")
 	case o.mustExist && (o.recursive || o.uploads):
