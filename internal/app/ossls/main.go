@@ -149,7 +149,8 @@ func run(ctx context.Context, opts options) error {
 		// ossls 'oss://b/logs/*.gz' as a shell or s5cmd would expand it.
 		if u, perr := ossx.ParseURL(opts.target, cfg.Bucket); perr == nil {
 			if hint := listing.GlobHint(command.Invocation("ossls"), u); hint != "" {
-				fmt.Fprintf(opts.stderr, "ossls: hint: nothing listed: %s\n", hint)
+				// One line whatever the URL holds, as every message.
+				fmt.Fprintf(opts.stderr, "ossls: hint: nothing listed: %s\n", ossx.EscapeControl(hint))
 			}
 		}
 	}

@@ -118,7 +118,7 @@ func newApp() *cli.App {
 		&cli.BoolFlag{Name: "recursive", Aliases: []string{"r"}, Usage: "delete every object below each PREFIX", Category: sel, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "all-objects-in-bucket", Usage: "with -r: allow a whole bucket as the prefix", Category: sel, DisableDefaultText: true},
 		&cli.BoolFlag{Name: "uploads", Usage: "abort unfinished multipart uploads below each prefix (with -r: too)", Category: sel, DisableDefaultText: true},
-		&cli.StringFlag{Name: "older-than", Usage: "with --uploads: only those initiated more than `AGE` ago, e.g. 7d, 12h, 90m", Category: sel},
+		&cli.StringFlag{Name: "older-than", Usage: "with --uploads (not -r): only those initiated more than `AGE` ago, e.g. 7d, 12h, 90m", Category: sel},
 		&cli.StringSliceFlag{Name: "include", Usage: "with -r or --uploads: only keys matching the glob `PATTERN` (repeatable; as in ossls)", Category: sel},
 		&cli.StringSliceFlag{Name: "exclude", Usage: "with -r or --uploads: skip keys matching the glob `PATTERN` (repeatable)", Category: sel},
 		&cli.BoolFlag{Name: "must-exist", Usage: "fail for a KEY that does not exist", Category: sel, DisableDefaultText: true},
@@ -165,6 +165,13 @@ func parseOptions(c *cli.Context) (options, error) {
 	switch {
 	case o.olderThan > 0 && !o.uploads:
 		return options{}, ossx.Usagef("--older-than applies to --uploads")
+	case o.olderThan > 0 && o.recursive:
+		// -r --older-than reads as "objects older than", yet -r takes
+		// every object below the prefix, whatever its age.
+		return options{}, &ossx.UsageError{
+			Err:  errors.New("--older-than applies to --uploads without -r"),
+			Hint: "-r deletes every object below the prefix whatever its age; " + command.Invocation("ossrm") + " --uploads --older-than AGE aborts old uploads only",
+		}
 	case (len(o.include) > 0 || len(o.exclude) > 0) && !o.recursive && !o.uploads:
 		return options{}, ossx.Usagef("--include and --exclude apply to -r and --uploads")
 	case o.mustExist && (o.recursive || o.uploads):
