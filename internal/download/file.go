@@ -420,6 +420,11 @@ func sweepTemps(dest Dest, keep string, names []string) {
 		if p == keep {
 			continue
 		}
+		// Opened, a FIFO named so (planted in a shared directory) would
+		// wait for a writer forever.
+		if fi, err := dest.Root.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
 		f, err := dest.Root.OpenFile(p, os.O_RDONLY, 0)
 		if err != nil {
 			continue
