@@ -327,8 +327,17 @@ func (b *dirBlobs) open(id string) (blobReader, error) { return os.Open(b.path(i
 // collects, never a visible object.
 func (b *dirBlobs) remove(id string) { _ = os.Remove(b.path(id)) }
 
+// syncDirFault, set only by tests, makes syncDir fail: the failure after
+// a metadata rename cannot be had from a real disk on demand.
+var syncDirFault func(dir string) error
+
 // syncDir fsyncs a directory so that renames into it survive a crash.
 func syncDir(dir string) error {
+	if syncDirFault != nil {
+		if err := syncDirFault(dir); err != nil {
+			return err
+		}
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -390,5 +399,24 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	crash("meta-renamed")
-	return syncDir(dir)
+	if err := syncDir(dir); err != nil {
+		return &renamedError{err}
+	}
+	return nil
+}
+
+// renamedError is a metadata write renamed into place whose directory
+// could not be synced: the new content is what the next start reads, so
+// the caller must keep what it names and publish it, answering the error
+// all the same (a write that may have happened, as a timeout from OSS).
+// Undoing it instead — removing the body it names, cutting an append back —
+// left an object whose metadata names bytes that are gone.
+type renamedError struct{ err error }
+
+func (e *renamedError) Error() string { return e.err.Error() }
+func (e *renamedError) Unwrap() error { return e.err }
+
+func renamed(err error) bool {
+	var r *renamedError
+	return errors.As(err, &r)
 }

@@ -556,3 +556,72 @@ func TestDirStoreRefusesDamagedMetadata(t *testing.T) {
 		})
 	}
 }
+
+// TestSyncFailsAfterRename: a write whose metadata is renamed into place
+// but whose directory cannot be synced answers an error, and what the
+// server serves then is what it serves after a restart: the new object,
+// whole. Undoing it (removing the new body, cutting the append back) left
+// metadata naming bytes that were gone: after a restart a PUT's object had
+// no body and an append's tail read as zeros.
+func TestSyncFailsAfterRename(t *testing.T) {
+	first, more := randomBytes(100<<10), randomBytes(50<<10)
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, b *oss.Bucket)
+		write func(b *oss.Bucket) error
+		want  []byte
+	}{
+		{"put", func(t *testing.T, b *oss.Bucket) { put(t, b, "k", first) },
+			func(b *oss.Bucket) error { return b.PutObject("k", bytes.NewReader(more)) }, more},
+		{"append", func(t *testing.T, b *oss.Bucket) {
+			if _, err := b.AppendObject("k", bytes.NewReader(first), 0); err != nil {
+				t.Fatal(err)
+			}
+		}, func(b *oss.Bucket) error {
+			_, err := b.AppendObject("k", bytes.NewReader(more), int64(len(first)))
+			return err
+		}, append(append([]byte{}, first...), more...)},
+		{"complete", func(t *testing.T, b *oss.Bucket) { put(t, b, "k", first) },
+			func(b *oss.Bucket) error {
+				imur, err := b.InitiateMultipartUpload("k")
+				if err != nil {
+					return err
+				}
+				p, err := b.UploadPart(imur, bytes.NewReader(more), int64(len(more)), 1)
+				if err != nil {
+					return err
+				}
+				_, err = b.CompleteMultipartUpload(imur, []oss.UploadPart{p})
+				return err
+			}, more},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			d := startDir(t, dir)
+			tc.setup(t, d.b)
+			restore := osslocal.FailSyncDir(filepath.Join("objects", osslocaltest.Bucket))
+			err := tc.write(d.b)
+			restore()
+			if err == nil {
+				t.Fatal("the write succeeded: the injected sync failure was not reached")
+			}
+			if got := get(t, d.b, "k"); !bytes.Equal(got, tc.want) {
+				t.Fatalf("served after the failed sync: %d bytes, want the new object's %d", len(got), len(tc.want))
+			}
+			d.stop()
+			d = startDir(t, dir)
+			if got := get(t, d.b, "k"); !bytes.Equal(got, tc.want) {
+				t.Fatalf("served after a restart: %d bytes (the same as before the restart: %v), want the new object's %d",
+					len(got), bytes.Equal(got, tc.want), len(tc.want))
+			}
+			h, err := d.b.GetObjectDetailedMeta("k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if crc := h.Get(oss.HTTPHeaderOssCRC64); crc != strconv.FormatUint(crc64ecma.Checksum(tc.want), 10) {
+				t.Fatalf("CRC64 after a restart %s, not the bytes'", crc)
+			}
+		})
+	}
+}

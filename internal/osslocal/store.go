@@ -619,9 +619,10 @@ func (s *store) commit(bucket string, m *objectMeta, check func(old *objectMeta)
 			return err
 		}
 	}
+	var werr error
 	if s.dir != "" {
-		if err := writeJSON(s.objectPath(bucket, m.Key), m); err != nil {
-			return err
+		if werr = writeJSON(s.objectPath(bucket, m.Key), m); werr != nil && !renamed(werr) {
+			return werr
 		}
 	}
 	s.mu.Lock()
@@ -637,7 +638,7 @@ func (s *store) commit(bucket string, m *objectMeta, check func(old *objectMeta)
 	if !ok {
 		return errNoSuchBucket(bucket)
 	}
-	return nil
+	return werr
 }
 
 // putOptions are the checks of a PutObject-like write.
@@ -707,7 +708,9 @@ func (s *store) put(bucket string, tmpl *objectMeta, body io.Reader, opt putOpti
 		return nil
 	}
 	if err := s.commit(bucket, m, check); err != nil {
-		s.blobs.remove(id)
+		if !renamed(err) {
+			s.blobs.remove(id)
+		}
 		return nil, err
 	}
 	return m, nil
@@ -839,6 +842,9 @@ func (s *store) append(bucket string, tmpl *objectMeta, body io.Reader, opt appe
 		n, err = s.blobs.extend(id, opt.position, src)
 	}
 	fail := func(e error) (*objectMeta, error) {
+		if renamed(e) {
+			return nil, e
+		}
 		if old == nil && id != "" {
 			s.blobs.remove(id)
 		} else if old != nil {
@@ -1118,7 +1124,9 @@ func (s *store) complete(bucket, key, id string, list []completePart, all bool, 
 	err = s.commit(bucket, m, check)
 	kunlock()
 	if err != nil {
-		s.blobs.remove(blob)
+		if !renamed(err) {
+			s.blobs.remove(blob)
+		}
 		return nil, err
 	}
 	crash("upload-done")
