@@ -559,7 +559,7 @@ func (s *Server) copyObject(w http.ResponseWriter, req *request) error {
 		// keeps its ETag and an appendable one stays appendable
 		// (https://help.aliyun.com/document_detail/31979.html, 使用限制;
 		// ossutil set-meta is such a copy).
-		out, err = s.store.update(req.bucket, req.key, func(o *objectMeta) {
+		out, err = s.store.updateUnlessReplaced(req.bucket, m, func(o *objectMeta) {
 			o.Header, o.ACL, o.Tags, o.Modified = tmpl.Header, tmpl.ACL, tmpl.Tags, tmpl.Modified
 		})
 	} else {

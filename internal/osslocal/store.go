@@ -718,6 +718,32 @@ func (s *store) put(bucket string, tmpl *objectMeta, body io.Reader, opt putOpti
 
 func equalBytes(a, b []byte) bool { return string(a) == string(b) }
 
+// updateUnlessReplaced is update for a change worked out from src, read
+// earlier without the key's lock (CopyObject onto itself): when the object
+// no longer holds src's body — a PUT, Complete or copy replaced it, or a
+// delete removed it, meanwhile — the change is taken to have come first
+// and to have been replaced with the rest, so nothing is written and src,
+// changed, is returned. Applied to the successor, it would give the new
+// bytes the old object's headers. An append in between keeps the body
+// (the same blob, grown), so the change is applied to the grown object.
+func (s *store) updateUnlessReplaced(bucket string, src *objectMeta, change func(m *objectMeta)) (*objectMeta, error) {
+	unlock := s.locks.lock(bucket + "/" + src.Key)
+	defer unlock()
+	old, err := s.head(bucket, src.Key)
+	var e *Error
+	if errors.As(err, &e) && e.Code == "NoSuchKey" || err == nil && old.Blob != src.Blob {
+		m := src.clone()
+		change(m)
+		return m, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := old.clone()
+	change(m)
+	return m, s.commit(bucket, m, nil)
+}
+
 // update publishes a changed copy of an existing object (ACL changes).
 func (s *store) update(bucket, key string, change func(m *objectMeta)) (*objectMeta, error) {
 	unlock := s.locks.lock(bucket + "/" + key)
