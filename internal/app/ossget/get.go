@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,8 +80,10 @@ func (g *getter) single(src ossx.URL) error {
 	}
 	g.out.Bar.AddItem(m.Size)
 	g.out.Bar.Final()
-	if g.opts.dest == "-" || isStdout(g.opts.dest) {
+	if fd, ok := descriptor(g.opts.dest); g.opts.dest == "-" || ok && fd == 1 {
 		return g.toStdout(src, m)
+	} else if ok {
+		return g.toDescriptor(src, m, fd)
 	}
 	if fi, err := os.Stat(g.opts.dest); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
 		if g.opts.noClobber {
@@ -96,19 +99,6 @@ func (g *getter) single(src ossx.URL) error {
 	}
 	defer dest.Root.Close()
 	return g.toFile(src, m, dest)
-}
-
-// isStdout reports whether dest names this process's own stdout. Written
-// through the descriptor as - is, the object lands where the shell sends
-// stdout: appended to a log a script opened with exec >> LOG, where
-// replacing the file the link leads to would drop the log's lines and
-// leave the shell writing to a file no longer there.
-func isStdout(dest string) bool {
-	switch dest {
-	case "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1":
-		return true
-	}
-	return false
 }
 
 // fileDest resolves DEST for one object: a directory (ending in /, or an
@@ -269,6 +259,20 @@ func (g *getter) toStdout(src ossx.URL, m download.Meta) error {
 	}
 	signal.Ignore(syscall.SIGPIPE)
 	_, err := g.write(src, m, os.Stdout, "")
+	return err
+}
+
+// toDescriptor writes one object through the open descriptor fd that
+// DEST names (/dev/stderr, /dev/fd/3, ...), in order, as to stdout.
+func (g *getter) toDescriptor(src ossx.URL, m download.Meta, fd int) error {
+	if g.opts.dryRun {
+		g.out.Notice("dry run: would write %s (%d bytes) to %s", src, m.Size, g.opts.dest)
+		return nil
+	}
+	signal.Ignore(syscall.SIGPIPE)
+	f := os.NewFile(uintptr(fd), g.opts.dest)
+	_, err := g.write(src, m, f, g.opts.dest)
+	runtime.KeepAlive(f)
 	return err
 }
 

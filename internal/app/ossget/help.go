@@ -25,8 +25,9 @@ request after the first is pinned with If-Match to the ETag first seen, so
 an object replaced mid-download is an error, never a mix of two versions
 (an appendable object, which only grows, is read up to the size first seen).
 A file replaced keeps its mode and, run as root, its owner. A symlink DEST is
-followed (the file it points to is replaced); /dev/stdout is -, and a
-device or FIFO DEST (/dev/null) is written to in order, never replaced.
+followed (the file it points to is replaced); /dev/stdout is -, and
+/dev/stderr, /dev/fd/N and a device or FIFO DEST (/dev/null) are written
+to in order, never replaced.
 
 Objects above --threshold come in --jobs parallel ranged GETs of
 --part-size. Into a file, such a download survives kill -9, a lost network

@@ -186,6 +186,11 @@ func checkCombinations(o options) error {
 
 // run downloads what opts say.
 func run(ctx context.Context, opts options) error {
+	if !opts.recursive && !opts.cat {
+		if err := checkDescriptor(opts.dest); err != nil {
+			return err
+		}
+	}
 	cfg, err := ossx.Load(opts.oss, os.Getenv)
 	if err != nil {
 		return err
