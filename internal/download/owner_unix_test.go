@@ -3,13 +3,14 @@
 package download
 
 import (
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/ossx/ossx/internal/osslocal/osslocaltest"
 )
 
 // A user who is not root replaces files of another user's: a file of a
@@ -53,7 +54,7 @@ func TestKeepOwnerAsUser(t *testing.T) {
 	}
 	// The test binary may sit in a directory only root can enter.
 	bin := filepath.Join(base, "download.test")
-	copyFile(t, os.Args[0], bin)
+	osslocaltest.CopyTestBinary(t, bin)
 	cmd := exec.Command(bin, "-test.run=^TestKeepOwnerAsUser$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "OSSX_TEST_KEEPOWNER_DIR="+dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid, Groups: []uint32{member}}}
@@ -102,24 +103,5 @@ func replaceAsUser(t *testing.T, dir string) {
 		if err := commit(f, tmp, dest, Meta{}); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	in, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
 	}
 }
