@@ -1,6 +1,7 @@
 package ossget
 
 import (
+	"cmp"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -81,9 +82,9 @@ func (g *getter) single(src ossx.URL) error {
 	g.out.Bar.AddItem(m.Size)
 	g.out.Bar.Final()
 	if fd, ok := descriptor(g.opts.dest); g.opts.dest == "-" || ok && fd == 1 {
-		return g.toStdout(src, m)
+		return g.toStream(src, m, os.Stdout, "")
 	} else if ok {
-		return g.toDescriptor(src, m, fd)
+		return g.toStream(src, m, os.NewFile(uintptr(fd), g.opts.dest), g.opts.dest)
 	}
 	if fi, err := os.Stat(g.opts.dest); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
 		if g.opts.noClobber {
@@ -251,28 +252,16 @@ func (g *getter) toFile(src ossx.URL, m download.Meta, dest download.Dest) error
 	return g.print(res, p)
 }
 
-// toStdout writes one object to stdout, decoded with --gunzip.
-func (g *getter) toStdout(src ossx.URL, m download.Meta) error {
+// toStream writes one object, decoded with --gunzip, in order to f:
+// stdout (p "") or the open descriptor p names (/dev/stderr, /dev/fd/3).
+func (g *getter) toStream(src ossx.URL, m download.Meta, f *os.File, p string) error {
 	if g.opts.dryRun {
-		g.out.Notice("dry run: would write %s (%d bytes) to stdout", src, m.Size)
+		g.out.Notice("dry run: would write %s (%d bytes) to %s", src, m.Size, cmp.Or(p, "stdout"))
 		return nil
 	}
 	signal.Ignore(syscall.SIGPIPE)
-	_, err := g.write(src, m, os.Stdout, "")
-	return err
-}
-
-// toDescriptor writes one object through the open descriptor fd that
-// DEST names (/dev/stderr, /dev/fd/3, ...), in order, as to stdout.
-func (g *getter) toDescriptor(src ossx.URL, m download.Meta, fd int) error {
-	if g.opts.dryRun {
-		g.out.Notice("dry run: would write %s (%d bytes) to %s", src, m.Size, g.opts.dest)
-		return nil
-	}
-	signal.Ignore(syscall.SIGPIPE)
-	f := os.NewFile(uintptr(fd), g.opts.dest)
-	_, err := g.write(src, m, f, g.opts.dest)
-	runtime.KeepAlive(f)
+	_, err := g.write(src, m, f, p)
+	runtime.KeepAlive(f) // f's finalizer must not close a descriptor mid-write
 	return err
 }
 
